@@ -1,0 +1,33 @@
+# corpusqa: `make run` serves the chat page on the shipped corpus, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run index test browser clean
+
+setup: $(STAMP)
+
+# torch 2.13.0 first: it is the CPU build; any other torch pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+index: setup
+	$(BIN)/corpusqa index --corpus corpus
+
+run: index
+	$(BIN)/corpusqa serve --corpus corpus
+
+# Browser tests use Debian's Chromium (never `playwright install`).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .corpusqa test-artifacts

@@ -1,0 +1,78 @@
+"""The FAISS vector store: exact inner product for small corpora, HNSW for large ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .manifest import IndexUnavailable
+
+DENSE_FILE = "dense.faiss"
+VECTORS_FILE = "vectors.npy"  # the same vectors, kept for reuse by the next build
+HNSW_MIN_VECTORS = 200_000
+
+
+def dense_config(count: int) -> dict:
+    """The index structure for ``count`` vectors, as recorded in the manifest."""
+    if count < HNSW_MIN_VECTORS:
+        return {"type": "flat"}
+    return {"type": "hnsw", "M": 32, "ef_construction": 80, "ef_search": 96}
+
+
+def build_dense(vectors: np.ndarray, config: dict):
+    import faiss
+
+    dimension = vectors.shape[1]
+    if config["type"] == "flat":
+        index = faiss.IndexFlatIP(dimension)
+    elif config["type"] == "hnsw":
+        index = faiss.IndexHNSWFlat(dimension, config["M"], faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = config["ef_construction"]
+    else:
+        raise ValueError(f"unknown dense index type {config['type']!r}")
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def save_dense(index, vectors: np.ndarray, folder: Path) -> None:
+    import faiss
+
+    faiss.write_index(index, str(folder / DENSE_FILE))
+    np.save(folder / VECTORS_FILE, vectors, allow_pickle=False)
+
+
+def load_vectors(folder: Path) -> np.ndarray | None:
+    """The stored vectors, memory-mapped, or None when there are none."""
+    path = folder / VECTORS_FILE
+    if not path.is_file():
+        return None
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def load_dense(folder: Path, config: dict, expected_count: int, dimension: int):
+    """Read the FAISS index, checking it matches the records it belongs to."""
+    import faiss
+
+    path = folder / DENSE_FILE
+    if not path.is_file():
+        raise IndexUnavailable(f"dense index missing: {path}")
+    try:
+        index = faiss.read_index(str(path))
+    except RuntimeError as error:
+        raise IndexUnavailable(f"dense index unreadable: {path}") from error
+    if index.ntotal != expected_count or index.d != dimension:
+        raise IndexUnavailable(f"dense index does not match the records ({index.ntotal} vectors "
+                               f"of {index.d} dimensions for {expected_count} chunks)")
+    if config.get("type") == "hnsw":
+        index.hnsw.efSearch = config["ef_search"]
+    return index
+
+
+def search_dense(index, query: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    """``(row, cosine)`` of the ``depth`` nearest vectors, best first."""
+    depth = min(depth, index.ntotal)
+    if depth <= 0:
+        return []
+    scores, rows = index.search(query.reshape(1, -1).astype(np.float32, copy=False), depth)
+    return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]

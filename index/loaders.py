@@ -1,0 +1,153 @@
+"""Turn files into plain document text, or say why a file was skipped.
+
+Each loader returns the text that offsets are measured against. HTML, PDF and DOCX
+are converted to plain text with headings written as Markdown ``#`` lines, so the
+chunker sees one structure whatever the source format.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class SkipFile(Exception):
+    """The file cannot be indexed; the message says why."""
+
+
+@dataclass(frozen=True)
+class LoadedText:
+    text: str
+    title: str | None  # a title the format declares (HTML <title>, PDF metadata)
+
+
+def load_text(path: Path, data: bytes) -> LoadedText:
+    """Extract text from ``data`` (the bytes of ``path``) or raise SkipFile."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise SkipFile(f"unsupported type {suffix or '(no extension)'}")
+    if len(data) > MAX_FILE_BYTES:
+        raise SkipFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    if suffix == ".pdf":
+        loaded = _load_pdf(data)
+    elif suffix == ".docx":
+        loaded = _load_docx(data)
+    else:
+        text = _decode(data)
+        loaded = _load_html(text) if suffix in (".html", ".htm") else LoadedText(text, None)
+    text = normalise_text(loaded.text)
+    if not text.strip():
+        raise SkipFile("no text")
+    return LoadedText(text, loaded.title)
+
+
+def normalise_text(text: str) -> str:
+    """Unify newlines and drop control characters that break display and offsets."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    return _CONTROL_CHARS.sub("", text)
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise SkipFile("binary content")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise SkipFile("not UTF-8 or Windows-1252 text") from error
+
+
+class _HTMLText(html.parser.HTMLParser):
+    """Collect visible text; headings become Markdown lines, blocks become paragraphs."""
+
+    _BLOCKS = {"p", "div", "section", "article", "br", "li", "tr", "table", "ul", "ol",
+               "blockquote", "pre", "header", "footer", "main", "aside", "nav", "dd", "dt"}
+    _HIDDEN = {"script", "style", "template", "noscript", "head"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self._hidden_depth = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "title":
+            self._in_title = True
+        if tag in self._HIDDEN:
+            self._hidden_depth += 1
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
+        elif tag == "li":
+            self.parts.append("\n• ")
+        elif tag in self._BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if tag in self._HIDDEN:
+            self._hidden_depth = max(0, self._hidden_depth - 1)
+        elif re.fullmatch(r"h[1-6]", tag) or tag in self._BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title.append(data)
+        elif not self._hidden_depth:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def _load_html(markup: str) -> LoadedText:
+    parser = _HTMLText()
+    parser.feed(markup)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n[ \t]+", "\n", text).replace("\n• ", "\n  • ")
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    title = " ".join("".join(parser.title).split()) or None
+    return LoadedText(text, title)
+
+
+def _load_pdf(data: bytes) -> LoadedText:
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = (reader.metadata.title if reader.metadata else None) or None
+    except Exception as error:  # pypdf raises many types on malformed files
+        raise SkipFile(f"unreadable PDF ({type(error).__name__})") from error
+    return LoadedText("\n\n".join(page.strip() for page in pages), title)
+
+
+def _load_docx(data: bytes) -> LoadedText:
+    try:
+        import docx
+    except ImportError as error:
+        raise SkipFile("python-docx is not installed") from error
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as error:  # zipfile/lxml errors on malformed files
+        raise SkipFile(f"unreadable DOCX ({type(error).__name__})") from error
+    lines = []
+    for paragraph in document.paragraphs:
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        level = re.fullmatch(r"Heading (\d)", style)
+        prefix = "#" * int(level.group(1)) + " " if level else ""
+        lines.append(prefix + paragraph.text)
+    title = document.core_properties.title or None
+    return LoadedText("\n\n".join(lines), title)

@@ -1,0 +1,60 @@
+"""The manifest: what an index was built from and with, as JSON beside the stores."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing, corrupt or from an incompatible version."""
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    sha256: str
+    size: int
+    chunks: int
+
+
+@dataclass
+class Manifest:
+    project_version: str
+    corpus: str
+    embedding_model: str | None  # None: built without vectors (model unavailable)
+    dimension: int | None
+    chunker: dict
+    tokenizer: dict
+    dense_index: dict  # {"type": "flat"} or {"type": "hnsw", ...}
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # path -> reason
+    chunks: int = 0
+    built_at: str = ""
+    format_version: int = FORMAT_VERSION
+
+    def save(self, folder: Path) -> None:
+        path = folder / MANIFEST_FILE
+        path.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Manifest:
+        path = folder / MANIFEST_FILE
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as error:
+            raise IndexUnavailable(f"index manifest missing: {path}") from error
+        except (OSError, ValueError) as error:
+            raise IndexUnavailable(f"index manifest unreadable: {path} ({error})") from error
+        if not isinstance(raw, dict) or raw.get("format_version") != FORMAT_VERSION:
+            found = raw.get("format_version") if isinstance(raw, dict) else None
+            raise IndexUnavailable(f"index format {found!r} is not {FORMAT_VERSION}: "
+                              "rebuild it with `corpusqa index`")
+        try:
+            raw["files"] = {name: FileEntry(**entry) for name, entry in raw["files"].items()}
+            return cls(**raw)
+        except (TypeError, KeyError, AttributeError) as error:
+            raise IndexUnavailable(f"index manifest malformed: {path} ({error})") from error

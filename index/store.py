@@ -1,0 +1,106 @@
+"""Document and chunk records in SQLite. Row ``i`` of ``chunks`` is vector ``i`` in
+FAISS and document ``i`` in BM25; tokens are stored so BM25 is rebuilt without pickles."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chunking import Chunk
+from .manifest import IndexUnavailable
+
+RECORDS_FILE = "records.sqlite"
+
+_SCHEMA = """
+CREATE TABLE documents (doc TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL REFERENCES documents,
+    title TEXT NOT NULL, section TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    line_start INTEGER NOT NULL, line_end INTEGER NOT NULL, text TEXT NOT NULL,
+    tokens TEXT NOT NULL, embed_key TEXT NOT NULL);
+CREATE INDEX chunks_doc ON chunks(doc);
+"""
+_CHUNK_COLUMNS = 'chunk_id, doc, title, section, start, "end", line_start, line_end, text'
+
+
+@dataclass(frozen=True)
+class Document:
+    doc: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk with what the stores derive from it."""
+
+    chunk: Chunk
+    tokens: list[str]
+    embed_key: str  # hash of the embedded text: equal keys share one vector
+
+
+def write_records(path: Path, documents: Iterable[Document], chunks: Iterable[StoredChunk]) -> None:
+    """Write a new records file in one transaction (``path`` must not exist)."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            connection.executescript(_SCHEMA)
+            connection.executemany("INSERT INTO documents VALUES (?, ?, ?)",
+                                   ((d.doc, d.title, d.text) for d in documents))
+            connection.executemany(
+                f"INSERT INTO chunks (row, {_CHUNK_COLUMNS}, tokens, embed_key) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((row, *_chunk_values(s.chunk), " ".join(s.tokens), s.embed_key)
+                 for row, s in enumerate(chunks)))
+    finally:
+        connection.close()
+
+
+def _chunk_values(chunk: Chunk) -> tuple:
+    return (chunk.chunk_id, chunk.doc, chunk.title, chunk.section, chunk.start, chunk.end,
+            chunk.line_start, chunk.line_end, chunk.text)
+
+
+class RecordStore:
+    """Read-only access to one index generation's records (safe across threads)."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise IndexUnavailable(f"index records missing: {path}")
+        try:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self.size = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            raise IndexUnavailable(f"index records unreadable: {path} ({error})") from error
+
+    def close(self) -> None:
+        self._db.close()
+
+    def chunks(self, rows: list[int]) -> list[Chunk]:
+        """The chunks at ``rows``, in that order."""
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        found = {row: Chunk(*values) for row, *values in self._db.execute(
+            f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE row IN ({marks})", rows)}
+        return [found[row] for row in rows]
+
+    def tokens(self) -> Iterator[list[str]]:
+        for (tokens,) in self._db.execute("SELECT tokens FROM chunks ORDER BY row"):
+            yield tokens.split()
+
+    def embed_keys(self) -> dict[str, int]:
+        """Embedded-text hash -> row of its vector."""
+        return {key: row for row, key in self._db.execute("SELECT row, embed_key FROM chunks")}
+
+    def document(self, doc: str) -> Document | None:
+        row = self._db.execute("SELECT doc, title, text FROM documents WHERE doc = ?", (doc,)).fetchone()
+        return Document(*row) if row else None
+
+    def stored_chunks(self, doc: str) -> list[StoredChunk]:
+        """A document's chunks with their tokens, for reuse in the next build."""
+        return [StoredChunk(Chunk(*values), tokens.split(), key) for *values, tokens, key in
+                self._db.execute(f"SELECT {_CHUNK_COLUMNS}, tokens, embed_key FROM chunks "
+                                 "WHERE doc = ? ORDER BY row", (doc,))]

@@ -1,0 +1,101 @@
+"""The Python entry point: open an index once, then search and ask many times."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from index.dense import load_dense
+from index.embedding import Embedder, EmbeddingUnavailable
+from index.generations import current_generation, resolve_index_dir
+from index.lexical import LexicalIndex
+from index.manifest import IndexUnavailable, Manifest
+from index.store import RECORDS_FILE, Document, RecordStore
+from index.tokenization import Tokenizer, TokenizerSettings
+
+from .records import Answer, Hit
+from .retrieval import FusionSettings, Retriever, SearchResult
+
+
+class Assistant:
+    """Answers questions from one index generation.
+
+    >>> assistant = Assistant.open()                       # loads stores and model once
+    >>> hits = assistant.search("green shipping corridor")  # list[Hit]
+    >>> answer = assistant.ask("How many vessels does Singapore refuel each year?")
+    """
+
+    def __init__(self, index_dir: Path, generation: Path, manifest: Manifest,
+                 retriever: Retriever) -> None:
+        self.index_dir = index_dir
+        self.generation = generation
+        self.manifest = manifest
+        self.retriever = retriever
+        self._answerer = None
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, *, dense: bool = True,
+             embedder: Embedder | None = None, fusion: FusionSettings = FusionSettings()) -> Assistant:
+        """Load the current index generation from ``index_dir`` (default: ``$CORPUSQA_INDEX_DIR``
+        or ``.corpusqa``). With ``dense=False`` the model is not loaded and search uses BM25.
+        Raises ``IndexUnavailable`` when there is no usable index."""
+        index_dir = resolve_index_dir(index_dir)
+        generation = current_generation(index_dir)
+        manifest = Manifest.load(generation)
+        records = RecordStore(generation / RECORDS_FILE)
+        if records.size != manifest.chunks:
+            raise IndexUnavailable(f"index records hold {records.size} chunks, the manifest "
+                                   f"{manifest.chunks}: rebuild with `corpusqa index`")
+        tokenizer = Tokenizer(TokenizerSettings(**manifest.tokenizer))
+        lexical = LexicalIndex(list(records.tokens()))
+        dense_index, reason = None, "not requested"
+        if dense:
+            try:
+                dense_index, embedder = _load_dense(generation, manifest, records.size, embedder)
+                reason = None
+            except (EmbeddingUnavailable, IndexUnavailable) as error:
+                reason, embedder = str(error), None
+        retriever = Retriever(records, lexical, tokenizer, dense_index, embedder, reason, fusion)
+        return cls(index_dir, generation, manifest, retriever)
+
+    def close(self) -> None:
+        self.retriever.records.close()
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
+        """The ``k`` best passages for ``query``; ``mode`` is hybrid, dense or bm25."""
+        return self.retriever.search(query, k, mode).hits
+
+    def retrieve(self, query: str, k: int = 10, mode: str = "hybrid") -> SearchResult:
+        """Like ``search``, also saying which mode served it and why (BM25 fallback)."""
+        return self.retriever.search(query, k, mode)
+
+    def ask(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
+            k: int = 8) -> Answer:
+        """Answer from the documents with cited sentences, or abstain with the closest matches.
+        ``history`` holds the earlier questions of the conversation, oldest first."""
+        if self._answerer is None:
+            from .answering import Answerer
+
+            self._answerer = Answerer(self.retriever)
+        return self._answerer.ask(question, history, mode=mode, k=k)
+
+    def document(self, doc: str) -> Document | None:
+        """A document's full text and title, to show a citation in context."""
+        return self.retriever.records.document(doc)
+
+
+def _load_dense(generation: Path, manifest: Manifest, size: int, embedder: Embedder | None):
+    if manifest.dense_index.get("type") == "none" or manifest.dimension is None:
+        raise IndexUnavailable("the index was built without vectors; run `corpusqa index` "
+                               "once the embedding model is available")
+    if embedder is not None and embedder.name != manifest.embedding_model:
+        raise IndexUnavailable(f"the index was embedded with {manifest.embedding_model!r}, "
+                               f"not {embedder.name!r}")
+    index = load_dense(generation, manifest.dense_index, size, manifest.dimension)
+    return index, embedder or Embedder(manifest.embedding_model)

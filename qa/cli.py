@@ -1,0 +1,133 @@
+"""The ``corpusqa`` command line. Errors are one line on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from index.generations import resolve_index_dir
+from index.manifest import IndexUnavailable
+
+from .retrieval import MODES, QueryError, check_query
+
+CORPUS_ENV = "CORPUSQA_CORPUS"
+DEFAULT_CORPUS = "corpus"
+
+
+class CliError(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"corpusqa: error: {self.format_message()}", err=True)
+
+
+index_dir_option = click.option(
+    "--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Index folder [default: $CORPUSQA_INDEX_DIR or .corpusqa].")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+
+
+def corpus_dir(corpus: Path | None) -> Path:
+    return (corpus or Path(os.environ.get(CORPUS_ENV) or DEFAULT_CORPUS)).expanduser().resolve()
+
+
+def open_assistant(index_dir: Path | None, dense: bool = True):
+    from .assistant import Assistant
+
+    try:
+        return Assistant.open(index_dir, dense=dense)
+    except IndexUnavailable as error:
+        raise CliError(str(error)) from error
+
+
+def emit_json(data: dict) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="corpusqa")
+def cli() -> None:
+    """Answer questions from a folder of documents, citing the exact passages."""
+
+
+@cli.command("index")
+@click.option("--corpus", type=click.Path(path_type=Path), default=None,
+              help=f"Documents folder [default: ${CORPUS_ENV} or ./{DEFAULT_CORPUS}].")
+@index_dir_option
+@click.option("--model", default=None, help="Embedding model: name or path [default: the packaged "
+              "all-MiniLM-L6-v2, or $CORPUSQA_MODEL].")
+@json_option
+def index_command(corpus: Path | None, index_dir: Path | None, model: str | None, as_json: bool) -> None:
+    """Build or update the index (only new and changed files are embedded)."""
+    summary = run_index(corpus_dir(corpus), resolve_index_dir(index_dir), model, progress=not as_json)
+    if as_json:
+        emit_json(summary.as_dict())
+
+
+def run_index(corpus: Path, index_dir: Path, model: str | None, progress: bool = True):
+    """Run an incremental build, reporting on stderr; CLI errors for bad input."""
+    from index.builder import build_index
+    from index.scanning import CorpusError
+
+    try:
+        summary = build_index(corpus, index_dir, model=model, progress=progress)
+    except CorpusError as error:
+        raise CliError(str(error)) from error
+    if progress:
+        click.echo(describe_build(summary, corpus, index_dir), err=True)
+    return summary
+
+
+def describe_build(summary, corpus: Path, index_dir: Path) -> str:
+    lines = []
+    if summary.rebuild_reason:
+        lines.append(f"note: {summary.rebuild_reason}")
+    if summary.up_to_date:
+        lines.append(f"index up to date: {summary.documents} documents, {summary.chunks} chunks "
+                     f"({summary.seconds:.2f} s)")
+    else:
+        lines.append(
+            f"indexed {corpus} -> {index_dir}: {len(summary.added)} added, {len(summary.changed)} "
+            f"changed, {len(summary.removed)} removed, {summary.unchanged} unchanged, "
+            f"{len(summary.skipped)} skipped; {summary.documents} documents, {summary.chunks} chunks "
+            f"({summary.embedded} embedded, {summary.reused_vectors} reused) in {summary.seconds:.1f} s")
+    lines += [f"skipped {path}: {reason}" for path, reason in summary.skipped.items()]
+    if summary.dense_warning:
+        lines.append(f"warning: {summary.dense_warning}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Passages to return.")
+@click.option("--mode", default="hybrid", show_default=True, help=f"One of {', '.join(MODES)}.")
+@json_option
+@index_dir_option
+def search(query: str, k: int, mode: str, as_json: bool, index_dir: Path | None) -> None:
+    """Print the passages that best match QUERY."""
+    from .display import format_hits
+
+    try:
+        check_query(query, mode, k)
+    except QueryError as error:
+        raise CliError(str(error)) from error
+    result = open_assistant(index_dir, dense=mode != "bm25").retrieve(query, k=k, mode=mode)
+    if as_json:
+        emit_json({"query": query, "mode": result.mode, "notice": result.notice,
+                   "hits": [h.as_dict() for h in result.hits]})
+        return
+    if result.notice:
+        click.echo(f"note: {result.notice}", err=True)
+    click.echo(format_hits(result.hits) if result.hits else "no matching passages")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("corpusqa: interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,38 @@
+"""Plain-text rendering for the terminal: document text never carries escape sequences."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from .records import Hit
+
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Drop control characters (ESC, C1, bidi overrides) so text prints as text."""
+    return _UNSAFE.sub("", text)
+
+
+def place(doc: str, section: str, line_start: int, line_end: int) -> str:
+    where = f"{doc} › {section}" if section else doc
+    lines = f"line {line_start}" if line_start == line_end else f"lines {line_start}–{line_end}"
+    return terminal_safe(f"{where} ({lines})")
+
+
+def excerpt(text: str, width: int = 100, limit: int = 400) -> str:
+    flat = " ".join(text.split())
+    flat = flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
+    return textwrap.indent(textwrap.fill(terminal_safe(flat), width), "   ")
+
+
+def format_hits(hits: list[Hit]) -> str:
+    blocks = []
+    for hit in hits:
+        ranks = ", ".join(f"{name} #{rank}" for name, rank in
+                          (("dense", hit.dense_rank), ("bm25", hit.bm25_rank)) if rank)
+        blocks.append(f"{hit.rank}. {place(hit.doc, hit.section, hit.line_start, hit.line_end)}"
+                      f"  score {hit.score:.4f}" + (f" ({ranks})" if ranks else "")
+                      + "\n" + excerpt(hit.text))
+    return "\n\n".join(blocks)

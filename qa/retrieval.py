@@ -1,0 +1,129 @@
+"""Dense, BM25 and hybrid (reciprocal-rank fusion) retrieval over one index generation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from index.dense import search_dense
+from index.lexical import LexicalIndex
+from index.store import RecordStore
+from index.tokenization import Tokenizer
+
+from .records import Hit
+
+MODES = ("hybrid", "dense", "bm25")
+FALLBACK_MODE = "bm25-fallback"
+MAX_QUERY_CHARS = 2000
+
+
+class QueryError(ValueError):
+    """The query or its options are unusable; the message says why."""
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """Reciprocal-rank fusion: ``score = Σ weight / (rrf_k + rank)`` over the rankers'
+    top ``depth`` candidates (tuned on SciFact train: see README)."""
+
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    depth: int = 100
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A chunk row's place in one search, before its text is fetched."""
+
+    row: int
+    score: float
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    mode: str  # the mode that served the search: a MODES entry or FALLBACK_MODE
+    hits: list[Hit]
+    notice: str | None  # why the requested mode was not used, if it was not
+
+
+def check_query(query: str, mode: str = "hybrid", k: int = 10) -> str:
+    """Return the stripped query, or raise QueryError with a one-line reason."""
+    if not isinstance(query, str) or not query.strip():
+        raise QueryError("empty query: type a question or some keywords")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"query too long ({len(query):,} characters; the limit is {MAX_QUERY_CHARS:,})")
+    if mode not in MODES:
+        raise QueryError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    if not isinstance(k, int) or not 1 <= k <= 1000:
+        raise QueryError(f"k must be a whole number from 1 to 1000, not {k!r}")
+    return " ".join(query.split())
+
+
+class Retriever:
+    """Searches the stores; dense parts are optional (``dense_unavailable`` says why not)."""
+
+    def __init__(self, records: RecordStore, lexical: LexicalIndex, tokenizer: Tokenizer,
+                 dense_index=None, embedder=None, dense_unavailable: str | None = None,
+                 fusion: FusionSettings = FusionSettings()) -> None:
+        self.records, self.lexical, self.tokenizer = records, lexical, tokenizer
+        self.dense_index, self.embedder = dense_index, embedder
+        self.dense_unavailable = dense_unavailable
+        self.fusion = fusion
+        # The query's embedding, cached (thread-safely) for repeated and follow-up queries.
+        self.query_vector = lru_cache(maxsize=256)(self._embed_query)
+
+    @property
+    def has_dense(self) -> bool:
+        return self.dense_index is not None and self.embedder is not None
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid") -> SearchResult:
+        query = check_query(query, mode, k)
+        served, notice = self.served_mode(mode)
+        ranked = self.rank(query, k, "bm25" if served == FALLBACK_MODE else served)
+        chunks = self.records.chunks([r.row for r in ranked])
+        hits = [Hit(rank, c.chunk_id, c.doc, c.title, c.section, c.start, c.end, c.line_start,
+                    c.line_end, r.score, r.dense_rank, r.bm25_rank, c.text)
+                for rank, (r, c) in enumerate(zip(ranked, chunks), start=1)]
+        return SearchResult(served, hits, notice)
+
+    def served_mode(self, mode: str) -> tuple[str, str | None]:
+        if mode == "bm25" or self.has_dense:
+            return mode, None
+        return FALLBACK_MODE, f"dense retrieval unavailable ({self.dense_unavailable}): BM25 only"
+
+    def rank(self, query: str, k: int, mode: str) -> list[Ranked]:
+        """The top ``k`` rows for ``query`` in ``mode`` (which must be servable)."""
+        depth = max(k, self.fusion.depth)
+        if mode == "bm25":
+            return [Ranked(row, score, None, rank) for rank, (row, score)
+                    in enumerate(self.bm25_candidates(query, k), start=1)]
+        dense = search_dense(self.dense_index, self.query_vector(query), depth if mode == "hybrid" else k)
+        if mode == "dense":
+            return [Ranked(row, score, rank, None) for rank, (row, score) in enumerate(dense, start=1)]
+        return self.fuse(dense, self.bm25_candidates(query, depth), k)
+
+    def bm25_candidates(self, query: str, depth: int) -> list[tuple[int, float]]:
+        return self.lexical.search(self.tokenizer(query), depth)
+
+    def fuse(self, dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int) -> list[Ranked]:
+        """Reciprocal-rank fusion of two candidate lists; each row appears once."""
+        f = self.fusion
+        dense_ranks = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
+        bm25_ranks = {row: rank for rank, (row, _) in enumerate(bm25, start=1)}
+        fused = []
+        for row in dense_ranks.keys() | bm25_ranks.keys():
+            d, b = dense_ranks.get(row), bm25_ranks.get(row)
+            score = (f.dense_weight / (f.rrf_k + d) if d else 0.0) + (f.bm25_weight / (f.rrf_k + b) if b else 0.0)
+            fused.append(Ranked(row, score, d, b))
+        fused.sort(key=lambda r: (-r.score, min(r.dense_rank or 10**9, r.bm25_rank or 10**9), r.row))
+        return fused[:k]
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        vector = self.embedder.encode_query(query)
+        vector.setflags(write=False)
+        return vector
