@@ -95,6 +95,10 @@ class RecordStore:
         """Embedded-text hash -> row of its vector."""
         return {key: row for row, key in self._db.execute("SELECT row, embed_key FROM chunks")}
 
+    def row_docs(self) -> list[str]:
+        """The document of every chunk row, in row order."""
+        return [doc for (doc,) in self._db.execute("SELECT doc FROM chunks ORDER BY row")]
+
     def document(self, doc: str) -> Document | None:
         row = self._db.execute("SELECT doc, title, text FROM documents WHERE doc = ?", (doc,)).fetchone()
         return Document(*row) if row else None

@@ -131,3 +131,30 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("corpusqa: interrupted", err=True)
         sys.exit(130)
+
+
+@cli.command("eval")
+@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@click.option("--modes", default="bm25,dense,hybrid", show_default=True,
+              help="Comma-separated modes to compare.")
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="Passages per question (labelled questions).")
+@click.option("--split", default="test", show_default=True, help="BEIR qrels split.")
+@json_option
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Write report.md and PNG plots into this folder.")
+@index_dir_option
+def eval_command(dataset: Path, modes: str, k: int, split: str, as_json: bool,
+                 report_dir: Path | None, index_dir: Path | None) -> None:
+    """Evaluate retrieval on a BEIR folder or a labelled-questions JSONL file."""
+    from .datasets import DatasetError
+    from .evaluate_command import run_eval
+
+    mode_list = [m.strip() for m in modes.split(",") if m.strip()]
+    unknown = [m for m in mode_list if m not in MODES]
+    if unknown or not mode_list:
+        raise CliError(f"unknown mode {', '.join(unknown) or '(none)'}: choose from {', '.join(MODES)}")
+    try:
+        run_eval(dataset, mode_list, k, split, as_json, report_dir, index_dir)
+    except (DatasetError, IndexUnavailable) as error:
+        raise CliError(str(error)) from error

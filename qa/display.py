@@ -21,10 +21,9 @@ def place(doc: str, section: str, line_start: int, line_end: int) -> str:
     return terminal_safe(f"{where} ({lines})")
 
 
-def excerpt(text: str, width: int = 100, limit: int = 400) -> str:
-    flat = " ".join(text.split())
-    flat = flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
-    return textwrap.indent(textwrap.fill(terminal_safe(flat), width), "   ")
+def indented(text: str, width: int = 100) -> str:
+    """Text re-wrapped and indented under its heading line."""
+    return textwrap.indent(textwrap.fill(terminal_safe(" ".join(text.split())), width), "   ")
 
 
 def format_hits(hits: list[Hit]) -> str:
@@ -34,5 +33,5 @@ def format_hits(hits: list[Hit]) -> str:
                           (("dense", hit.dense_rank), ("bm25", hit.bm25_rank)) if rank)
         blocks.append(f"{hit.rank}. {place(hit.doc, hit.section, hit.line_start, hit.line_end)}"
                       f"  score {hit.score:.4f}" + (f" ({ranks})" if ranks else "")
-                      + "\n" + excerpt(hit.text))
+                      + "\n" + indented(hit.text))
     return "\n\n".join(blocks)

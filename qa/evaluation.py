@@ -1,0 +1,82 @@
+"""Offline retrieval evaluation on BEIR datasets, with trec_eval's metrics (ir-measures)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.progress import progress_bar
+
+from .datasets import BeirDataset, doc_id_from_path
+from .retrieval import Retriever
+
+METRIC_NAMES = ("nDCG@10", "Recall@10", "Recall@100", "MRR@10", "MAP@100")
+RECALL_CURVE_DEPTHS = (1, 2, 3, 5, 10, 20, 50, 100)
+
+
+@dataclass
+class ModeResult:
+    mode: str
+    metrics: dict[str, float]
+    latencies_ms: list[float]
+    recall_curve: dict[int, float] = field(default_factory=dict)  # depth -> recall
+
+    def row(self) -> dict:
+        """This mode's entry in the ``--json`` results."""
+        return {"mode": self.mode, **{name: round(self.metrics[name], 4) for name in self.metrics},
+                "latency_ms_p50": round(percentile(self.latencies_ms, 50), 2),
+                "latency_ms_p95": round(percentile(self.latencies_ms, 95), 2)}
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else 0.0
+
+
+def ranking_metrics(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
+                    ) -> tuple[dict[str, float], dict[int, float]]:
+    """Mean metrics over all judged queries (a query with no results counts as zero)."""
+    import ir_measures
+    from ir_measures import AP, R, RR, nDCG
+
+    measures = {"nDCG@10": nDCG @ 10, "Recall@10": R @ 10, "Recall@100": R @ 100,
+                "MRR@10": RR @ 10, "MAP@100": AP @ 100}
+    curve = {depth: R @ depth for depth in RECALL_CURVE_DEPTHS}
+    # trec_eval skips queries absent from the run; give them an empty ranking instead.
+    complete_run = {qid: run.get(qid) or {"\0none": 0.0} for qid in qrels}
+    values = ir_measures.calc_aggregate([*measures.values(), *curve.values()], qrels, complete_run)
+    return ({name: float(values[m]) for name, m in measures.items()},
+            {depth: float(values[m]) for depth, m in curve.items()})
+
+
+def evaluate_beir(dataset: BeirDataset, retriever: Retriever, modes: list[str], k: int = 10,
+                  progress: bool = False) -> list[ModeResult]:
+    """Rank every judged query in each mode; documents are scored by their best passage."""
+    row_docs = [doc_id_from_path(path) for path in retriever.records.row_docs()]
+    doc_depth = max(k, 100)
+    results = []
+    for mode in modes:
+        run: dict[str, dict[str, float]] = {}
+        latencies = []
+        for qid, text in progress_bar(list(dataset.queries.items()), f"querying ({mode})",
+                                      progress, unit="query"):
+            started = time.perf_counter()
+            ranked = retriever.rank(text, 3 * doc_depth, mode)
+            latencies.append((time.perf_counter() - started) * 1000)
+            run[qid] = collapse_to_documents([row_docs[r.row] for r in ranked], doc_depth)
+        metrics, curve = ranking_metrics(dataset.qrels, run)
+        results.append(ModeResult(mode, metrics, latencies, curve))
+    return results
+
+
+def collapse_to_documents(ranked_docs: list[str], depth: int) -> dict[str, float]:
+    """Passage ranking -> document ranking where each document keeps its best passage's
+    place. Scores are strictly decreasing, so trec_eval's tie-breaking cannot reorder."""
+    ranking: dict[str, float] = {}
+    for doc in ranked_docs:
+        if doc not in ranking:
+            ranking[doc] = float(depth - len(ranking))
+            if len(ranking) == depth:
+                break
+    return ranking

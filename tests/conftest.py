@@ -1,0 +1,53 @@
+"""Shared fixtures: the real model (loaded once), a real index of the shipped corpus, and
+user state (index folder, caches) pointed at a temporary folder for every test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.builder import build_index
+from index.embedding import Embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_state(tmp_path, monkeypatch):
+    """No test reads or writes the developer's .corpusqa folder or caches."""
+    monkeypatch.setenv("CORPUSQA_INDEX_DIR", str(tmp_path / "default-index"))
+    monkeypatch.setenv("CORPUSQA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("CORPUSQA_MODEL", raising=False)
+    monkeypatch.delenv("CORPUSQA_CORPUS", raising=False)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def shipped_index(tmp_path_factory, embedder) -> Path:
+    """An index of the shipped corpus, built once per test session (read-only for tests)."""
+    index_dir = tmp_path_factory.mktemp("shipped") / "index"
+    build_index(SHIPPED_CORPUS, index_dir, embedder=embedder)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def assistant(shipped_index, embedder):
+    from qa import Assistant
+
+    with Assistant.open(shipped_index, embedder=embedder) as opened:
+        yield opened
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A writable copy of the shipped corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(SHIPPED_CORPUS, target)
+    return target

