@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -14,6 +16,13 @@ class LexicalIndex:
         self.size = len(corpus_tokens)
         # rank-bm25 divides by the corpus size: an empty index simply has no scores.
         self._bm25 = BM25Okapi(corpus_tokens, k1=k1, b=b) if corpus_tokens else None
+
+    def idf(self, term: str) -> float:
+        """The term's BM25 inverse document frequency; an unseen term gets the highest."""
+        if self._bm25 is None:
+            return 0.0
+        unseen = math.log((self.size + 0.5) / 0.5)
+        return float(self._bm25.idf.get(term, unseen))
 
     def search(self, query_tokens: list[str], depth: int) -> list[tuple[int, float]]:
         """``(row, score)`` of the best ``depth`` chunks with a positive score, best first."""

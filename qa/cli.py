@@ -125,6 +125,55 @@ def search(query: str, k: int, mode: str, as_json: bool, index_dir: Path | None)
     click.echo(format_hits(result.hits) if result.hits else "no matching passages")
 
 
+@cli.command()
+@click.argument("question")
+@click.option("--history", multiple=True, metavar="PREVIOUS_QUESTION",
+              help="An earlier question of the conversation (repeat, oldest first).")
+@click.option("--mode", default="hybrid", show_default=True, help=f"One of {', '.join(MODES)}.")
+@click.option("--k", default=8, show_default=True, type=click.IntRange(1, 100), help="Passages to read.")
+@json_option
+@index_dir_option
+def ask(question: str, history: tuple[str, ...], mode: str, k: int, as_json: bool,
+        index_dir: Path | None) -> None:
+    """Answer QUESTION from the documents, citing exact passages (or say it is not there)."""
+    from .display import format_answer
+
+    try:
+        check_query(question, mode, k)
+    except QueryError as error:
+        raise CliError(str(error)) from error
+    answer = open_assistant(index_dir).ask(question, history, mode=mode, k=k)
+    if as_json:
+        emit_json(answer.as_dict())
+        return
+    if answer.notice:
+        click.echo(f"note: {answer.notice}", err=True)
+    click.echo(format_answer(answer))
+
+
+@cli.command()
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--split", default="tune", show_default=True, help="Fit on the questions of this split.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the config [default: print it]; use it with $CORPUSQA_ANSWER_CONFIG.")
+@index_dir_option
+def calibrate(questions: Path, split: str, output: Path | None, index_dir: Path | None) -> None:
+    """Fit answer scoring and the "not in the documents" threshold on labelled QUESTIONS."""
+    from .calibration import calibrate as fit
+    from .datasets import DatasetError, load_questions
+
+    try:
+        labelled = load_questions(questions)
+    except DatasetError as error:
+        raise CliError(str(error)) from error
+    settings = fit(open_assistant(index_dir), labelled, split, progress=True)
+    if output is None:
+        emit_json(settings.__dict__)
+    else:
+        settings.save(output)
+        click.echo(f"wrote {output}: threshold {settings.threshold}, weights {settings.weights}", err=True)
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from .records import Hit
+from .records import Answer, Hit
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -35,3 +35,19 @@ def format_hits(hits: list[Hit]) -> str:
                       f"  score {hit.score:.4f}" + (f" ({ranks})" if ranks else "")
                       + "\n" + indented(hit.text))
     return "\n\n".join(blocks)
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer, then its numbered sources (or the closest matches when abstaining)."""
+    lines = [terminal_safe(answer.text), ""]
+    if answer.abstained:
+        lines.append("Closest matches:")
+        lines += [f"  {h.rank}. {place(h.doc, h.section, h.line_start, h.line_end)}\n{indented(h.text)}"
+                  for h in answer.passages[:3]]
+    else:
+        lines.append("Sources:")
+        for c in answer.citations:
+            lines.append(f"  [{c.n}] {place(c.doc, c.section, c.line_start, c.line_end)}")
+            lines.append(indented(f"“{c.quote}”"))
+    lines.append(f"\n(mode: {answer.mode})")
+    return "\n".join(lines)

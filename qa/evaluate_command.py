@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .datasets import DatasetError, is_beir_folder, load_beir, materialise_beir_corpus
+from .datasets import DatasetError, is_beir_folder, load_beir, load_questions, materialise_beir_corpus
 from .evaluation import METRIC_NAMES, evaluate_beir
 
 
@@ -18,6 +18,8 @@ def run_eval(dataset: Path, modes: list[str], k: int, split: str, as_json: bool,
     from .assistant import Assistant
 
     progress = not as_json
+    if dataset.is_file() and dataset.suffix == ".jsonl":
+        return run_labelled(dataset, modes, k, split, as_json, report_dir, index_dir)
     if not is_beir_folder(dataset):
         raise DatasetError(f"{dataset} is neither a BEIR folder (corpus.jsonl, queries.jsonl, "
                            "qrels/) nor a labelled-questions .jsonl file")
@@ -42,10 +44,49 @@ def run_eval(dataset: Path, modes: list[str], k: int, split: str, as_json: bool,
         click.echo(f"report written to {path}", err=True)
 
 
-def format_table(payload: dict) -> str:
-    columns = [*METRIC_NAMES, "latency_ms_p50", "latency_ms_p95"]
-    header = f"{'mode':<14}" + "".join(f"{c.replace('latency_ms_', 'ms ').rjust(12)}" for c in columns)
-    rows = [f"{r['mode']:<14}" + "".join(f"{r[c]:>12.4f}" if c in METRIC_NAMES else f"{r[c]:>12.1f}"
-                                          for c in columns) for r in payload["results"]]
-    return "\n".join([f"{payload['dataset']} ({payload['split']}): {payload['queries']} queries, "
-                      f"{payload['passages']} passages", header, *rows])
+def run_labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool,
+                 report_dir: Path | None, index_dir: Path | None) -> None:
+    """Ask every labelled question of ``split`` ("all" for every one) in each mode."""
+    from .assistant import Assistant
+    from .labelled_eval import run_questions, summarise
+
+    questions = [q for q in load_questions(dataset) if split == "all" or q.split == split]
+    if not questions:
+        raise DatasetError(f"no questions of split {split!r} in {dataset} (use --split all)")
+    assistant = Assistant.open(index_dir)
+    rows = [summarise(run_questions(assistant, questions, mode, k, progress=not as_json), mode)
+            for mode in modes]
+    payload = {"dataset": str(dataset), "split": split, "queries": len(questions), "results": rows}
+    if as_json:
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        click.echo(format_table(payload, columns=LABELLED_COLUMNS))
+    if report_dir is not None:
+        from .report import write_report
+
+        click.echo(f"report written to {write_report(report_dir, payload, [])}", err=True)
+
+
+LABELLED_COLUMNS = ("evidence_recall@5", "evidence_mrr", "answer_accuracy", "abstention_precision",
+                    "abstention_recall", "follow_up_accuracy", "citation_exactness")
+
+
+def format_table(payload: dict, columns: tuple[str, ...] = METRIC_NAMES) -> str:
+    columns = [*columns, "latency_ms_p50", "latency_ms_p95"]
+    header = f"{'mode':<14}" + "".join(f"{_short(c):>12}" for c in columns)
+    rows = [f"{r['mode']:<14}" + "".join(_cell(r.get(c), c) for c in columns) for r in payload["results"]]
+    passages = f", {payload['passages']} passages" if "passages" in payload else ""
+    return "\n".join([f"{payload['dataset']} ({payload['split']}): {payload['queries']} queries{passages}",
+                      header, *rows])
+
+
+def _short(column: str) -> str:
+    return (column.replace("latency_ms_", "ms ").replace("evidence_", "ev ").replace("abstention_", "abst ")
+            .replace("_accuracy", " acc").replace("citation_exactness", "cite exact").replace("answer", "ans")
+            .replace("follow_up", "follow-up").replace("precision", "P").replace("recall", "R"))
+
+
+def _cell(value, column: str) -> str:
+    if value is None:
+        return f"{'—':>12}"
+    return f"{value:>12.1f}" if column.startswith("latency") else f"{value:>12.4f}"

@@ -1,0 +1,129 @@
+"""Extractive answers: the best sentences of the retrieved passages, each cited by its
+exact span, or a plain "not in the documents" when the evidence is too weak."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.builder import indexed_text
+from index.sentences import sentence_spans
+
+from .answer_types import find_short_answer
+from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
+from .records import Answer, Citation, Hit
+from .retrieval import Retriever, SearchResult, check_query
+from .scoring import AnswerSettings, Candidate, SentenceScorer
+
+_LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s|\d{1,3}[.)]\s")
+NOT_IN_DOCUMENTS = ("Not in the documents: no passage answers this question with enough "
+                    "confidence. The closest matches are listed below.")
+
+
+@dataclass
+class Evidence:
+    """What an answer is drawn from: the resolved turn, its passages and scored sentences."""
+
+    turn: Turn
+    result: SearchResult
+    candidates: list[Candidate]
+    scores: np.ndarray  # per candidate: which sentence answers best
+    confidence: float  # whether any does: compared with the abstention threshold
+
+
+class Answerer:
+    def __init__(self, retriever: Retriever, settings: AnswerSettings | None = None) -> None:
+        self.retriever = retriever
+        self.settings = settings or AnswerSettings.load()
+        self.scorer = SentenceScorer(retriever, self.settings)
+
+    def ask(self, question: str, history: Sequence[str] = (), mode: str = "hybrid", k: int = 8) -> Answer:
+        started = time.perf_counter()
+        question = check_query(question, mode, k)
+        answer = self._compose(question, self.evidence(question, history, mode, k))
+        answer.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+    def evidence(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
+                 k: int = 8) -> Evidence:
+        """Resolve the conversation turn by turn, then gather evidence for ``question``."""
+        previous = None
+        for earlier in history:
+            if earlier and earlier.strip():
+                previous = self._evidence(" ".join(earlier.split()), previous, mode, k).turn
+        return self._evidence(question, previous, mode, k)
+
+    def _evidence(self, question: str, previous: Turn | None, mode: str, k: int) -> Evidence:
+        """Search and score for the question alone or in the conversation's context:
+        strong cues always take the context, weak ones only if it gives better evidence."""
+        kind = dependence(question) if previous is not None else NONE
+        alone = None
+        if kind != STRONG:
+            alone = self._search_and_score(Turn(question, question, NONE), question, mode, k)
+            if kind == NONE:
+                return alone
+        in_context = self._search_and_score(
+            Turn(question, with_context(question, previous), kind), question, mode, k)
+        if kind == WEAK and alone.confidence >= in_context.confidence:
+            return alone
+        return in_context
+
+    def _search_and_score(self, turn: Turn, question: str, mode: str, k: int) -> Evidence:
+        result = self.retriever.search(turn.retrieval_query, k, mode)
+        candidates = candidate_sentences(result.hits)
+        features = self.scorer.features(turn.retrieval_query, question, candidates)
+        return Evidence(turn, result, candidates, self.scorer.score(features),
+                        self.scorer.confidence(features))
+
+    def _compose(self, question: str, evidence: Evidence) -> Answer:
+        common = dict(question=question, passages=evidence.result.hits, mode=evidence.result.mode,
+                      confidence=evidence.confidence, retrieval_query=evidence.turn.retrieval_query,
+                      notice=evidence.result.notice)
+        if evidence.confidence < self.settings.threshold:
+            return Answer(text=NOT_IN_DOCUMENTS, abstained=True, citations=[], **common)
+        chosen = self.scorer.select(evidence.candidates, evidence.scores)
+        citations = [Citation(n, c.hit.doc, c.hit.title, c.hit.section, c.start, c.end,
+                              c.line_start, c.line_end, c.hit.chunk_id, c.text)
+                     for n, c in enumerate(chosen, start=1)]
+        best = chosen[0]
+        short = find_short_answer(question, best.text, indexed_text(best.hit.title, best.hit.section, ""))
+        parts = [f"{display_sentence(c.quote)} [{c.n}]" for c in citations]
+        text = (f"{short} [1]\n\n" if short else "") + " ".join(parts)
+        return Answer(text=text, abstained=False, citations=citations, short_answer=short, **common)
+
+
+def candidate_sentences(hits: list[Hit]) -> list[Candidate]:
+    """Every sentence of the passages (in document coordinates), once, with the best
+    rank of a passage that holds it. A lead-in ending with ":" takes the list after it."""
+    seen: dict[tuple[str, int, int], Candidate] = {}
+    for hit in hits:
+        for start, end in _merged_lists(hit.text, list(sentence_spans(hit.text))):
+            text = hit.text[start:end]
+            key = (hit.doc, hit.start + start, hit.start + end)
+            if len(text.split()) >= 3 and key not in seen:
+                seen[key] = Candidate(hit, key[1], key[2], text,
+                                      hit.line_start + hit.text.count("\n", 0, start),
+                                      hit.line_start + hit.text.count("\n", 0, end - 1))
+    return list(seen.values())
+
+
+def _merged_lists(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentence spans, where a lead-in ending with ":" is replaced by itself and the
+    list items that follow it as one span (the items stay candidates on their own too)."""
+    result = []
+    for i, (start, end) in enumerate(spans):
+        last = i
+        if text[end - 1] == ":":
+            while last + 1 < len(spans) and _LIST_ITEM.match(text, spans[last + 1][0]):
+                last += 1
+        result.append((start, spans[last][1]))
+    return result
+
+
+def display_sentence(quote: str) -> str:
+    """A quote as it reads in an answer: list markers and line breaks dropped."""
+    return " ".join(quote.lstrip("•◦▪‣*- ").split())

@@ -1,0 +1,101 @@
+"""Evaluate answers on labelled questions: evidence retrieval, answer accuracy,
+abstention, citation exactness, follow-ups and latency."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from index.progress import progress_bar
+
+from .assistant import Assistant
+from .datasets import LabelledQuestion
+from .evaluation import percentile
+from .records import Answer, Hit
+
+CONVERSATION_KINDS = ("follow-up", "topic-switch")
+
+
+@dataclass
+class Outcome:
+    question: LabelledQuestion
+    answer: Answer
+    evidence_rank: int | None  # rank of the first passage overlapping the evidence
+    correct: bool  # answerable: answered with an accepted string; unanswerable: abstained
+    citations_exact: bool
+    latency_ms: float
+
+
+def evidence_span(assistant: Assistant, question: LabelledQuestion) -> tuple[int, int] | None:
+    document = assistant.document(question.doc) if question.doc else None
+    if document is None or not question.evidence:
+        return None
+    start = document.text.find(question.evidence)
+    return (start, start + len(question.evidence)) if start >= 0 else None
+
+
+def holds_evidence(hit: Hit, doc: str | None, span: tuple[int, int] | None) -> bool:
+    return span is not None and hit.doc == doc and hit.start < span[1] and span[0] < hit.end
+
+
+def answer_is_accepted(answer: Answer, accepted: list[str]) -> bool:
+    text = answer.text.casefold()
+    return not answer.abstained and any(a.casefold() in text for a in accepted)
+
+
+def citations_are_exact(assistant: Assistant, answer: Answer) -> bool:
+    """Every quote is its document's text at its span, and every [n] has its citation."""
+    numbers = {c.n for c in answer.citations}
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    if markers != numbers:
+        return False
+    for citation in answer.citations:
+        document = assistant.document(citation.doc)
+        if document is None or document.text[citation.start:citation.end] != citation.quote:
+            return False
+    return True
+
+
+def run_questions(assistant: Assistant, questions: list[LabelledQuestion], mode: str = "hybrid",
+                  k: int = 8, progress: bool = False) -> list[Outcome]:
+    outcomes = []
+    for q in progress_bar(questions, f"asking ({mode})", progress, unit="question"):
+        started = time.perf_counter()
+        answer = assistant.ask(q.question, q.history, mode=mode, k=k)
+        latency = (time.perf_counter() - started) * 1000
+        span = evidence_span(assistant, q)
+        rank = next((h.rank for h in answer.passages if holds_evidence(h, q.doc, span)), None)
+        correct = answer_is_accepted(answer, q.answers) if q.answerable else answer.abstained
+        outcomes.append(Outcome(q, answer, rank, correct, citations_are_exact(assistant, answer), latency))
+    return outcomes
+
+
+def summarise(outcomes: list[Outcome], mode: str) -> dict:
+    """The labelled-question metrics for one mode (the ``--json`` result row)."""
+    answerable = [o for o in outcomes if o.question.answerable]
+    unanswerable = [o for o in outcomes if not o.question.answerable]
+    abstained = [o for o in outcomes if o.answer.abstained]
+    answered = [o for o in outcomes if not o.answer.abstained]
+    conversation = [o for o in outcomes if o.question.kind in CONVERSATION_KINDS]
+
+    def share(items, condition) -> float | None:
+        return round(sum(1 for o in items if condition(o)) / len(items), 4) if items else None
+
+    return {
+        "mode": mode,
+        "questions": len(outcomes),
+        "evidence_recall@5": share(answerable, lambda o: o.evidence_rank is not None and o.evidence_rank <= 5),
+        "evidence_recall@k": share(answerable, lambda o: o.evidence_rank is not None),
+        "evidence_mrr": round(sum(1 / o.evidence_rank for o in answerable if o.evidence_rank)
+                              / len(answerable), 4) if answerable else None,
+        "answer_accuracy": share(answerable, lambda o: o.correct),
+        "abstention_precision": share(abstained, lambda o: not o.question.answerable),
+        "abstention_recall": share(unanswerable, lambda o: o.answer.abstained),
+        "answered_precision": share(answered, lambda o: o.question.answerable),
+        "answered_recall": share(answerable, lambda o: not o.answer.abstained),
+        "follow_up_accuracy": share(conversation, lambda o: o.correct),
+        "citation_exactness": share(outcomes, lambda o: o.citations_exact),
+        "latency_ms_p50": round(percentile([o.latency_ms for o in outcomes], 50), 1),
+        "latency_ms_p95": round(percentile([o.latency_ms for o in outcomes], 95), 1),
+    }
