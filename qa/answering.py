@@ -31,6 +31,7 @@ class Evidence:
     turn: Turn
     result: SearchResult
     candidates: list[Candidate]
+    features: np.ndarray  # candidates × scoring.FEATURES
     scores: np.ndarray  # per candidate: which sentence answers best
     confidence: float  # whether any does: compared with the abstention threshold
 
@@ -66,8 +67,10 @@ class Answerer:
             alone = self._search_and_score(Turn(question, question, NONE), question, mode, k)
             if kind == NONE:
                 return alone
-        in_context = self._search_and_score(
-            Turn(question, with_context(question, previous), kind), question, mode, k)
+        query, self_contained = with_context(question, previous)
+        # A rewritten question ("When was KORUS FTA implemented?") is scored as asked that way.
+        in_context = self._search_and_score(Turn(question, query, kind), query if self_contained else question,
+                                            mode, k)
         if kind == WEAK and alone.confidence >= in_context.confidence:
             return alone
         return in_context
@@ -76,7 +79,7 @@ class Answerer:
         result = self.retriever.search(turn.retrieval_query, k, mode)
         candidates = candidate_sentences(result.hits)
         features = self.scorer.features(turn.retrieval_query, question, candidates)
-        return Evidence(turn, result, candidates, self.scorer.score(features),
+        return Evidence(turn, result, candidates, features, self.scorer.score(features),
                         self.scorer.confidence(features))
 
     def _compose(self, question: str, evidence: Evidence) -> Answer:

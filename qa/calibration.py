@@ -42,13 +42,12 @@ def collect(assistant: Assistant, questions: list[LabelledQuestion], mode: str =
     samples = []
     for q in progress_bar(questions, "collecting", progress, unit="question"):
         evidence = answerer.evidence(q.question, q.history, mode, k)
-        features = answerer.scorer.features(evidence.turn.retrieval_query, q.question, evidence.candidates)
         span = evidence_span(assistant, q)
         good = np.array([
             (span is not None and c.hit.doc == q.doc and c.start < span[1] and span[0] < c.end)
             or any(a.casefold() in c.text.casefold() for a in q.answers)
             for c in evidence.candidates], dtype=bool)
-        samples.append(Sample(q, features, good))
+        samples.append(Sample(q, evidence.features, good))
     return samples
 
 

@@ -15,6 +15,7 @@ from index.manifest import IndexUnavailable
 from .retrieval import MODES, QueryError, check_query
 
 CORPUS_ENV = "CORPUSQA_CORPUS"
+PASSWORD_ENV = "CORPUSQA_PASSWORD"
 DEFAULT_CORPUS = "corpus"
 
 
@@ -172,6 +173,48 @@ def calibrate(questions: Path, split: str, output: Path | None, index_dir: Path 
     else:
         settings.save(output)
         click.echo(f"wrote {output}: threshold {settings.threshold}, weights {settings.weights}", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; anything but loopback exposes the page to your network.")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--corpus", type=click.Path(path_type=Path), default=None,
+              help=f"Documents folder, indexed at start-up [default: ${CORPUS_ENV} or ./{DEFAULT_CORPUS}].")
+@index_dir_option
+def serve(host: str, port: int, corpus: Path | None, index_dir: Path | None) -> None:
+    """Serve the chat page (and its HTTP API), updating the index first.
+
+    Set CORPUSQA_PASSWORD to require a login (user name: corpusqa)."""
+    from ui.app import Service, launch
+
+    corpus, index_dir = corpus_dir(corpus), resolve_index_dir(index_dir)
+    run_index(corpus, index_dir, model=None)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: serving on {host}: anyone who can reach this machine can read your "
+                   "documents" + ("" if os.environ.get(PASSWORD_ENV) else f" (set {PASSWORD_ENV})"), err=True)
+    password = os.environ.get(PASSWORD_ENV)
+    service = Service(corpus, index_dir)
+    launch(service, host, port, auth=("corpusqa", password) if password else None)
+
+
+@cli.group()
+def feedback() -> None:
+    """Ratings given on the chat page."""
+
+
+@feedback.command("export")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@index_dir_option
+def feedback_export(output: Path, index_dir: Path | None) -> None:
+    """Write the ratings to OUTPUT as labelled questions for `corpusqa eval`."""
+    from ui.feedback import FEEDBACK_FILE, FeedbackStore
+
+    path = resolve_index_dir(index_dir) / FEEDBACK_FILE
+    if not path.is_file():
+        raise CliError(f"no feedback yet in {path.parent}: rate answers on the chat page first")
+    count = FeedbackStore(path).export(output)
+    click.echo(f"wrote {count} labelled questions to {output}", err=True)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ _OPENERS = re.compile(r"^\W*(?:and|also|but|so|then|what about|how about|what el
                       r"same for|and what|and how)\b", re.I)
 _REFERENCES = re.compile(r"\b(?:it|its|they|them|their|theirs|this|these|those|that|there|he|she|"
                          r"his|her|him|such|the latter|the former|the same)\b", re.I)
+_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|he|she|him|his|her)\b", re.I)
 _QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how does do did is are was were can could should "
     "would will may might much many about tell me please explain describe".split())
@@ -58,8 +59,17 @@ def content_words(text: str) -> list[str]:
     return list(seen.values())
 
 
-def with_context(question: str, previous: Turn) -> str:
-    """The question followed by the previous turn's subject words."""
-    subject = [w for w in content_words(previous.retrieval_query)
-               if w.lower() not in {c.lower() for c in content_words(question)}]
-    return f"{question} ({' '.join(subject)})" if subject else question
+def with_context(question: str, previous: Turn) -> tuple[str, bool]:
+    """The question in the context of the previous turn, and whether it now reads as a
+    self-contained question: a pronoun ("it", "their") is replaced by the previous
+    subject (self-contained); otherwise the subject words are appended (not)."""
+    known = {c.lower() for c in content_words(question)}
+    subject = " ".join(w for w in content_words(previous.retrieval_query) if w.lower() not in known)
+    if not subject:
+        return question, False
+    pronoun = _PRONOUN.search(question)
+    if pronoun:
+        possessive = pronoun.group().lower() in {"its", "their", "his", "her"}
+        replacement = f"{subject}’s" if possessive else subject
+        return question[: pronoun.start()] + replacement + question[pronoun.end():], True
+    return f"{question} ({subject})", False

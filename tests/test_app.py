@@ -1,0 +1,65 @@
+"""The chat page's HTTP API on a real launched Gradio server, through gradio_client."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client
+
+from index.builder import build_index
+from ui.app import Service, launch
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, embedder):
+    """A real server on the shipped corpus (a writable copy), launched once for the module."""
+    import shutil
+
+    from .conftest import SHIPPED_CORPUS
+
+    root = tmp_path_factory.mktemp("served")
+    corpus = root / "corpus"
+    shutil.copytree(SHIPPED_CORPUS, corpus)
+    build_index(corpus, root / "index", embedder=embedder)
+    service = Service(corpus, root / "index", embedder)
+    demo, (_, url, _) = launch(service, prevent_thread_lock=True, quiet=True)
+    yield service, url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(served):
+    return Client(served[1], verbose=False)
+
+
+def test_ask_endpoint_returns_the_cli_json(client, served):
+    service, _ = served
+    result = client.predict("How many vessels does Singapore supply with marine fuel each year?", api_name="/ask")
+    assert set(result) >= {"question", "answer", "abstained", "citations", "passages"}
+    assert not result["abstained"] and "130,000" in result["answer"]
+    citation = result["citations"][0]
+    text = service.assistant.document(citation["doc"]).text
+    assert text[citation["start"]:citation["end"]] == citation["quote"]
+
+
+def test_ask_endpoint_uses_history_for_follow_ups(client):
+    result = client.predict("When was it implemented?", ["What is the KORUS FTA?"], api_name="/ask")
+    assert "2012" in result["answer"] and "KORUS" in result["retrieval_query"]
+
+
+def test_search_endpoint_with_defaults_and_mode(client):
+    result = client.predict("quantum-safe cryptography", api_name="/search")
+    assert result["mode"] == "hybrid" and len(result["hits"]) == 10
+    bm25 = client.predict("quantum-safe cryptography", 3, "bm25", api_name="/search")
+    assert bm25["mode"] == "bm25" and len(bm25["hits"]) == 3
+    assert bm25["hits"][0]["doc"] == "singapore-korea-strategic-partnership.txt"
+
+
+def test_unanswerable_question_abstains_with_closest_matches(client):
+    result = client.predict("Who won the 2018 FIFA World Cup?", api_name="/ask")
+    assert result["abstained"] and result["citations"] == [] and result["passages"]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 3000])
+def test_bad_questions_are_errors_with_a_message(client, question):
+    with pytest.raises(Exception, match="empty query|too long"):
+        client.predict(question, api_name="/ask")

@@ -1,0 +1,185 @@
+"""The Gradio chat page and its HTTP API (``ask`` and ``search``)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import gradio as gr
+
+from index.builder import BuildSummary, build_index
+from index.embedding import Embedder
+from qa.assistant import Assistant
+from qa.records import Answer
+from qa.retrieval import MODES, QueryError
+
+from . import rendering
+from .feedback import FEEDBACK_FILE, FeedbackStore
+from .uploads import UPLOAD_SUFFIXES, save_uploads
+
+EXAMPLES = [
+    "How many vessels does Singapore supply with marine fuel each year?",
+    "What will the US tariff on most South Korean goods be cut to?",
+    "Which browser offers an incognito mode?",
+    "What does the partnership plan for cybersecurity?",
+]
+_CITE_LINK = re.compile(r"\[\\\[(\d+)\\\]\]\(#cite-\d+\)")
+
+
+class Service:
+    """What the page serves from: the current index (swapped after uploads), the model
+    (loaded once), the corpus folder and the feedback store."""
+
+    def __init__(self, corpus: Path, index_dir: Path, embedder: Embedder | None = None) -> None:
+        self.corpus, self.index_dir = corpus, index_dir
+        self.embedder = embedder
+        self._reindex_lock = threading.Lock()
+        self.assistant = self._open()
+        self.feedback = FeedbackStore(index_dir / FEEDBACK_FILE)
+
+    def _open(self) -> Assistant:
+        assistant = Assistant.open(self.index_dir, embedder=self.embedder)
+        if self.embedder is None and assistant.retriever.embedder is not None:
+            self.embedder = assistant.retriever.embedder
+        return assistant
+
+    def reindex(self, progress: bool = False) -> BuildSummary:
+        """Bring the index up to date with the corpus, then serve the new generation
+        (questions being answered finish on the old one)."""
+        with self._reindex_lock:
+            summary = build_index(self.corpus, self.index_dir, embedder=self.embedder, progress=progress)
+            if not summary.up_to_date:
+                self.assistant = self._open()
+            return summary
+
+    def ask(self, question: str, history: list[str] | None = None, mode: str = "hybrid", k: int = 8) -> Answer:
+        return self.assistant.ask(question, history or [], mode=mode, k=k)
+
+
+def build_app(service: Service) -> gr.Blocks:
+    with gr.Blocks(title="corpusqa") as demo:
+        gr.Markdown("## corpusqa — answers from your documents, with the exact sources")
+        asked = gr.State([])  # the questions of this browser session, for follow-ups
+        answers = gr.State({})  # chat message index -> answer dict, for feedback and citations
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat",
+                                  feedback_options=("Like", "Dislike"), sanitize_html=True)
+                with gr.Row():
+                    question = gr.Textbox(placeholder="Ask about the documents…", show_label=False,
+                                          scale=5, elem_id="question", max_lines=4)
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
+                gr.Examples(EXAMPLES, inputs=question, label="Try")
+                with gr.Accordion("Settings", open=False):
+                    mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="mode")
+                    k = gr.Slider(1, 20, value=8, step=1, label="Passages to read", elem_id="passages")
+                with gr.Accordion("Add documents", open=False):
+                    files = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
+                                    label="txt, md, html or pdf; 10 MB each", elem_id="upload")
+                    add = gr.Button("Add to the corpus and re-index", elem_id="add-button")
+                    upload_status = gr.Textbox(label="Upload", interactive=False, lines=3, elem_id="upload-status")
+            with gr.Column(scale=2):
+                sources = gr.HTML(rendering.sources_html(None), elem_id="sources")
+                picker = gr.Radio([], label="Open a citation in its document", elem_id="citation-picker")
+                document = gr.HTML("", elem_id="document-view")
+
+        def respond(message, chat_messages, asked_questions, answer_map, mode_value, k_value):
+            try:
+                answer = service.ask(message, asked_questions, mode_value, int(k_value))
+            except QueryError as error:
+                gr.Warning(str(error))
+                return (gr.skip(),) * 7
+            messages = [_without_links(m) for m in chat_messages] + [
+                {"role": "user", "content": rendering.markdown_text(message)},
+                {"role": "assistant", "content": rendering.answer_markdown(answer)}]
+            answer_map = {**answer_map, len(messages) - 1: {**answer.as_dict(), "history": asked_questions}}
+            return (messages, "", asked_questions + [message], answer_map, rendering.sources_html(answer),
+                    gr.update(choices=rendering.citation_choices(answer), value=None), "")
+
+        outputs = [chat, question, asked, answers, sources, picker, document]
+        inputs = [question, chat, asked, answers, mode, k]
+        for trigger in (send.click, question.submit):
+            trigger(respond, inputs, outputs, api_visibility="private", concurrency_limit=4)
+
+        def open_citation(choice, answer_map):
+            if not choice or not answer_map:
+                return ""
+            latest = answer_map[max(answer_map)]
+            citation = next((c for c in latest["citations"] if str(c["n"]) == str(choice)), None)
+            found = service.assistant.document(citation["doc"]) if citation else None
+            if found is None:
+                return "<div class='cq-empty'>That document is no longer in the index.</div>"
+            return rendering.document_html(found.title, found.doc, found.text, citation["start"], citation["end"])
+
+        picker.change(open_citation, [picker, answers], document, api_visibility="private").then(
+            None, js=rendering.SCROLL_TO_CITED)
+
+        def rate(event: gr.LikeData, answer_map):
+            answer = answer_map.get(event.index[0] if isinstance(event.index, list) else event.index)
+            if answer is None:
+                return
+            service.feedback.record(bool(event.liked), answer, answer.get("history", []))
+            gr.Info("Thanks: feedback saved.")
+
+        chat.like(rate, [answers], None, api_visibility="private")
+
+        def add_documents(uploaded, progress=gr.Progress()):
+            if not uploaded:
+                return "Choose one or more files first."
+            progress(0.1, desc="saving files")
+            report = save_uploads([(Path(f).name, Path(f)) for f in uploaded], service.corpus)
+            if not report.saved:
+                return report.message()
+            progress(0.3, desc="re-indexing")
+            summary = service.reindex()
+            progress(1.0, desc="done")
+            return (f"{report.message()}\nre-indexed: {len(summary.added)} added, {summary.embedded} "
+                    f"passages embedded, {summary.chunks} in total ({summary.seconds:.1f} s)")
+
+        add.click(add_documents, files, upload_status, api_visibility="private", concurrency_limit=1)
+
+        gr.api(_api_ask(service), api_name="ask")
+        gr.api(_api_search(service), api_name="search")
+    return demo
+
+
+def _without_links(message: dict) -> dict:
+    """Earlier answers keep their [n] markers as text: the picker holds the latest answer's."""
+    if message.get("role") != "assistant" or not isinstance(message.get("content"), str):
+        return message
+    return {**message, "content": _CITE_LINK.sub(lambda m: f"\\[{m.group(1)}\\]", message["content"])}
+
+
+def _api_ask(service: Service):
+    def ask(question: str, history: list[str] | None = None, mode: str = "hybrid", k: int = 8) -> dict:
+        """Answer from the documents; the same JSON as `corpusqa ask --json`."""
+        try:
+            return service.ask(question, history, mode, int(k)).as_dict()
+        except QueryError as error:
+            raise gr.Error(str(error)) from error
+
+    return ask
+
+
+def _api_search(service: Service):
+    def search(query: str, k: int = 10, mode: str = "hybrid") -> dict:
+        """The best passages; the same JSON as `corpusqa search --json`."""
+        try:
+            result = service.assistant.retrieve(query, int(k), mode)
+        except QueryError as error:
+            raise gr.Error(str(error)) from error
+        return {"query": query, "mode": result.mode, "notice": result.notice,
+                "hits": [h.as_dict() for h in result.hits]}
+
+    return search
+
+
+def launch(service: Service, host: str = "127.0.0.1", port: int = 7860, auth=None,
+           prevent_thread_lock: bool = False, quiet: bool = False):
+    demo = build_app(service)
+    demo.queue(default_concurrency_limit=4)
+    return demo, demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
+                             quiet=quiet, css=rendering.PAGE_CSS, head=rendering.PAGE_HEAD, footer_links=["api"],
+                             show_error=True)
+

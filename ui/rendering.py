@@ -1,0 +1,124 @@
+"""HTML and Markdown for the chat page. Every piece of document text goes through
+``html.escape`` (and Markdown escaping where Markdown is rendered): a document can
+never inject markup, scripts or links; the only links are the citation links made here."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from qa.records import Answer, Citation, Hit
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def markdown_text(text: str) -> str:
+    """Document text made inert for a Markdown renderer: HTML escaped, Markdown syntax escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat message for an answer: escaped text, ``[n]`` as links to the citation."""
+    body = markdown_text(answer.text)
+    if answer.short_answer:  # the factoid's short answer leads, in bold
+        first, sep, rest = body.partition("\n")
+        body = f"**{first}**{sep}{rest}"
+    # The escaped markers read "\[n\]"; turn each into a link the page script intercepts.
+    body = re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m.group(1)}\\]](#cite-{m.group(1)})", body)
+    if answer.abstained:
+        body = f"**Not in the documents.** {body.split(':', 1)[-1].strip()}"
+    served = "BM25 fallback" if answer.mode == "bm25-fallback" else f"{answer.mode} retrieval"
+    note = f" — {markdown_text(answer.notice)}" if answer.notice else ""
+    return f"{body}\n\n<sub>served by {served}{note}</sub>"
+
+
+def sources_html(answer: Answer | None) -> str:
+    """The sources panel: each citation with its place, scores and highlighted sentence;
+    the closest matches when the answer abstained."""
+    if answer is None:
+        return "<div class='cq-empty'>Sources of the answer appear here.</div>"
+    hits = {h.chunk_id: h for h in answer.passages}
+    if answer.abstained:
+        cards = [_match_card(h) for h in answer.passages[:3]]
+        heading = "Closest matches (they do not answer the question)"
+    else:
+        cards = [_citation_card(c, hits.get(c.chunk_id)) for c in answer.citations]
+        heading = "Sources"
+    return f"<div class='cq-sources'><h3>{heading}</h3>{''.join(cards)}</div>"
+
+
+def _citation_card(citation: Citation, hit: Hit | None) -> str:
+    excerpt = html.escape(citation.quote)
+    if hit is not None:
+        before = hit.text[: citation.start - hit.start]
+        after = hit.text[citation.end - hit.start:]
+        excerpt = f"{html.escape(before)}<mark>{excerpt}</mark>{html.escape(after)}"
+    return (f"<div class='cq-card' id='source-{citation.n}'>"
+            f"<div class='cq-place'><a href='#cite-{citation.n}' class='cq-cite'>[{citation.n}]</a> "
+            f"{html.escape(_place(citation.doc, citation.section, citation.line_start, citation.line_end))}</div>"
+            f"{_scores(hit)}<div class='cq-excerpt'>{excerpt}</div></div>")
+
+
+def _match_card(hit: Hit) -> str:
+    return (f"<div class='cq-card cq-match'><div class='cq-place'>{hit.rank}. "
+            f"{html.escape(_place(hit.doc, hit.section, hit.line_start, hit.line_end))}</div>"
+            f"{_scores(hit)}<div class='cq-excerpt'>{html.escape(hit.text)}</div></div>")
+
+
+def _scores(hit: Hit | None) -> str:
+    if hit is None:
+        return ""
+    parts = [f"passage #{hit.rank}", f"dense rank {hit.dense_rank or '—'}",
+             f"BM25 rank {hit.bm25_rank or '—'}", f"score {hit.score:.4f}"]
+    return f"<div class='cq-scores'>{' · '.join(parts)}</div>"
+
+
+def _place(doc: str, section: str, line_start: int, line_end: int) -> str:
+    lines = f"line {line_start}" if line_start == line_end else f"lines {line_start}–{line_end}"
+    return f"{doc} › {section} ({lines})" if section else f"{doc} ({lines})"
+
+
+def citation_choices(answer: Answer | None) -> list[tuple[str, str]]:
+    """(label, value) pairs for the citation picker."""
+    if answer is None or answer.abstained:
+        return []
+    return [(f"[{c.n}] {c.doc} › {c.section}" if c.section else f"[{c.n}] {c.doc}", str(c.n))
+            for c in answer.citations]
+
+
+def document_html(title: str, doc: str, text: str, start: int, end: int) -> str:
+    """The whole document, escaped, with ``text[start:end]`` highlighted."""
+    return (f"<div class='cq-doc'><div class='cq-doc-title'>{html.escape(title)} "
+            f"<span class='cq-doc-path'>({html.escape(doc)})</span></div>"
+            f"<pre class='cq-doc-text'>{html.escape(text[:start])}<mark id='cq-cited-span'>"
+            f"{html.escape(text[start:end])}</mark>{html.escape(text[end:])}</pre></div>")
+
+
+PAGE_CSS = """
+.cq-sources h3 { margin: 0 0 .5em 0; }
+.cq-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .6em .8em; margin-bottom: .6em; }
+.cq-place { font-weight: 600; margin-bottom: .2em; }
+.cq-scores { font-size: .85em; opacity: .75; margin-bottom: .3em; }
+.cq-excerpt { white-space: pre-wrap; font-size: .92em; overflow-wrap: anywhere; }
+.cq-doc-text { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 420px; overflow-y: auto; font-size: .9em; }
+.cq-doc-title { font-weight: 600; }
+.cq-doc-path { font-weight: 400; opacity: .7; }
+mark { background: #ffe58a; color: inherit; }
+"""
+
+# Clicking "[n]" in an answer or a source card selects citation n in the picker, which
+# opens the document at that span (the picker's change event does the rest).
+PAGE_HEAD = """
+<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[href^='#cite-']");
+  if (!link) return;
+  event.preventDefault();
+  const n = link.getAttribute("href").slice("#cite-".length);
+  const option = document.querySelector(`#citation-picker input[type='radio'][value='${CSS.escape(n)}']`);
+  if (option) option.click();
+}, true);
+</script>
+"""
+
+SCROLL_TO_CITED = "() => { setTimeout(() => document.getElementById('cq-cited-span')?.scrollIntoView({block: 'center'}), 150); }"
