@@ -135,7 +135,7 @@ def build_app(service: Service) -> gr.Blocks:
             summary = service.reindex()
             progress(1.0, desc="done")
             return (f"{report.message()}\nre-indexed: {len(summary.added)} added, {summary.embedded} "
-                    f"passages embedded, {summary.chunks} in total ({summary.seconds:.1f} s)")
+                    f"passages embedded, {summary.chunks} in total ({summary.seconds:.2f} s)")
 
         add.click(add_documents, files, upload_status, api_visibility="private", concurrency_limit=1)
 

@@ -30,8 +30,8 @@ def safe_name(name: str) -> str | None:
     """A plain file name from an untrusted one: no folders, no odd characters, an allowed
     extension; None when nothing usable remains."""
     base = unicodedata.normalize("NFKC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    base = re.sub(r"[^\w.\- ]", "_", base, flags=re.ASCII).strip(" .")
-    base = re.sub(r"[ _]{2,}", "_", base)
+    base = re.sub(r"[^\w.\-]", "_", base.strip()).strip("._")
+    base = re.sub(r"_{2,}", "_", base)
     stem, dot, suffix = base.rpartition(".")
     if not dot or not stem.strip("._- ") or f".{suffix.lower()}" not in UPLOAD_SUFFIXES:
         return None
