@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run index test browser clean
+.PHONY: setup run test browser clean
 
 setup: $(STAMP)
 
@@ -16,10 +16,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-index: setup
-	$(BIN)/corpusqa index --corpus corpus
-
-run: index
+# The chat page on the shipped corpus; `serve` builds or updates the index first.
+run: setup
 	$(BIN)/corpusqa serve --corpus corpus
 
 # Browser tests use Debian's Chromium (never `playwright install`).

@@ -8,9 +8,10 @@ import numpy as np
 
 
 class LexicalIndex:
-    """BM25Okapi over chunk tokens; row ``i`` is chunk row ``i``."""
+    """BM25Okapi over chunk tokens; row ``i`` is chunk row ``i``. k1 and b were tuned on
+    SciFact train (0.9/0.4, Anserini's defaults, beat rank-bm25's 1.5/0.75: see README)."""
 
-    def __init__(self, corpus_tokens: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, corpus_tokens: list[list[str]], k1: float = 0.9, b: float = 0.4) -> None:
         from rank_bm25 import BM25Okapi
 
         self.size = len(corpus_tokens)

@@ -28,8 +28,8 @@ class FusionSettings:
     """Reciprocal-rank fusion: ``score = Σ weight / (rrf_k + rank)`` over the rankers'
     top ``depth`` candidates (tuned on SciFact train: see README)."""
 
-    rrf_k: int = 60
-    dense_weight: float = 1.0
+    rrf_k: int = 10
+    dense_weight: float = 1.25
     bm25_weight: float = 1.0
     depth: int = 100
 

@@ -159,4 +159,4 @@ def test_hybrid_hits_carry_both_ranks_and_the_fused_score(assistant):
     hits = assistant.search("visa problems at the Hyundai plant", k=5)
     top = hits[0]
     assert top.dense_rank is not None and top.bm25_rank is not None
-    assert top.score == pytest.approx(1 / (60 + top.dense_rank) + 1 / (60 + top.bm25_rank))
+    assert top.score == pytest.approx(1.25 / (10 + top.dense_rank) + 1 / (10 + top.bm25_rank))
