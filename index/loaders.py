@@ -48,12 +48,17 @@ def load_text(path: Path, data: bytes) -> LoadedText:
 
 
 def normalise_text(text: str) -> str:
-    """Unify newlines and drop control characters that break display and offsets."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    return _CONTROL_CHARS.sub("", text)
+    """Unify newlines and drop characters that could act on a terminal or a page."""
+    return strip_unsafe(text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", ""))
 
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls but tab and newline (ESC among them), C1 controls, zero-width and bidi overrides.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_unsafe(text: str) -> str:
+    """Text without control characters: it prints and renders as text, nothing else."""
+    return _UNSAFE.sub("", text)
 
 
 def _decode(data: bytes) -> str:

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import re
 import textwrap
 
+from index.loaders import strip_unsafe
+
 from .records import Answer, Hit
-
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def terminal_safe(text: str) -> str:
-    """Drop control characters (ESC, C1, bidi overrides) so text prints as text."""
-    return _UNSAFE.sub("", text)
 
 
 def place(doc: str, section: str, line_start: int, line_end: int) -> str:
     where = f"{doc} › {section}" if section else doc
     lines = f"line {line_start}" if line_start == line_end else f"lines {line_start}–{line_end}"
-    return terminal_safe(f"{where} ({lines})")
+    return strip_unsafe(f"{where} ({lines})")
 
 
 def indented(text: str, width: int = 100) -> str:
     """Text re-wrapped and indented under its heading line."""
-    return textwrap.indent(textwrap.fill(terminal_safe(" ".join(text.split())), width), "   ")
+    return textwrap.indent(textwrap.fill(strip_unsafe(" ".join(text.split())), width), "   ")
 
 
 def format_hits(hits: list[Hit]) -> str:
@@ -39,7 +33,7 @@ def format_hits(hits: list[Hit]) -> str:
 
 def format_answer(answer: Answer) -> str:
     """The answer, then its numbered sources (or the closest matches when abstaining)."""
-    lines = [terminal_safe(answer.text), ""]
+    lines = [strip_unsafe(answer.text), ""]
     if answer.abstained:
         lines.append("Closest matches:")
         lines += [f"  {h.rank}. {place(h.doc, h.section, h.line_start, h.line_end)}\n{indented(h.text)}"

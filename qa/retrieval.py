@@ -9,6 +9,7 @@ import numpy as np
 
 from index.dense import search_dense
 from index.lexical import LexicalIndex
+from index.loaders import strip_unsafe
 from index.store import RecordStore
 from index.tokenization import Tokenizer
 
@@ -52,7 +53,10 @@ class SearchResult:
 
 
 def check_query(query: str, mode: str = "hybrid", k: int = 10) -> str:
-    """Return the stripped query, or raise QueryError with a one-line reason."""
+    """Return the query with control characters dropped and white space folded, or raise
+    QueryError with a one-line reason."""
+    if isinstance(query, str):
+        query = strip_unsafe(query)
     if not isinstance(query, str) or not query.strip():
         raise QueryError("empty query: type a question or some keywords")
     if len(query) > MAX_QUERY_CHARS:
