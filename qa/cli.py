@@ -250,3 +250,7 @@ def eval_command(dataset: Path, modes: str, k: int, split: str, as_json: bool,
         run_eval(dataset, mode_list, k, split, as_json, report_dir, index_dir)
     except (DatasetError, IndexUnavailable) as error:
         raise CliError(str(error)) from error
+
+
+if __name__ == "__main__":
+    main()
