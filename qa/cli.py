@@ -190,12 +190,20 @@ def serve(host: str, port: int, corpus: Path | None, index_dir: Path | None) -> 
 
     corpus, index_dir = corpus_dir(corpus), resolve_index_dir(index_dir)
     run_index(corpus, index_dir, model=None)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: serving on {host}: anyone who can reach this machine can read your "
-                   "documents" + ("" if os.environ.get(PASSWORD_ENV) else f" (set {PASSWORD_ENV})"), err=True)
     password = os.environ.get(PASSWORD_ENV)
+    warning = exposure_warning(host, bool(password))
+    if warning:
+        click.echo(warning, err=True)
     service = Service(corpus, index_dir)
     launch(service, host, port, auth=("corpusqa", password) if password else None)
+
+
+def exposure_warning(host: str, has_password: bool) -> str | None:
+    """What to say when the page is served beyond this machine."""
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return None
+    advice = "" if has_password else f"; set {PASSWORD_ENV} to require a login"
+    return f"warning: serving on {host}: anyone who can reach this machine can read your documents{advice}"
 
 
 @cli.group()

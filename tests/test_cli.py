@@ -66,3 +66,14 @@ def test_bad_input_is_one_line_and_exit_code_2(runner, shipped_index, tmp_path, 
     assert result.exit_code == 2
     assert result.stderr.startswith("corpusqa: error: ") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("host, password, expected", [
+    ("127.0.0.1", False, None), ("localhost", False, None),
+    ("0.0.0.0", False, "set CORPUSQA_PASSWORD"), ("192.0.2.7", True, "can read your documents"),
+])
+def test_serving_beyond_loopback_warns(host, password, expected):
+    from qa.cli import exposure_warning
+
+    warning = exposure_warning(host, password)
+    assert warning is None if expected is None else expected in warning

@@ -1,0 +1,61 @@
+"""Concurrent users: 50 gradio_client users × 20 questions against one launched server,
+with zero errors and the same answers as asked one at a time."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from index.builder import build_index
+from qa.datasets import load_questions
+from ui.app import Service, launch
+
+from .conftest import ROOT, SHIPPED_CORPUS
+
+USERS, QUESTIONS_EACH = 50, 20
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, embedder):
+    index_dir = tmp_path_factory.mktemp("load") / "index"
+    build_index(SHIPPED_CORPUS, index_dir, embedder=embedder)
+    service = Service(SHIPPED_CORPUS, index_dir, embedder)
+    demo, (_, url, _) = launch(service, prevent_thread_lock=True, quiet=True)
+    yield service, url
+    demo.close()
+
+
+def comparable(answer: dict) -> tuple:
+    return answer["answer"], answer["abstained"], [(c["doc"], c["start"], c["end"]) for c in answer["citations"]]
+
+
+def test_50_concurrent_users_get_the_sequential_answers(server):
+    service, url = server
+    questions = [q.question for q in load_questions(ROOT / "qa" / "data" / "questions.jsonl")
+                 if not q.history][:QUESTIONS_EACH]
+    expected = {q: comparable(service.ask(q).as_dict()) for q in questions}
+
+    def user(number: int) -> list[tuple[str, dict, float]]:
+        client = Client(url, verbose=False)
+        order = questions[number % len(questions):] + questions[:number % len(questions)]
+        results = []
+        for question in order:
+            started = time.perf_counter()
+            results.append((question, client.predict(question, api_name="/ask"), time.perf_counter() - started))
+        return results
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(USERS) as pool:
+        outcomes = [r for batch in pool.map(user, range(USERS)) for r in batch]
+    elapsed = time.perf_counter() - started
+    assert len(outcomes) == USERS * QUESTIONS_EACH
+    mismatches = [q for q, answer, _ in outcomes if comparable(answer) != expected[q]]
+    assert mismatches == []
+    latencies = sorted(seconds * 1000 for _, _, seconds in outcomes)
+    print(f"{len(outcomes)} answers in {elapsed:.1f} s: p50 {statistics.median(latencies):.0f} ms, "
+          f"p95 {latencies[int(0.95 * len(latencies))]:.0f} ms per request")
