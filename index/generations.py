@@ -18,6 +18,7 @@ from pathlib import Path
 from .manifest import IndexUnavailable
 
 INDEX_DIR_ENV = "CORPUSQA_INDEX_DIR"
+CACHE_ENV = "CORPUSQA_CACHE"
 DEFAULT_INDEX_DIR = ".corpusqa"
 POINTER_FILE = "CURRENT"
 KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still using them
@@ -25,6 +26,12 @@ KEEP_PREVIOUS = 1  # generations kept besides the current one, for readers still
 
 def resolve_index_dir(index_dir: str | Path | None) -> Path:
     return Path(index_dir or os.environ.get(INDEX_DIR_ENV) or DEFAULT_INDEX_DIR).expanduser().resolve()
+
+
+def cache_root() -> Path:
+    """Where derived data is cached (ONNX exports, BEIR indexes): ``$CORPUSQA_CACHE`` or
+    ``~/.cache/corpusqa``."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "corpusqa")
 
 
 def current_generation(index_dir: Path) -> Path:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from index.generations import cache_root
 from index.progress import progress_bar
-
-CACHE_ENV = "CORPUSQA_CACHE"
-
 
 class DatasetError(ValueError):
     """The dataset cannot be read; the message says why."""
@@ -110,10 +107,6 @@ def load_questions(path: Path) -> list[LabelledQuestion]:
     if not questions:
         raise DatasetError(f"{path} holds no questions")
     return questions
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "corpusqa")
 
 
 def _jsonl(path: Path):

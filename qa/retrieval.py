@@ -68,6 +68,21 @@ def check_query(query: str, mode: str = "hybrid", k: int = 10) -> str:
     return " ".join(query.split())
 
 
+def reciprocal_rank_fusion(dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int,
+                           settings: FusionSettings = FusionSettings()) -> list[Ranked]:
+    """Fuse two ``(row, score)`` candidate lists by rank; each row appears once."""
+    dense_ranks = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
+    bm25_ranks = {row: rank for rank, (row, _) in enumerate(bm25, start=1)}
+    fused = []
+    for row in dense_ranks.keys() | bm25_ranks.keys():
+        d, b = dense_ranks.get(row), bm25_ranks.get(row)
+        score = ((settings.dense_weight / (settings.rrf_k + d) if d else 0.0)
+                 + (settings.bm25_weight / (settings.rrf_k + b) if b else 0.0))
+        fused.append(Ranked(row, score, d, b))
+    fused.sort(key=lambda r: (-r.score, min(r.dense_rank or 10**9, r.bm25_rank or 10**9), r.row))
+    return fused[:k]
+
+
 class Retriever:
     """Searches the stores; dense parts are optional (``dense_unavailable`` says why not)."""
 
@@ -115,17 +130,7 @@ class Retriever:
         return self.lexical.search(self.tokenizer(query), depth)
 
     def fuse(self, dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int) -> list[Ranked]:
-        """Reciprocal-rank fusion of two candidate lists; each row appears once."""
-        f = self.fusion
-        dense_ranks = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
-        bm25_ranks = {row: rank for rank, (row, _) in enumerate(bm25, start=1)}
-        fused = []
-        for row in dense_ranks.keys() | bm25_ranks.keys():
-            d, b = dense_ranks.get(row), bm25_ranks.get(row)
-            score = (f.dense_weight / (f.rrf_k + d) if d else 0.0) + (f.bm25_weight / (f.rrf_k + b) if b else 0.0)
-            fused.append(Ranked(row, score, d, b))
-        fused.sort(key=lambda r: (-r.score, min(r.dense_rank or 10**9, r.bm25_rank or 10**9), r.row))
-        return fused[:k]
+        return reciprocal_rank_fusion(dense, bm25, k, self.fusion)
 
     def _embed_query(self, query: str) -> np.ndarray:
         vector = self.embedder.encode_query(query)

@@ -3,6 +3,7 @@ user state (index folder, caches) pointed at a temporary folder for every test."
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -51,3 +52,22 @@ def corpus_copy(tmp_path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(SHIPPED_CORPUS, target)
     return target
+
+
+@contextlib.contextmanager
+def running_server(root: Path, embedder: Embedder, extra_documents: dict[str, str] | None = None):
+    """A real chat server on a writable copy of the shipped corpus (plus ``extra_documents``);
+    yields the service and the page's URL."""
+    from ui.app import Service, launch
+
+    corpus = root / "corpus"
+    shutil.copytree(SHIPPED_CORPUS, corpus)
+    for name, text in (extra_documents or {}).items():
+        (corpus / name).write_text(text)
+    build_index(corpus, root / "index", embedder=embedder)
+    service = Service(corpus, root / "index", embedder)
+    demo, (_, url, _) = launch(service, prevent_thread_lock=True, quiet=True)
+    try:
+        yield service, url
+    finally:
+        demo.close()

@@ -5,25 +5,13 @@ from __future__ import annotations
 import pytest
 from gradio_client import Client
 
-from index.builder import build_index
-from ui.app import Service, launch
+from .conftest import running_server
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, embedder):
-    """A real server on the shipped corpus (a writable copy), launched once for the module."""
-    import shutil
-
-    from .conftest import SHIPPED_CORPUS
-
-    root = tmp_path_factory.mktemp("served")
-    corpus = root / "corpus"
-    shutil.copytree(SHIPPED_CORPUS, corpus)
-    build_index(corpus, root / "index", embedder=embedder)
-    service = Service(corpus, root / "index", embedder)
-    demo, (_, url, _) = launch(service, prevent_thread_lock=True, quiet=True)
-    yield service, url
-    demo.close()
+    with running_server(tmp_path_factory.mktemp("served"), embedder) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -4,17 +4,13 @@ Screenshots are saved in test-artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from index.builder import build_index
-from ui.app import Service, launch
-
-from .conftest import ROOT, SHIPPED_CORPUS
+from .conftest import ROOT, running_server
 from .documents import XSS_HTML
 
 pytestmark = pytest.mark.browser
@@ -30,16 +26,9 @@ The kiwi levy is 5 percent, says [this link](javascript:alert('md')) and <img sr
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, embedder):
-    root = tmp_path_factory.mktemp("browser")
-    corpus = root / "corpus"
-    shutil.copytree(SHIPPED_CORPUS, corpus)
-    (corpus / "hostile.html").write_text(XSS_HTML)
-    (corpus / "hostile.md").write_text(HOSTILE_MARKDOWN)
-    build_index(corpus, root / "index", embedder=embedder)
-    service = Service(corpus, root / "index", embedder)
-    demo, (_, url, _) = launch(service, prevent_thread_lock=True, quiet=True)
-    yield service, url
-    demo.close()
+    hostile = {"hostile.html": XSS_HTML, "hostile.md": HOSTILE_MARKDOWN}
+    with running_server(tmp_path_factory.mktemp("browser"), embedder, hostile) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

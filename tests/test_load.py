@@ -6,28 +6,20 @@ from __future__ import annotations
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
 import pytest
 from gradio_client import Client
 
-from index.builder import build_index
 from qa.datasets import load_questions
-from ui.app import Service, launch
 
-from .conftest import ROOT, SHIPPED_CORPUS
+from .conftest import ROOT, running_server
 
 USERS, QUESTIONS_EACH = 50, 20
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, embedder):
-    index_dir = tmp_path_factory.mktemp("load") / "index"
-    build_index(SHIPPED_CORPUS, index_dir, embedder=embedder)
-    service = Service(SHIPPED_CORPUS, index_dir, embedder)
-    demo, (_, url, _) = launch(service, prevent_thread_lock=True, quiet=True)
-    yield service, url
-    demo.close()
+    with running_server(tmp_path_factory.mktemp("load"), embedder) as running:
+        yield running
 
 
 def comparable(answer: dict) -> tuple:

@@ -1,0 +1,50 @@
+"""The sparse BM25 backend against rank-bm25 (the reference): same tokenization and
+parameters give the same scores and the same top 10, on the shipped corpus and SciFact train."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from index.builder import indexed_text
+from index.lexical import LexicalIndex
+from index.tokenization import Tokenizer
+from qa.datasets import load_questions
+
+from ..conftest import ROOT
+
+SCIFACT = ROOT.parent / "shared" / "datasets" / "scifact-train"
+tokenize = Tokenizer()
+
+
+def compare(corpus_tokens: list[list[str]], queries: list[str], k1: float, b: float) -> None:
+    reference = LexicalIndex(corpus_tokens, k1=k1, b=b, backend="rank-bm25")
+    sparse = LexicalIndex(corpus_tokens, k1=k1, b=b, backend="sparse")
+    for query in queries:
+        tokens = tokenize(query)
+        expected, actual = reference.scores(tokens), sparse.scores(tokens)
+        np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+        assert [r for r, _ in sparse.search(tokens, 10)] == [r for r, _ in reference.search(tokens, 10)], query
+    for term in ("shipbuild", "the", "zzzunseen"):
+        assert sparse.idf(term) == pytest.approx(reference.idf(term), rel=1e-6)
+
+
+@pytest.mark.parametrize("k1, b", [(0.9, 0.4), (1.5, 0.75)])
+def test_parity_on_the_shipped_corpus(assistant, k1, b):
+    records = assistant.retriever.records
+    chunks = records.chunks(list(range(records.size)))
+    corpus = [tokenize(indexed_text(c.title, c.section, c.text)) for c in chunks]
+    questions = [q.question for q in load_questions(ROOT / "qa" / "data" / "questions.jsonl")]
+    compare(corpus, questions + ["tariff tariff tariff deal", "zzz unseen words"], k1, b)
+
+
+def test_parity_on_scifact_train():
+    if not (SCIFACT / "corpus.jsonl").is_file():
+        pytest.skip(f"{SCIFACT} is not here (it lives in ../shared/, outside the project)")
+    with (SCIFACT / "corpus.jsonl").open() as handle:
+        corpus = [tokenize(f"{d['title']}\n{d['text']}") for d in map(json.loads, handle)]
+    with (SCIFACT / "queries.jsonl").open() as handle:
+        queries = [json.loads(line)["text"] for line in handle][:200]
+    compare(corpus, queries, 0.9, 0.4)
