@@ -68,12 +68,12 @@ def run_labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: b
 
 
 LABELLED_COLUMNS = ("evidence_recall@5", "evidence_mrr", "answer_accuracy", "abstention_precision",
-                    "abstention_recall", "follow_up_accuracy", "citation_exactness")
+                    "abstention_recall", "follow_up_accuracy", "topic_switch_accuracy", "citation_exactness")
 
 
 def format_table(payload: dict, columns: tuple[str, ...] = METRIC_NAMES) -> str:
     columns = [*columns, "latency_ms_p50", "latency_ms_p95"]
-    header = f"{'mode':<14}" + "".join(f"{_short(c):>12}" for c in columns)
+    header = f"{'mode':<14}" + "".join(f"{_short(c):>14}" for c in columns)
     rows = [f"{r['mode']:<14}" + "".join(_cell(r.get(c), c) for c in columns) for r in payload["results"]]
     passages = f", {payload['passages']} passages" if "passages" in payload else ""
     return "\n".join([f"{payload['dataset']} ({payload['split']}): {payload['queries']} queries{passages}",
@@ -83,10 +83,11 @@ def format_table(payload: dict, columns: tuple[str, ...] = METRIC_NAMES) -> str:
 def _short(column: str) -> str:
     return (column.replace("latency_ms_", "ms ").replace("evidence_", "ev ").replace("abstention_", "abst ")
             .replace("_accuracy", " acc").replace("citation_exactness", "cite exact").replace("answer", "ans")
-            .replace("follow_up", "follow-up").replace("precision", "P").replace("recall", "R"))
+            .replace("follow_up", "follow-up").replace("topic_switch", "switch").replace("precision", "P")
+            .replace("recall", "R"))
 
 
 def _cell(value, column: str) -> str:
     if value is None:
-        return f"{'—':>12}"
-    return f"{value:>12.1f}" if column.startswith("latency") else f"{value:>12.4f}"
+        return f"{'—':>14}"
+    return f"{value:>14.1f}" if column.startswith("latency") else f"{value:>14.4f}"

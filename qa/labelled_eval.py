@@ -14,7 +14,6 @@ from .datasets import LabelledQuestion
 from .evaluation import percentile
 from .records import Answer, Hit
 
-CONVERSATION_KINDS = ("follow-up", "topic-switch")
 
 
 @dataclass
@@ -77,7 +76,8 @@ def summarise(outcomes: list[Outcome], mode: str) -> dict:
     unanswerable = [o for o in outcomes if not o.question.answerable]
     abstained = [o for o in outcomes if o.answer.abstained]
     answered = [o for o in outcomes if not o.answer.abstained]
-    conversation = [o for o in outcomes if o.question.kind in CONVERSATION_KINDS]
+    follow_ups = [o for o in outcomes if o.question.kind == "follow-up"]
+    switches = [o for o in outcomes if o.question.kind == "topic-switch"]
 
     def share(items, condition) -> float | None:
         return round(sum(1 for o in items if condition(o)) / len(items), 4) if items else None
@@ -94,7 +94,8 @@ def summarise(outcomes: list[Outcome], mode: str) -> dict:
         "abstention_recall": share(unanswerable, lambda o: o.answer.abstained),
         "answered_precision": share(answered, lambda o: o.question.answerable),
         "answered_recall": share(answerable, lambda o: not o.answer.abstained),
-        "follow_up_accuracy": share(conversation, lambda o: o.correct),
+        "follow_up_accuracy": share(follow_ups, lambda o: o.correct),  # leans on the conversation
+        "topic_switch_accuracy": share(switches, lambda o: o.correct),  # must not be dragged back
         "citation_exactness": share(outcomes, lambda o: o.citations_exact),
         "latency_ms_p50": round(percentile([o.latency_ms for o in outcomes], 50), 1),
         "latency_ms_p95": round(percentile([o.latency_ms for o in outcomes], 95), 1),

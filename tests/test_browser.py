@@ -68,7 +68,10 @@ def ask(page, question: str) -> float:
         "n => document.querySelectorAll(\"#chat .message-row, #chat [data-testid='bot']\").length > n",
         arg=answers, timeout=30_000)
     page.wait_for_selector("#sources .cq-card", timeout=30_000)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    page.wait_for_function("() => !document.querySelector('#sources .pending, .wrap.generating')", timeout=30_000)
+    page.wait_for_timeout(300)  # let the loading overlay fade before screenshots
+    return seconds
 
 
 def shot(page, name: str) -> None:
