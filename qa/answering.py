@@ -4,7 +4,6 @@ exact span, or a plain "not in the documents" when the evidence is too weak."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,9 +15,10 @@ from index.sentences import sentence_spans
 from .answer_types import find_short_answer
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation, Hit
-from .retrieval import Retriever, SearchResult, check_query
+from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, Candidate, SentenceScorer
 
+HISTORY_TURNS = 4  # earlier questions that can shape a follow-up (each refers to the one before)
 _LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s|\d{1,3}[.)]\s")
 NOT_IN_DOCUMENTS = ("Not in the documents: no passage answers this question with enough "
                     "confidence. The closest matches are listed below.")
@@ -43,20 +43,29 @@ class Answerer:
         self.scorer = SentenceScorer(retriever, self.settings)
 
     def ask(self, question: str, history: Sequence[str] = (), mode: str = "hybrid", k: int = 8) -> Answer:
-        started = time.perf_counter()
         question = check_query(question, mode, k)
-        answer = self._compose(question, self.evidence(question, history, mode, k))
-        answer.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 1)
-        return answer
+        return self._compose(question, self.evidence(question, history, mode, k))
 
     def evidence(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
                  k: int = 8) -> Evidence:
-        """Resolve the conversation turn by turn, then gather evidence for ``question``."""
+        """Resolve the last turns of the conversation in order (unusable ones are skipped),
+        then gather evidence for ``question``."""
         previous = None
-        for earlier in history:
-            if earlier and earlier.strip():
-                previous = self._evidence(" ".join(earlier.split()), previous, mode, k).turn
+        for earlier in list(history)[-HISTORY_TURNS:]:
+            try:
+                previous = self._turn(check_query(earlier, mode, k), previous, mode, k)
+            except QueryError:
+                continue
         return self._evidence(question, previous, mode, k)
+
+    def _turn(self, question: str, previous: Turn | None, mode: str, k: int) -> Turn:
+        """How an earlier question was searched; only a weak cue needs its evidence to tell."""
+        kind = dependence(question) if previous is not None else NONE
+        if kind == NONE:
+            return Turn(question, question, NONE)
+        if kind == STRONG:
+            return Turn(question, with_context(question, previous)[0], STRONG)
+        return self._evidence(question, previous, mode, k).turn
 
     def _evidence(self, question: str, previous: Turn | None, mode: str, k: int) -> Evidence:
         """Search and score for the question alone or in the conversation's context:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,6 @@ class Answer:
     retrieval_query: str = ""  # the question as searched, with follow-up context if any
     notice: str | None = None  # e.g. why dense retrieval was unavailable
     short_answer: str | None = None  # the number, date, amount or name, for factoid questions
-    timings_ms: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """The ``corpusqa ask --json`` object."""

@@ -42,6 +42,8 @@ QUESTION_CASES = [
     ("unknown mode", ["search", "tariff", "--mode", "semantic"], 2, "unknown mode"),
     ("k out of range", ["search", "tariff", "--k", "0"], 2, "Invalid value for '--k'"),
     ("history of blanks", ["ask", "What is the tariff deal?", "--history", "", "--history", "  "], 0, "Sources"),
+    ("unusable history entry skipped", ["ask", "When was it implemented?", "--history", "x" * 3000,
+                                        "--history", "What is the KORUS FTA?"], 0, "2012"),
 ]
 
 
