@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,13 @@ def corpus_copy(tmp_path) -> Path:
     return target
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on (so tests run beside a `make run` server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @contextlib.contextmanager
 def running_server(root: Path, embedder: Embedder, extra_documents: dict[str, str] | None = None):
     """A real chat server on a writable copy of the shipped corpus (plus ``extra_documents``);
@@ -66,7 +74,7 @@ def running_server(root: Path, embedder: Embedder, extra_documents: dict[str, st
         (corpus / name).write_text(text)
     build_index(corpus, root / "index", embedder=embedder)
     service = Service(corpus, root / "index", embedder)
-    demo, (_, url, _) = launch(service, prevent_thread_lock=True, quiet=True)
+    demo, (_, url, _) = launch(service, port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         yield service, url
     finally:

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import pytest
 
 from .conftest import ROOT, running_server
-from .documents import XSS_HTML
+from .documents import XSS_HTML, pdf_bytes
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -130,12 +130,15 @@ def test_upload_then_search_finds_the_new_document(page, server, tmp_path):
     service, _ = server
     upload = tmp_path / "walrus census.md"
     upload.write_text("# Walrus census\n\nThe 2026 walrus census counted 812 walruses on the ice.\n")
+    blank = tmp_path / "blank.pdf"
+    blank.write_bytes(pdf_bytes([]))
     page.click("text=Add documents")
-    page.set_input_files("#upload input[type='file']", str(upload))
+    page.set_input_files("#upload input[type='file']", [str(upload), str(blank)])
     page.click("#add-button")
     page.wait_for_function("() => document.querySelector('#upload-status textarea').value.includes('re-indexed')",
                            timeout=120_000)
-    assert "added uploads/walrus_census.md" in page.input_value("#upload-status textarea")
+    status = page.input_value("#upload-status textarea")
+    assert "added uploads/walrus_census.md" in status and "not indexed uploads/blank.pdf: no text" in status
     assert (service.corpus / "uploads" / "walrus_census.md").is_file()
     assert service.assistant.search("walrus census", k=1)[0].doc == "uploads/walrus_census.md"
     ask(page, "How many walruses did the census count?")

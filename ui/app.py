@@ -10,6 +10,7 @@ import gradio as gr
 
 from index.builder import BuildSummary, build_index
 from index.embedding import Embedder
+from index.scanning import CorpusError
 from qa.assistant import Assistant
 from qa.records import Answer
 from qa.retrieval import MODES, QueryError
@@ -132,10 +133,16 @@ def build_app(service: Service) -> gr.Blocks:
             if not report.saved:
                 return report.message()
             progress(0.3, desc="re-indexing")
-            summary = service.reindex()
+            try:
+                summary = service.reindex()
+            except (CorpusError, OSError) as error:  # the previous index keeps serving
+                return f"{report.message()}\nre-indexing failed, the previous index is still used: {error}"
             progress(1.0, desc="done")
-            return (f"{report.message()}\nre-indexed: {len(summary.added)} added, {summary.embedded} "
-                    f"passages embedded, {summary.chunks} in total ({summary.seconds:.2f} s)")
+            unusable = [f"not indexed {path}: {summary.skipped[path]}" for path in report.saved
+                        if path in summary.skipped]
+            return "\n".join([report.message(), *unusable,
+                              f"re-indexed: {len(summary.added)} added, {summary.embedded} passages "
+                              f"embedded, {summary.chunks} in total ({summary.seconds:.2f} s)"])
 
         add.click(add_documents, files, upload_status, api_visibility="private", concurrency_limit=1)
 
