@@ -189,7 +189,12 @@ def serve(host: str, port: int, corpus: Path | None, index_dir: Path | None) -> 
     from ui.app import Service, launch
 
     corpus, index_dir = corpus_dir(corpus), resolve_index_dir(index_dir)
-    run_index(corpus, index_dir, model=None)
+    try:
+        run_index(corpus, index_dir, model=None)
+    except CliError as error:
+        if not (index_dir / "CURRENT").exists():
+            raise
+        click.echo(f"warning: {error.format_message()}; serving the existing index", err=True)
     password = os.environ.get(PASSWORD_ENV)
     warning = exposure_warning(host, bool(password))
     if warning:
