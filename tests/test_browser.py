@@ -99,6 +99,16 @@ def test_answer_with_sources_and_citation_opens_highlighted_span(page):
     print(f"question to rendered answer: {seconds:.2f} s")
 
 
+def test_citation_in_the_sources_panel_opens_its_span(page):
+    ask(page, "Why might Seoul worry that sending so much money abroad could hurt it at home?")
+    links = page.locator("#sources a.cq-cite")
+    assert links.count() >= 2
+    quote = page.locator("#sources .cq-card").last.locator("mark").inner_text()
+    links.last.click()
+    page.wait_for_function("q => document.querySelector('#document-view mark#cq-cited-span')?.innerText === q",
+                           arg=quote, timeout=10_000)
+
+
 def test_follow_up_uses_the_conversation(page):
     ask(page, "What is the KORUS FTA?")
     ask(page, "When was it implemented?")

@@ -113,7 +113,7 @@ def build_app(service: Service) -> gr.Blocks:
                 return "<div class='cq-empty'>That document is no longer in the index.</div>"
             return rendering.document_html(found.title, found.doc, found.text, citation["start"], citation["end"])
 
-        picker.change(open_citation, [picker, answers], document, api_visibility="private").then(
+        picker.select(open_citation, [picker, answers], document, api_visibility="private").then(
             None, js=rendering.SCROLL_TO_CITED)
 
         def rate(event: gr.LikeData, answer_map):
