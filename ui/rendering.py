@@ -86,12 +86,19 @@ def citation_choices(answer: Answer | None) -> list[tuple[str, str]]:
             for c in answer.citations]
 
 
+DOCUMENT_CONTEXT_CHARS = 20_000  # shown on each side of the span in very long documents
+
+
 def document_html(title: str, doc: str, text: str, start: int, end: int) -> str:
-    """The whole document, escaped, with ``text[start:end]`` highlighted."""
+    """The document, escaped, with ``text[start:end]`` highlighted; a very long document
+    shows the span with ``DOCUMENT_CONTEXT_CHARS`` of context on each side."""
+    first, last = max(0, start - DOCUMENT_CONTEXT_CHARS), min(len(text), end + DOCUMENT_CONTEXT_CHARS)
+    before = f"<span class='cq-cut'>[… {first:,} characters before]</span>\n" if first else ""
+    after = f"\n<span class='cq-cut'>[… {len(text) - last:,} characters after]</span>" if last < len(text) else ""
     return (f"<div class='cq-doc'><div class='cq-doc-title'>{html.escape(title)} "
             f"<span class='cq-doc-path'>({html.escape(doc)})</span></div>"
-            f"<pre class='cq-doc-text'>{html.escape(text[:start])}<mark id='cq-cited-span'>"
-            f"{html.escape(text[start:end])}</mark>{html.escape(text[end:])}</pre></div>")
+            f"<pre class='cq-doc-text'>{before}{html.escape(text[first:start])}<mark id='cq-cited-span'>"
+            f"{html.escape(text[start:end])}</mark>{html.escape(text[end:last])}{after}</pre></div>")
 
 
 PAGE_CSS = """
@@ -104,6 +111,8 @@ PAGE_CSS = """
 .cq-doc-title { font-weight: 600; }
 .cq-doc-path { font-weight: 400; opacity: .7; }
 mark { background: #ffe58a; color: inherit; }
+.cq-cut { opacity: .6; font-style: italic; }
+#chat .message, #chat .prose { overflow-wrap: anywhere; }
 """
 
 # Clicking "[n]" in an answer or a source card selects citation n in the picker, which

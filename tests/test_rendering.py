@@ -1,0 +1,34 @@
+"""Page rendering of document text: escaped, and bounded for very long documents."""
+
+from __future__ import annotations
+
+from ui.rendering import DOCUMENT_CONTEXT_CHARS, answer_markdown, document_html, markdown_text
+
+
+def test_document_view_escapes_and_highlights_the_span():
+    text = "before <script>x()</script> CITED & quoted after"
+    start = text.index("CITED")
+    page = document_html("T<b>", "a.md", text, start, start + len("CITED & quoted"))
+    assert "<script>" not in page and "&lt;script&gt;" in page and "T&lt;b&gt;" in page
+    assert "<mark id='cq-cited-span'>CITED &amp; quoted</mark>" in page
+
+
+def test_long_document_shows_the_span_with_bounded_context():
+    text = "a" * 500_000 + "THE SPAN" + "b" * 500_000
+    start = text.index("THE SPAN")
+    page = document_html("Long", "long.txt", text, start, start + 8)
+    assert len(page) < 2 * DOCUMENT_CONTEXT_CHARS + 1_000
+    assert "[… 480,000 characters before]" in page and "[… 480,000 characters after]" in page
+
+
+def test_markdown_text_neutralises_links_and_markup():
+    rendered = markdown_text("[click](javascript:alert(1)) **bold** <img src=x onerror=alert(1)>")
+    assert "](" not in rendered and "<img" not in rendered and "\\*\\*bold\\*\\*" in rendered
+
+
+def test_answer_markdown_links_only_its_own_citation_markers(assistant):
+    answer = assistant.ask("How many vessels does Singapore supply with marine fuel each year?")
+    rendered = answer_markdown(answer)
+    assert rendered.startswith("**130,000 vessels [\\[1\\]](#cite-1)**\n\n")
+    assert rendered.count("](#cite-") == answer.text.count("[1]") == 2
+    assert rendered.endswith("<sub>served by hybrid retrieval</sub>")
