@@ -1,0 +1,1 @@
+"""The Gradio chat page: answers with their sources, feedback, uploads and the HTTP API."""
