@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
@@ -205,7 +206,11 @@ def serve(host: str, port: int, corpus: Path | None, index_dir: Path | None) -> 
 
 def exposure_warning(host: str, has_password: bool) -> str | None:
     """What to say when the page is served beyond this machine."""
-    if host in ("127.0.0.1", "localhost", "::1"):
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name
+        loopback = False
+    if loopback:
         return None
     advice = "" if has_password else f"; set {PASSWORD_ENV} to require a login"
     return f"warning: serving on {host}: anyone who can reach this machine can read your documents{advice}"

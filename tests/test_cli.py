@@ -69,7 +69,8 @@ def test_bad_input_is_one_line_and_exit_code_2(runner, shipped_index, tmp_path, 
 
 
 @pytest.mark.parametrize("host, password, expected", [
-    ("127.0.0.1", False, None), ("localhost", False, None),
+    ("127.0.0.1", False, None), ("localhost", False, None), ("::1", False, None), ("127.0.0.2", False, None),
+    ("my-laptop.example", False, "can read your documents"),
     ("0.0.0.0", False, "set CORPUSQA_PASSWORD"), ("192.0.2.7", True, "can read your documents"),
 ])
 def test_serving_beyond_loopback_warns(host, password, expected):
