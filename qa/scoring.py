@@ -73,18 +73,17 @@ class SentenceScorer:
         asked; passage features with the retrieval query (which may carry follow-up context)."""
         if not candidates:
             return np.zeros((0, len(FEATURES)), dtype=np.float32)
-        question_coverage, passage_coverage = self._coverage(question), self._coverage(query)
-
-        def sentence_coverage(text: str) -> float:  # a follow-up's context counts as much as its words
-            return (question_coverage(text) + passage_coverage(text)) / 2
+        terms = _TermCache(self.retriever.tokenizer)
+        question_coverage, passage_coverage = self._coverage(terms(question)), self._coverage(terms(query))
         expects = expected_type(question) is not None
         rows = []
         for c in candidates:
-            context = indexed_text(c.hit.title, c.hit.section, "")
-            found = expects and find_short_answer(question, c.text, context) is not None
-            rows.append([0.0, sentence_coverage(c.text),
-                         passage_coverage(indexed_text(c.hit.title, c.hit.section, c.hit.text)),
-                         1.0 / c.hit.rank, (1.0 if found else -1.0) if expects else 0.0])
+            sentence, passage = terms(c.text), terms(indexed_text(c.hit.title, c.hit.section, c.hit.text))
+            found = expects and find_short_answer(question, c.text, indexed_text(c.hit.title, c.hit.section, ""))
+            rows.append([0.0,
+                         (question_coverage(sentence) + passage_coverage(sentence)) / 2,  # follow-ups: both
+                         passage_coverage(passage), 1.0 / c.hit.rank,
+                         (1.0 if found else -1.0) if expects else 0.0])
         matrix = np.array(rows, dtype=np.float32)
         if self.retriever.has_dense:
             sentences = self._vectors.get([c.text for c in candidates])
@@ -93,17 +92,11 @@ class SentenceScorer:
                 matrix[:, 0] = (matrix[:, 0] + sentences @ self.retriever.query_vector(query)) / 2
         return matrix
 
-    def _coverage(self, text: str):
-        """A function giving the IDF-weighted share of ``text``'s terms found in another text."""
-        tokenize = self.retriever.tokenizer
-        weights = {t: self.retriever.lexical.idf(t) for t in set(tokenize(text))}
+    def _coverage(self, terms: frozenset[str]):
+        """A function giving the IDF-weighted share of ``terms`` found in another term set."""
+        weights = {t: self.retriever.lexical.idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
-
-        def coverage(other: str) -> float:
-            present = set(tokenize(other))
-            return sum(w for t, w in weights.items() if t in present) / total
-
-        return coverage
+        return lambda present: sum(w for t, w in weights.items() if t in present) / total
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """Per candidate: how well it answers (chooses the sentences)."""
@@ -129,6 +122,19 @@ class SentenceScorer:
                 continue
             chosen.append(i)
         return [candidates[i] for i in chosen]
+
+
+class _TermCache:
+    """Each distinct text tokenized once per scoring (a passage holds many sentences)."""
+
+    def __init__(self, tokenize) -> None:
+        self._tokenize = tokenize
+        self._terms: dict[str, frozenset[str]] = {}
+
+    def __call__(self, text: str) -> frozenset[str]:
+        if text not in self._terms:
+            self._terms[text] = frozenset(self._tokenize(text))
+        return self._terms[text]
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
