@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ from index.embedding import Embedder
 from index.lexical import top_positive
 from index.sparse_bm25 import SparseBM25
 from index.tokenization import Tokenizer
+from qa.evaluation import percentile
 from qa.retrieval import reciprocal_rank_fusion
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +35,7 @@ VOCABULARY = 60_000
 
 
 def percentiles(samples_ms: list[float]) -> dict:
-    ordered = sorted(samples_ms)
-    return {"p50": round(statistics.median(ordered), 3), "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 3)}
+    return {"p50": round(percentile(samples_ms, 50), 3), "p95": round(percentile(samples_ms, 95), 3)}
 
 
 def timed(function, *args) -> tuple[float, object]:

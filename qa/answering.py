@@ -9,10 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.builder import indexed_text
 from index.sentences import sentence_spans
 
-from .answer_types import find_short_answer
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation, Hit
 from .retrieval import QueryError, Retriever, SearchResult, check_query
@@ -101,8 +99,7 @@ class Answerer:
         citations = [Citation(n, c.hit.doc, c.hit.title, c.hit.section, c.start, c.end,
                               c.line_start, c.line_end, c.hit.chunk_id, c.text)
                      for n, c in enumerate(chosen, start=1)]
-        best = chosen[0]
-        short = find_short_answer(question, best.text, indexed_text(best.hit.title, best.hit.section, ""))
+        short = chosen[0].short_answer(question)
         parts = [f"{display_sentence(c.quote)} [{c.n}]" for c in citations]
         text = (f"{short} [1]\n\n" if short else "") + " ".join(parts)
         return Answer(text=text, abstained=False, citations=citations, short_answer=short, **common)

@@ -61,6 +61,10 @@ class Candidate:
     line_start: int
     line_end: int
 
+    def short_answer(self, question: str) -> str | None:
+        """The factoid answer in this sentence, or in its passage's title and section."""
+        return find_short_answer(question, self.text, indexed_text(self.hit.title, self.hit.section, ""))
+
 
 class SentenceScorer:
     def __init__(self, retriever: Retriever, settings: AnswerSettings) -> None:
@@ -79,7 +83,7 @@ class SentenceScorer:
         rows = []
         for c in candidates:
             sentence, passage = terms(c.text), terms(indexed_text(c.hit.title, c.hit.section, c.hit.text))
-            found = expects and find_short_answer(question, c.text, indexed_text(c.hit.title, c.hit.section, ""))
+            found = expects and c.short_answer(question)
             rows.append([0.0,
                          (question_coverage(sentence) + passage_coverage(sentence)) / 2,  # follow-ups: both
                          passage_coverage(passage), 1.0 / c.hit.rank,
