@@ -12,7 +12,7 @@ import argparse
 import itertools
 from pathlib import Path
 
-from index.builder import indexed_text
+from index.text import indexed_text
 from index.lexical import LexicalIndex
 from index.tokenization import Tokenizer, TokenizerSettings
 from qa.assistant import Assistant

@@ -21,6 +21,7 @@ from .manifest import FileEntry, IndexUnavailable, Manifest
 from .progress import progress_bar
 from .scanning import CorpusError, CorpusFile, scan_corpus
 from .store import RECORDS_FILE, Document, RecordStore, StoredChunk, write_records
+from .text import indexed_text
 from .tokenization import Tokenizer, TokenizerSettings
 
 
@@ -39,6 +40,7 @@ class BuildSummary:
     up_to_date: bool = False  # nothing changed: no new generation was written
     rebuild_reason: str | None = None
     dense_warning: str | None = None  # vectors could not be built; search uses BM25
+    notes: list[str] = field(default_factory=list)  # e.g. a damaged cache that was ignored
     generation: str = ""
 
     def as_dict(self) -> dict:
@@ -50,12 +52,6 @@ class _Previous:
     manifest: Manifest
     records: RecordStore
     vectors: np.ndarray | None
-
-
-def indexed_text(title: str, section: str, text: str) -> str:
-    """What is embedded and tokenized for a chunk: its place in the document, then its text."""
-    place = " › ".join(part for part in (title, section) if part)
-    return f"{place}\n{text}" if place else text
 
 
 def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
@@ -71,9 +67,9 @@ def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
     model = embedder.name if embedder else (model or default_model())
     files = scan_corpus(corpus, progress=progress)
     with build_lock(index_dir):
-        previous, rebuild_reason = _open_previous(index_dir, model, chunker, tokenizer)
+        previous, rebuild_reason, notes = _open_previous(index_dir, model, chunker, tokenizer)
         try:
-            summary = BuildSummary(rebuild_reason=rebuild_reason)
+            summary = BuildSummary(rebuild_reason=rebuild_reason, notes=notes)
             _classify(files, previous, summary)
             unchanged = _unchanged(previous, summary)
             if unchanged and previous.vectors is None:  # built without vectors: can they be built now?
@@ -123,23 +119,34 @@ def _write_generation(index_dir: Path, manifest: Manifest, documents: list[Docum
     return folder.name
 
 
-def _open_previous(index_dir: Path, model: str, chunker: ChunkerSettings,
-                   tokenizer: TokenizerSettings) -> tuple[_Previous | None, str | None]:
+def _open_previous(index_dir: Path, model: str, chunker: ChunkerSettings, tokenizer: TokenizerSettings
+                   ) -> tuple[_Previous | None, str | None, list[str]]:
+    """The current generation to reuse, why it cannot be reused as it is, and notes on
+    caches that were unreadable and are ignored (they are rebuilt)."""
+    notes = []
     try:
         folder = current_generation(index_dir)
         manifest = Manifest.load(folder)
-        previous = _Previous(manifest, RecordStore(folder / RECORDS_FILE), load_vectors(folder))
+        records = RecordStore(folder / RECORDS_FILE)
     except IndexUnavailable as error:
         exists = (index_dir / "CURRENT").exists()
-        return None, (f"previous index unusable ({error}): full rebuild" if exists else None)
+        return None, (f"previous index unusable ({error}): full rebuild" if exists else None), notes
+    try:
+        vectors = load_vectors(folder, records.size)
+    except IndexUnavailable as error:
+        vectors = None
+        notes.append(f"{error}: ignored, the vectors are computed again")
+    previous = _Previous(manifest, records, vectors)
     changes = [f"{what} changed ({old} → {new})" for what, old, new in (
         ("embedding model", manifest.embedding_model, model),
         ("chunker settings", manifest.chunker, asdict(chunker)),
         ("tokenizer settings", manifest.tokenizer, tokenizer.as_dict()),
     ) if old != new]
+    if not previous.records.has_pages:
+        changes.append("records from an earlier version (no page numbers)")
     if changes:
-        return previous, "; ".join(changes) + ": full rebuild"
-    return previous, None
+        return previous, "; ".join(changes) + ": full rebuild", notes
+    return previous, None, notes
 
 
 def _classify(files: list[CorpusFile], previous: _Previous | None, summary: BuildSummary) -> None:
@@ -206,7 +213,7 @@ def _chunk_all(files: list[CorpusFile], previous: _Previous | None, chunker: Chu
             summary.skipped[f.path] = "no text"
             _forget(summary, f.path)
             continue
-        documents.append(Document(f.path, title, loaded.text))
+        documents.append(Document(f.path, title, loaded.text, loaded.pages))
         for chunk in chunks:
             text = indexed_text(chunk.title, chunk.section, chunk.text)
             stored.append(StoredChunk(chunk, tokenize(text),

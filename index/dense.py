@@ -44,12 +44,20 @@ def save_dense(index, vectors: np.ndarray, folder: Path) -> None:
     np.save(folder / VECTORS_FILE, vectors, allow_pickle=False)
 
 
-def load_vectors(folder: Path) -> np.ndarray | None:
-    """The stored vectors, memory-mapped, or None when there are none."""
+def load_vectors(folder: Path, expected_count: int) -> np.ndarray | None:
+    """The stored vectors, memory-mapped, or None when there are none; IndexUnavailable when
+    the file is unreadable or does not hold one float32 row per chunk."""
     path = folder / VECTORS_FILE
     if not path.is_file():
         return None
-    return np.load(path, mmap_mode="r", allow_pickle=False)
+    try:
+        vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise IndexUnavailable(f"stored vectors unreadable: {path} ({error})") from error
+    if vectors.dtype != np.float32 or vectors.ndim != 2 or len(vectors) != expected_count:
+        raise IndexUnavailable(f"stored vectors do not match the records: {path} "
+                               f"({vectors.dtype}, shape {vectors.shape}, {expected_count} chunks)")
+    return vectors
 
 
 def load_dense(folder: Path, config: dict, expected_count: int, dimension: int):

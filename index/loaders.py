@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .text import normalise_text
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -25,6 +27,7 @@ class SkipFile(Exception):
 class LoadedText:
     text: str
     title: str | None  # a title the format declares (HTML <title>, PDF metadata)
+    pages: tuple[int, ...] = ()  # PDF: the offset in ``text`` where each page starts
 
 
 def load_text(path: Path, data: bytes) -> LoadedText:
@@ -44,21 +47,7 @@ def load_text(path: Path, data: bytes) -> LoadedText:
     text = normalise_text(loaded.text)
     if not text.strip():
         raise SkipFile("no text")
-    return LoadedText(text, loaded.title)
-
-
-def normalise_text(text: str) -> str:
-    """Unify newlines and drop characters that could act on a terminal or a page."""
-    return strip_unsafe(text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", ""))
-
-
-# C0 controls but tab and newline (ESC among them), C1 controls, zero-width and bidi overrides.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def strip_unsafe(text: str) -> str:
-    """Text without control characters: it prints and renders as text, nothing else."""
-    return _UNSAFE.sub("", text)
+    return LoadedText(text, loaded.title, loaded.pages)
 
 
 def _decode(data: bytes) -> str:
@@ -132,11 +121,15 @@ def _load_pdf(data: bytes) -> LoadedText:
         from pypdf import PdfReader
 
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [normalise_text((page.extract_text() or "").strip()) for page in reader.pages]
         title = (reader.metadata.title if reader.metadata else None) or None
     except Exception as error:  # pypdf raises many types on malformed files
         raise SkipFile(f"unreadable PDF ({type(error).__name__})") from error
-    return LoadedText("\n\n".join(page.strip() for page in pages), title)
+    starts, offset = [], 0
+    for page in pages:  # normalised already, so these offsets hold in the final text
+        starts.append(offset)
+        offset += len(page) + 2
+    return LoadedText("\n\n".join(pages), title, tuple(starts))
 
 
 def _load_docx(data: bytes) -> LoadedText:

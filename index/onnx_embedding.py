@@ -65,9 +65,12 @@ class OnnxEncoder:
         if not path.is_file():
             export(model_dir, path)
         try:
-            self._infer, self.runtime = _openvino(path), "openvino"
+            self._infer, self.runtime = _compile(path)
         except ImportError:
-            self._infer, self.runtime = _onnxruntime(path), "onnxruntime"
+            raise
+        except Exception:  # an unreadable cached export: ignore it and export again
+            export(model_dir, path)
+            self._infer, self.runtime = _compile(path)
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding()
@@ -86,6 +89,14 @@ class OnnxEncoder:
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         return (pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+
+
+def _compile(path: Path):
+    """The inference function and the runtime's name: OpenVINO, else onnxruntime."""
+    try:
+        return _openvino(path), "openvino"
+    except ImportError:
+        return _onnxruntime(path), "onnxruntime"
 
 
 def _openvino(path: Path):

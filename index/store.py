@@ -3,7 +3,9 @@ FAISS and document ``i`` in BM25; tokens are stored so BM25 is rebuilt without p
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,8 @@ from .manifest import IndexUnavailable
 RECORDS_FILE = "records.sqlite"
 
 _SCHEMA = """
-CREATE TABLE documents (doc TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL);
+CREATE TABLE documents (doc TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL,
+    pages TEXT NOT NULL DEFAULT '');
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL REFERENCES documents,
     title TEXT NOT NULL, section TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
@@ -30,6 +33,11 @@ class Document:
     doc: str
     title: str
     text: str
+    pages: tuple[int, ...] = ()  # where each page starts (PDF), else empty
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding ``offset``, for paged documents."""
+        return bisect.bisect_right(self.pages, offset) if self.pages else None
 
 
 @dataclass(frozen=True)
@@ -47,8 +55,8 @@ def write_records(path: Path, documents: Iterable[Document], chunks: Iterable[St
     try:
         with connection:
             connection.executescript(_SCHEMA)
-            connection.executemany("INSERT INTO documents VALUES (?, ?, ?)",
-                                   ((d.doc, d.title, d.text) for d in documents))
+            connection.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)",
+                                   ((d.doc, d.title, d.text, " ".join(map(str, d.pages))) for d in documents))
             connection.executemany(
                 f"INSERT INTO chunks (row, {_CHUNK_COLUMNS}, tokens, embed_key) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -58,25 +66,58 @@ def write_records(path: Path, documents: Iterable[Document], chunks: Iterable[St
         connection.close()
 
 
+def _offsets(stored: str) -> tuple[int, ...]:
+    return tuple(int(value) for value in stored.split())
+
+
 def _chunk_values(chunk: Chunk) -> tuple:
     return (chunk.chunk_id, chunk.doc, chunk.title, chunk.section, chunk.start, chunk.end,
             chunk.line_start, chunk.line_end, chunk.text)
 
 
 class RecordStore:
-    """Read-only access to one index generation's records (safe across threads)."""
+    """Read-only access to one index generation's records: each thread reads through its own
+    read-only connection (as datasette does); ``close`` closes them all."""
 
     def __init__(self, path: Path) -> None:
         if not path.is_file():
             raise IndexUnavailable(f"index records missing: {path}")
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
         try:
-            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
             self.size = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
         except sqlite3.DatabaseError as error:
+            self.close()
             raise IndexUnavailable(f"index records unreadable: {path} ({error})") from error
+        self.has_pages = "pages" in columns  # indexes written before page numbers lack it
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            with self._lock:
+                if self._closed:
+                    raise IndexUnavailable(f"index records closed: {self.path}")
+                # check_same_thread=False only so that close() may close it from another thread.
+                connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+                self._connections.append(connection)
+            self._local.connection = connection
+        return connection
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def chunks(self, rows: list[int]) -> list[Chunk]:
         """The chunks at ``rows``, in that order."""
@@ -100,8 +141,16 @@ class RecordStore:
         return [doc for (doc,) in self._db.execute("SELECT doc FROM chunks ORDER BY row")]
 
     def document(self, doc: str) -> Document | None:
-        row = self._db.execute("SELECT doc, title, text FROM documents WHERE doc = ?", (doc,)).fetchone()
-        return Document(*row) if row else None
+        pages = "pages" if self.has_pages else "''"
+        row = self._db.execute(f"SELECT doc, title, text, {pages} FROM documents WHERE doc = ?", (doc,)).fetchone()
+        return Document(*row[:3], _offsets(row[3])) if row else None
+
+    def page_at(self, doc: str, offset: int) -> int | None:
+        """The page of ``doc`` holding ``offset`` (None for documents without pages)."""
+        if not self.has_pages:
+            return None
+        row = self._db.execute("SELECT pages FROM documents WHERE doc = ?", (doc,)).fetchone()
+        return Document(doc, "", "", _offsets(row[0])).page_at(offset) if row else None
 
     def stored_chunks(self, doc: str) -> list[StoredChunk]:
         """A document's chunks with their tokens, for reuse in the next build."""

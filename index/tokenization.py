@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import asdict, dataclass
-from functools import cached_property
 
 # Lucene's English stop set (also Anserini's and bm25s's default).
 ENGLISH_STOPWORDS = frozenset(
@@ -31,12 +31,16 @@ class Tokenizer:
 
     def __init__(self, settings: TokenizerSettings = TokenizerSettings()) -> None:
         self.settings = settings
+        self._local = threading.local()
 
-    @cached_property
-    def _stem_words(self):
-        import Stemmer
+    def _stem_words(self, tokens: list[str]) -> list[str]:
+        """A Stemmer per thread: PyStemmer instances must not be called concurrently."""
+        stemmer = getattr(self._local, "stemmer", None)
+        if stemmer is None:
+            import Stemmer
 
-        return Stemmer.Stemmer("english").stemWords
+            stemmer = self._local.stemmer = Stemmer.Stemmer("english")
+        return stemmer.stemWords(tokens)
 
     def __call__(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text)

@@ -37,15 +37,14 @@ class Evidence:
 class Answerer:
     def __init__(self, retriever: Retriever, settings: AnswerSettings | None = None) -> None:
         self.retriever = retriever
-        self.settings = settings or AnswerSettings.load()
+        self.settings = settings or AnswerSettings.load(dense=retriever.has_dense)
         self.scorer = SentenceScorer(retriever, self.settings)
 
-    def ask(self, question: str, history: Sequence[str] = (), mode: str = "hybrid", k: int = 8) -> Answer:
+    def ask(self, question: str, history: Sequence[str], mode: str, k: int) -> Answer:
         question = check_query(question, mode, k)
         return self._compose(question, self.evidence(question, history, mode, k))
 
-    def evidence(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
-                 k: int = 8) -> Evidence:
+    def evidence(self, question: str, history: Sequence[str], mode: str, k: int) -> Evidence:
         """Resolve the last turns of the conversation in order (unusable ones are skipped),
         then gather evidence for ``question``."""
         previous = None
@@ -96,13 +95,14 @@ class Answerer:
         if evidence.confidence < self.settings.threshold:
             return Answer(text=NOT_IN_DOCUMENTS, abstained=True, citations=[], **common)
         chosen = self.scorer.select(evidence.candidates, evidence.scores)
+        records = self.retriever.records
         citations = [Citation(n, c.hit.doc, c.hit.title, c.hit.section, c.start, c.end,
-                              c.line_start, c.line_end, c.hit.chunk_id, c.text)
+                              c.line_start, c.line_end, c.hit.chunk_id, c.text, records.page_at(c.hit.doc, c.start))
                      for n, c in enumerate(chosen, start=1)]
         short = chosen[0].short_answer(question)
-        parts = [f"{display_sentence(c.quote)} [{c.n}]" for c in citations]
-        text = (f"{short} [1]\n\n" if short else "") + " ".join(parts)
-        return Answer(text=text, abstained=False, citations=citations, short_answer=short, **common)
+        segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,)) for c in citations]
+        return Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,
+                      short_answer=short, segments=segments, **common)
 
 
 def candidate_sentences(hits: list[Hit]) -> list[Candidate]:
@@ -131,6 +131,15 @@ def _merged_lists(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
                 last += 1
         result.append((start, spans[last][1]))
     return result
+
+
+def compose_text(segments: list[tuple[str, tuple[int, ...]]], leads_with_short_answer: bool) -> str:
+    """The answer's plain text: each segment followed by its ``[n]`` markers; a short
+    answer stands on its own line above the sentences."""
+    parts = [text + "".join(f" [{n}]" for n in numbers) for text, numbers in segments]
+    if leads_with_short_answer:
+        return parts[0] + "\n\n" + " ".join(parts[1:])
+    return " ".join(parts)
 
 
 def display_sentence(quote: str) -> str:

@@ -14,6 +14,8 @@ from index.store import RECORDS_FILE, Document, RecordStore
 from index.tokenization import Tokenizer, TokenizerSettings
 
 from .records import Answer, Hit
+
+PASSAGES_READ = 8  # passages an answer reads: `ask`, the page, calibration and eval alike
 from .retrieval import FusionSettings, Retriever, SearchResult
 
 
@@ -59,7 +61,17 @@ class Assistant:
         return cls(index_dir, generation, manifest, retriever)
 
     def close(self) -> None:
-        self.retriever.records.close()
+        """Release the SQLite connections and caches of this generation."""
+        self.retriever.close()
+
+    @property
+    def answerer(self):
+        """The answer pipeline, built on first use."""
+        if self._answerer is None:
+            from .answering import Answerer
+
+            self._answerer = Answerer(self.retriever)
+        return self._answerer
 
     def __enter__(self) -> Assistant:
         return self
@@ -76,14 +88,10 @@ class Assistant:
         return self.retriever.search(query, k, mode)
 
     def ask(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
-            k: int = 8) -> Answer:
+            k: int = PASSAGES_READ) -> Answer:
         """Answer from the documents with cited sentences, or abstain with the closest matches.
         ``history`` holds the earlier questions of the conversation, oldest first."""
-        if self._answerer is None:
-            from .answering import Answerer
-
-            self._answerer = Answerer(self.retriever)
-        return self._answerer.ask(question, history, mode=mode, k=k)
+        return self.answerer.ask(question, history, mode=mode, k=k)
 
     def document(self, doc: str) -> Document | None:
         """A document's full text and title, to show a citation in context."""

@@ -13,9 +13,9 @@ import numpy as np
 
 from index.progress import progress_bar
 
-from .assistant import Assistant
-from .datasets import LabelledQuestion
-from .labelled_eval import evidence_span
+from .assistant import PASSAGES_READ, Assistant
+from .datasets import DatasetError, LabelledQuestion
+from .labelled_eval import evidence_span, holds_answer
 from .scoring import FEATURES, AnswerSettings
 
 WEIGHT_GRID = {
@@ -36,16 +36,15 @@ class Sample:
 
 
 def collect(assistant: Assistant, questions: list[LabelledQuestion], mode: str = "hybrid",
-            k: int = 8, progress: bool = False) -> list[Sample]:
-    assistant.ask("warm-up")  # builds the answerer
-    answerer = assistant._answerer
+            k: int = PASSAGES_READ, progress: bool = False) -> list[Sample]:
+    answerer = assistant.answerer
     samples = []
     for q in progress_bar(questions, "collecting", progress, unit="question"):
         evidence = answerer.evidence(q.question, q.history, mode, k)
         span = evidence_span(assistant, q)
         good = np.array([
             (span is not None and c.hit.doc == q.doc and c.start < span[1] and span[0] < c.end)
-            or any(a.casefold() in c.text.casefold() for a in q.answers)
+            or holds_answer(c.text, q.answers)
             for c in evidence.candidates], dtype=bool)
         samples.append(Sample(q, evidence.features, good))
     return samples
@@ -90,6 +89,8 @@ def _point(sample: Sample, select: np.ndarray, confide: np.ndarray) -> tuple[flo
 
 
 def _best_cut(points) -> tuple[int, float]:
+    """The most correct outcomes over all cuts, and the middle of the widest run of
+    adjacent cuts that reach it (cuts that tie but are not adjacent do not merge)."""
     confidences = sorted({p[0] for p in points})
     cuts = [confidences[0] - 1e-3] + [(a + b) / 2 for a, b in zip(confidences, confidences[1:])] \
         + [confidences[-1] + 1e-3]
@@ -97,10 +98,14 @@ def _best_cut(points) -> tuple[int, float]:
     def correct(t: float) -> int:
         return sum((c >= t and good) if answerable else c < t for c, answerable, good in points)
 
-    scored = [(correct(t), t) for t in cuts]
-    top = max(n for n, _ in scored)
-    best_cuts = [t for n, t in scored if n == top]
-    return top, (best_cuts[0] + best_cuts[-1]) / 2
+    counts = [correct(t) for t in cuts]
+    top = max(counts)
+    runs: list[tuple[int, int]] = []  # (first, last) indices of adjacent best cuts
+    for i, count in enumerate(counts):
+        if count == top:
+            runs.append((runs[-1][0], i) if runs and runs[-1][1] == i - 1 else (i, i))
+    first, last = max(runs, key=lambda run: cuts[run[1]] - cuts[run[0]])
+    return top, (cuts[first] + cuts[last]) / 2
 
 
 def abstention_stats(points, threshold: float) -> dict:
@@ -119,12 +124,15 @@ def abstention_stats(points, threshold: float) -> dict:
 
 def calibrate(assistant: Assistant, questions: list[LabelledQuestion], split: str = "tune",
               progress: bool = False) -> AnswerSettings:
-    chosen = [q for q in questions if q.split == split] or questions
+    chosen = [q for q in questions if q.split == split]
+    if not chosen:
+        found = ", ".join(sorted({q.split for q in questions}))
+        raise DatasetError(f"no questions of split {split!r} to fit on (splits here: {found})")
     samples = collect(assistant, chosen, progress=progress)
     weights, top1 = fit_weights(samples)
     threshold, type_weight, stats = fit_threshold(samples, weights)
-    settings = AnswerSettings.load()
+    settings = AnswerSettings.load(dense=assistant.retriever.has_dense)
     settings.weights, settings.threshold, settings.type_weight = weights, round(threshold, 4), type_weight
-    settings.calibration = {"questions": len(chosen), "split": split,
+    settings.calibration = {"questions": len(chosen), "split": split, "dense": assistant.retriever.has_dense,
                             "best_sentence_is_evidence": round(top1, 4), **stats}
     return settings

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import textwrap
 
-from index.loaders import strip_unsafe
+from index.text import strip_unsafe
 
 from .records import Answer, Hit
 
 
-def place(doc: str, section: str, line_start: int, line_end: int) -> str:
+def place(doc: str, section: str, line_start: int, line_end: int, page: int | None = None) -> str:
+    """Where a passage or quote is: ``doc › section (p. 4, lines 12–14)``."""
     where = f"{doc} › {section}" if section else doc
     lines = f"line {line_start}" if line_start == line_end else f"lines {line_start}–{line_end}"
-    return strip_unsafe(f"{where} ({lines})")
+    return strip_unsafe(f"{where} ({f'p. {page}, ' if page else ''}{lines})")
 
 
 def indented(text: str, width: int = 100) -> str:
@@ -25,7 +26,7 @@ def format_hits(hits: list[Hit]) -> str:
     for hit in hits:
         ranks = ", ".join(f"{name} #{rank}" for name, rank in
                           (("dense", hit.dense_rank), ("bm25", hit.bm25_rank)) if rank)
-        blocks.append(f"{hit.rank}. {place(hit.doc, hit.section, hit.line_start, hit.line_end)}"
+        blocks.append(f"{hit.rank}. {place(hit.doc, hit.section, hit.line_start, hit.line_end, hit.page)}"
                       f"  score {hit.score:.4f}" + (f" ({ranks})" if ranks else "")
                       + "\n" + indented(hit.text))
     return "\n\n".join(blocks)
@@ -36,12 +37,12 @@ def format_answer(answer: Answer) -> str:
     lines = [strip_unsafe(answer.text), ""]
     if answer.abstained:
         lines.append("Closest matches:")
-        lines += [f"  {h.rank}. {place(h.doc, h.section, h.line_start, h.line_end)}\n{indented(h.text)}"
+        lines += [f"  {h.rank}. {place(h.doc, h.section, h.line_start, h.line_end, h.page)}\n{indented(h.text)}"
                   for h in answer.passages[:3]]
     else:
         lines.append("Sources:")
         for c in answer.citations:
-            lines.append(f"  [{c.n}] {place(c.doc, c.section, c.line_start, c.line_end)}")
+            lines.append(f"  [{c.n}] {place(c.doc, c.section, c.line_start, c.line_end, c.page)}")
             lines.append(indented(f"“{c.quote}”"))
     lines.append(f"\n(mode: {answer.mode})")
     return "\n".join(lines)

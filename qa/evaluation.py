@@ -13,6 +13,7 @@ from .datasets import BeirDataset, doc_id_from_path
 from .retrieval import Retriever
 
 METRIC_NAMES = ("nDCG@10", "Recall@10", "Recall@100", "MRR@10", "MAP@100")
+RANKING_DEPTH = 100  # passages ranked per query: `corpusqa search --k 100`, the product's fusion depth
 RECALL_CURVE_DEPTHS = (1, 2, 3, 5, 10, 20, 50, 100)
 
 
@@ -50,21 +51,23 @@ def ranking_metrics(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, f
             {depth: float(values[m]) for depth, m in curve.items()})
 
 
-def evaluate_beir(dataset: BeirDataset, retriever: Retriever, modes: list[str], k: int = 10,
+def evaluate_beir(dataset: BeirDataset, retriever: Retriever, modes: list[str], depth: int = RANKING_DEPTH,
                   progress: bool = False) -> list[ModeResult]:
-    """Rank every judged query in each mode; documents are scored by their best passage."""
+    """Rank every judged query in each mode as ``search --k depth`` would (the product's
+    fusion settings), then score documents by their best passage. Each mode starts with an
+    empty query-vector cache, so its latency includes embedding every query."""
     row_docs = [doc_id_from_path(path) for path in retriever.records.row_docs()]
-    doc_depth = max(k, 100)
     results = []
     for mode in modes:
+        retriever.query_vectors.clear()
         run: dict[str, dict[str, float]] = {}
         latencies = []
         for qid, text in progress_bar(list(dataset.queries.items()), f"querying ({mode})",
                                       progress, unit="query"):
             started = time.perf_counter()
-            ranked = retriever.rank(text, 3 * doc_depth, mode)
+            ranked = retriever.rank(text, depth, mode)
             latencies.append((time.perf_counter() - started) * 1000)
-            run[qid] = collapse_to_documents([row_docs[r.row] for r in ranked], doc_depth)
+            run[qid] = collapse_to_documents([row_docs[r.row] for r in ranked], depth)
         metrics, curve = ranking_metrics(dataset.qrels, run)
         results.append(ModeResult(mode, metrics, latencies, curve))
     return results

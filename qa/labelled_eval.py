@@ -4,16 +4,19 @@ abstention, citation exactness, follow-ups and latency."""
 from __future__ import annotations
 
 import re
+import string
 import time
 from dataclasses import dataclass
 
 from index.progress import progress_bar
 
-from .assistant import Assistant
+from .assistant import PASSAGES_READ, Assistant
 from .datasets import LabelledQuestion
 from .evaluation import percentile
 from .records import Answer, Hit
 
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+_PUNCTUATION = str.maketrans("", "", string.punctuation + "‘’“”–—")
 
 
 @dataclass
@@ -38,9 +41,30 @@ def holds_evidence(hit: Hit, doc: str | None, span: tuple[int, int] | None) -> b
     return span is not None and hit.doc == doc and hit.start < span[1] and span[0] < hit.end
 
 
-def answer_is_accepted(answer: Answer, accepted: list[str]) -> bool:
-    text = answer.text.casefold()
-    return not answer.abstained and any(a.casefold() in text for a in accepted)
+def normalise_answer(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no punctuation or articles, single spaces."""
+    return " ".join(_ARTICLES.sub(" ", text.casefold().translate(_PUNCTUATION)).split())
+
+
+def holds_answer(text: str, accepted: list[str]) -> bool:
+    """Some accepted answer occurs in ``text`` as whole words after normalisation
+    ("SK" is not found in "risk")."""
+    padded = f" {normalise_answer(text)} "
+    return any(f" {a} " in padded for a in map(normalise_answer, accepted) if a)
+
+
+def answer_is_correct(assistant: Assistant, question: LabelledQuestion, answer: Answer) -> bool:
+    """Answerable: answered, holding an accepted string, or (a label with no accepted
+    strings) citing the evidence. Unanswerable: abstained."""
+    if not question.answerable:
+        return answer.abstained
+    if answer.abstained:
+        return False
+    if question.answers:
+        return holds_answer(answer.text, question.answers)
+    span = evidence_span(assistant, question)
+    return any(c.doc == question.doc and span is not None and c.start < span[1] and span[0] < c.end
+               for c in answer.citations)
 
 
 def citations_are_exact(assistant: Assistant, answer: Answer) -> bool:
@@ -57,7 +81,7 @@ def citations_are_exact(assistant: Assistant, answer: Answer) -> bool:
 
 
 def run_questions(assistant: Assistant, questions: list[LabelledQuestion], mode: str = "hybrid",
-                  k: int = 8, progress: bool = False) -> list[Outcome]:
+                  k: int = PASSAGES_READ, progress: bool = False) -> list[Outcome]:
     outcomes = []
     for q in progress_bar(questions, f"asking ({mode})", progress, unit="question"):
         started = time.perf_counter()
@@ -65,7 +89,7 @@ def run_questions(assistant: Assistant, questions: list[LabelledQuestion], mode:
         latency = (time.perf_counter() - started) * 1000
         span = evidence_span(assistant, q)
         rank = next((h.rank for h in answer.passages if holds_evidence(h, q.doc, span)), None)
-        correct = answer_is_accepted(answer, q.answers) if q.answerable else answer.abstained
+        correct = answer_is_correct(assistant, q, answer)
         outcomes.append(Outcome(q, answer, rank, correct, citations_are_exact(assistant, answer), latency))
     return outcomes
 

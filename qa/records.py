@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Hit:
     dense_rank: int | None  # 1-based rank among dense candidates, None if not among them
     bm25_rank: int | None
     text: str
+    page: int | None = None  # the page where the passage starts (PDF), else None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -41,6 +42,7 @@ class Citation:
     line_end: int
     chunk_id: str
     quote: str
+    page: int | None = None  # the page holding the quote's start (PDF), else None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -58,6 +60,9 @@ class Answer:
     retrieval_query: str = ""  # the question as searched, with follow-up context if any
     notice: str | None = None  # e.g. why dense retrieval was unavailable
     short_answer: str | None = None  # the number, date, amount or name, for factoid questions
+    # The text as pieces and the citation numbers after each: renderers link these numbers and
+    # never parse "[n]" out of the text (a quoted document may contain "[12]" itself).
+    segments: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """The ``corpusqa ask --json`` object."""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from index.dense import search_dense
 from index.lexical import LexicalIndex
-from index.loaders import strip_unsafe
+from index.text import strip_unsafe
 from index.store import RecordStore
 from index.tokenization import Tokenizer
 
@@ -93,8 +94,15 @@ class Retriever:
         self.dense_index, self.embedder = dense_index, embedder
         self.dense_unavailable = dense_unavailable
         self.fusion = fusion
-        # The query's embedding, cached (thread-safely) for repeated and follow-up queries.
-        self.query_vector = lru_cache(maxsize=256)(self._embed_query)
+        self.query_vectors = QueryVectorCache(embedder)
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding (cached for repeated and follow-up queries)."""
+        return self.query_vectors.get(query)
+
+    def close(self) -> None:
+        self.records.close()
+        self.query_vectors.clear()
 
     @property
     def has_dense(self) -> bool:
@@ -106,7 +114,7 @@ class Retriever:
         ranked = self.rank(query, k, "bm25" if served == FALLBACK_MODE else served)
         chunks = self.records.chunks([r.row for r in ranked])
         hits = [Hit(rank, c.chunk_id, c.doc, c.title, c.section, c.start, c.end, c.line_start,
-                    c.line_end, r.score, r.dense_rank, r.bm25_rank, c.text)
+                    c.line_end, r.score, r.dense_rank, r.bm25_rank, c.text, self.records.page_at(c.doc, c.start))
                 for rank, (r, c) in enumerate(zip(ranked, chunks), start=1)]
         return SearchResult(served, hits, notice)
 
@@ -132,7 +140,33 @@ class Retriever:
     def fuse(self, dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int) -> list[Ranked]:
         return reciprocal_rank_fusion(dense, bm25, k, self.fusion)
 
-    def _embed_query(self, query: str) -> np.ndarray:
-        vector = self.embedder.encode_query(query)
+
+
+class QueryVectorCache:
+    """Query embeddings by text, least recently used dropped first; safe across threads
+    (two threads may embed the same new query once each, never corrupt the cache)."""
+
+    def __init__(self, embedder, capacity: int = 4096) -> None:
+        self._embedder = embedder
+        self._capacity = capacity
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query: str) -> np.ndarray:
+        with self._lock:
+            vector = self._vectors.get(query)
+            if vector is not None:
+                self._vectors.move_to_end(query)
+                return vector
+        vector = self._embedder.encode_query(query)
         vector.setflags(write=False)
+        with self._lock:
+            self._vectors[query] = vector
+            while len(self._vectors) > self._capacity:
+                self._vectors.popitem(last=False)
         return vector
+
+    def clear(self) -> None:
+        """Forget every vector (evaluation times each mode with a cold cache)."""
+        with self._lock:
+            self._vectors.clear()

@@ -13,14 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from index.builder import indexed_text
+from index.text import indexed_text
 
 from .answer_types import expected_type, find_short_answer
 from .records import Hit
 from .retrieval import Retriever
 
 CONFIG_FILE = Path(__file__).parent / "data" / "answer_config.json"
+LEXICAL_CONFIG_FILE = Path(__file__).parent / "data" / "answer_config_lexical.json"  # no dense retrieval
 CONFIG_ENV = "CORPUSQA_ANSWER_CONFIG"  # a calibrated config of your own
+LEXICAL_CONFIG_ENV = "CORPUSQA_ANSWER_CONFIG_LEXICAL"  # ... for when dense retrieval is unavailable
 FEATURES = ("dense", "lexical", "passage_lexical", "passage_rank", "answer_type")
 
 
@@ -36,8 +38,12 @@ class AnswerSettings:
     calibration: dict = field(default_factory=dict)  # how the values were fitted, and on what
 
     @classmethod
-    def load(cls, path: Path | None = None) -> AnswerSettings:
-        path = path or Path(os.environ.get(CONFIG_ENV) or CONFIG_FILE)
+    def load(cls, path: Path | None = None, dense: bool = True) -> AnswerSettings:
+        """The fitted settings: those fitted with dense features, or (``dense=False``) those
+        fitted without them, for BM25 fallback, where the dense feature is always 0."""
+        if path is None:
+            env, default = (CONFIG_ENV, CONFIG_FILE) if dense else (LEXICAL_CONFIG_ENV, LEXICAL_CONFIG_FILE)
+            path = Path(os.environ.get(env) or default)
         return cls(**json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else cls()
 
     def save(self, path: Path) -> None:

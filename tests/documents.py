@@ -5,18 +5,21 @@ from __future__ import annotations
 import io
 
 
-def pdf_bytes(lines: list[str]) -> bytes:
-    """A minimal valid one-page PDF showing ``lines`` in Helvetica."""
-    text_ops = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(
-        f"({line.replace('(', '[').replace(')', ']')}) '" for line in lines) + " ET"
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(text_ops)} >>\nstream\n{text_ops}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+def pdf_bytes(lines: list[str], *more_pages: list[str]) -> bytes:
+    """A minimal valid PDF showing ``lines`` in Helvetica on page 1, each of ``more_pages`` on
+    a page of its own."""
+    pages = [lines, *more_pages]
+    first_page = 4  # objects: catalog, pages, font, then a page and its content stream per page
+    kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(pages)))
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>",
+               f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>",
+               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    for i, page_lines in enumerate(pages):
+        text_ops = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(
+            f"({line.replace('(', '[').replace(')', ']')}) '" for line in page_lines) + " ET"
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {first_page + 2 * i + 1} 0 R "
+                       "/Resources << /Font << /F1 3 0 R >> >> >>")
+        objects.append(f"<< /Length {len(text_ops)} >>\nstream\n{text_ops}\nendstream")
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -31,13 +34,19 @@ def pdf_bytes(lines: list[str]) -> bytes:
     return out.getvalue()
 
 
-def docx_bytes(heading: str, paragraphs: list[str]) -> bytes:
+def docx_bytes(heading: str, paragraphs: list[str], sections: dict[str, list[str]] | None = None) -> bytes:
+    """A DOCX whose first heading (level 1) is ``heading``, then ``paragraphs``, then for each
+    of ``sections`` a level-2 heading and its paragraphs."""
     import docx
 
     document = docx.Document()
     document.add_heading(heading, level=1)
     for paragraph in paragraphs:
         document.add_paragraph(paragraph)
+    for name, body in (sections or {}).items():
+        document.add_heading(name, level=2)
+        for paragraph in body:
+            document.add_paragraph(paragraph)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

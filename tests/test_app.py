@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from .conftest import running_server
 
@@ -25,7 +26,7 @@ def test_ask_endpoint_returns_the_cli_json(client, served):
     assert set(result) >= {"question", "answer", "abstained", "citations", "passages"}
     assert not result["abstained"] and "130,000" in result["answer"]
     citation = result["citations"][0]
-    text = service.assistant.document(citation["doc"]).text
+    text = service.document(citation["doc"]).text
     assert text[citation["start"]:citation["end"]] == citation["quote"]
 
 
@@ -50,5 +51,5 @@ def test_unanswerable_question_abstains_with_closest_matches(client):
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 3000])
 def test_bad_questions_are_errors_with_a_message(client, question):
-    with pytest.raises(Exception, match="empty query|too long"):
+    with pytest.raises(AppError, match="empty query|too long"):
         client.predict(question, api_name="/ask")

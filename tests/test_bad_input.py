@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from index.builder import build_index
 from index.generations import current_generation
-from qa.cli import cli
+from cli.main import cli
 from ui.uploads import MAX_UPLOAD_BYTES, save_uploads
 
 from .documents import pdf_bytes
@@ -123,6 +123,12 @@ def damage(index_dir: Path, how: str) -> None:
         import faiss
 
         faiss.write_index(faiss.IndexFlatIP(384), str(generation / "dense.faiss"))
+    elif how == "stored vectors corrupt":
+        (generation / "vectors.npy").write_bytes(b"\x93NUMPY garbage" + b"\x00" * 64)
+    elif how == "stored vectors of other records":
+        import numpy as np
+
+        np.save(generation / "vectors.npy", np.zeros((3, 384), dtype=np.float32))
 
 
 DAMAGE_CASES = [
@@ -165,6 +171,26 @@ def test_damaged_index_is_replaced_by_the_next_build(shipped_index, tmp_path, em
     assert run("search", "tariff", "--index-dir", str(copy)).exit_code == 0
 
 
+@pytest.mark.parametrize("how", ["stored vectors corrupt", "stored vectors of other records"])
+def test_damaged_vector_cache_is_ignored_and_rebuilt(shipped_index, tmp_path, how):
+    """vectors.npy only feeds the next build's reuse: a damaged one is noted and recomputed,
+    never a crash of every later `index` or `serve`."""
+    from .conftest import SHIPPED_CORPUS
+
+    copy = tmp_path / "index"
+    shutil.copytree(shipped_index, copy)
+    damage(copy, how)
+    built = run("index", "--corpus", str(SHIPPED_CORPUS), "--index-dir", str(copy), "--json")
+    assert built.exit_code == 0, built.output
+    summary = json.loads(built.stdout)
+    assert summary["notes"] and "stored vectors" in summary["notes"][0] and "computed again" in summary["notes"][0]
+    assert summary["embedded"] == summary["chunks"] and not summary["up_to_date"]
+    again = run("index", "--corpus", str(SHIPPED_CORPUS), "--index-dir", str(copy), "--json")
+    assert json.loads(again.stdout)["up_to_date"] and json.loads(again.stdout)["notes"] == []
+    searched = json.loads(run("search", "green shipping corridor", "--json", "--index-dir", str(copy)).stdout)
+    assert searched["mode"] == "hybrid"
+
+
 def test_missing_model_falls_back_to_bm25_and_says_so(tmp_path, monkeypatch):
     from .conftest import SHIPPED_CORPUS
 
@@ -175,6 +201,10 @@ def test_missing_model_falls_back_to_bm25_and_says_so(tmp_path, monkeypatch):
                  "--json", "--index-dir", str(tmp_path / "index"))
     payload = json.loads(result.stdout)
     assert payload["mode"] == "bm25-fallback" and "without vectors" in payload["notice"]
+    assert not payload["abstained"] and "130,000" in payload["answer"]  # the fallback answers
+    unanswerable = json.loads(run("ask", "Who won the 2018 FIFA World Cup?", "--json", "--index-dir",
+                                  str(tmp_path / "index")).stdout)
+    assert unanswerable["mode"] == "bm25-fallback" and unanswerable["abstained"]  # and still declines
 
 
 # --- datasets and feedback -------------------------------------------------------------
@@ -208,6 +238,7 @@ UPLOAD_CASES = [
     ("no extension", "README", b"text", None, "not an allowed file name"),
     ("oversize", "big.txt", b"x" * (MAX_UPLOAD_BYTES + 1), None, "too large"),
     ("empty", "empty.txt", b"", None, "empty file"),
+    ("docx, which the indexer reads", "Notes.DOCX", b"PK\x03\x04docx bytes", "Notes.docx", None),
 ]
 
 

@@ -24,9 +24,12 @@ The kiwi levy is 5 percent, says [this link](javascript:alert('md')) and <img sr
 """
 
 
+PIER = "# Pier works\n\nThe new pier is made of recycled steel from old ships.\n"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, embedder):
-    hostile = {"hostile.html": XSS_HTML, "hostile.md": HOSTILE_MARKDOWN}
+    hostile = {"hostile.html": XSS_HTML, "hostile.md": HOSTILE_MARKDOWN, "pier.md": PIER}
     with running_server(tmp_path_factory.mktemp("browser"), embedder, hostile) as running:
         yield running
 
@@ -136,6 +139,37 @@ def test_feedback_is_saved(page, server):
     assert row["liked"] == 1 and row["question"] == "Which browser offers an incognito mode?"
 
 
+def test_a_thumbs_down_asks_what_was_wrong(page, server):
+    service, _ = server
+    ask(page, "Who won the 2018 FIFA World Cup?")
+    panel = page.locator("#dislike-panel").first
+    assert not panel.is_visible()
+    page.locator("#chat button[aria-label='Dislike']").last.click()
+    panel.wait_for(state="visible", timeout=10_000)
+    page.locator("#verdict label", has_text="should have answered").click()
+    shot(page, "07-what-was-wrong")
+    page.click("#verdict-save")
+    panel.wait_for(state="hidden", timeout=10_000)
+    row = service.feedback.rows()[-1]
+    assert row["liked"] == 0 and row["question"] == "Who won the 2018 FIFA World Cup?"
+    assert row["verdict"] == "should have answered" and row["right_passage"] is None
+
+
+def test_a_citation_of_a_document_edited_since_says_so(page, server):
+    service, _ = server
+    ask(page, "What is the new pier made of?")
+    assert "recycled steel" in last_answer(page)
+    (service.corpus / "pier.md").write_text("# Pier works\n\nWork began in May. The new pier is made of "
+                                            "recycled steel from old ships.\n")
+    service.reindex()
+    page.locator("#chat a[href^='#cite-']").first.click()
+    view = page.locator("#document-view")
+    view.locator(".cq-stale").wait_for(timeout=10_000)
+    assert "has changed since" in view.inner_text()
+    assert view.locator("mark#cq-cited-span").inner_text() == "The new pier is made of recycled steel from old ships."
+    shot(page, "08-citation-of-a-changed-document")
+
+
 def test_upload_then_search_finds_the_new_document(page, server, tmp_path):
     service, _ = server
     upload = tmp_path / "walrus census.md"
@@ -150,7 +184,7 @@ def test_upload_then_search_finds_the_new_document(page, server, tmp_path):
     status = page.input_value("#upload-status textarea")
     assert "added uploads/walrus_census.md" in status and "not indexed uploads/blank.pdf: no text" in status
     assert (service.corpus / "uploads" / "walrus_census.md").is_file()
-    assert service.assistant.search("walrus census", k=1)[0].doc == "uploads/walrus_census.md"
+    assert service.retrieve("walrus census", k=1).hits[0].doc == "uploads/walrus_census.md"
     ask(page, "How many walruses did the census count?")
     assert "812" in last_answer(page)
     shot(page, "05-uploaded-document-answers")

@@ -7,10 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from qa.cli import cli
+from cli.main import cli
 
 HIT_KEYS = {"rank", "chunk_id", "doc", "title", "section", "start", "end", "line_start",
-            "line_end", "score", "dense_rank", "bm25_rank", "text"}
+            "line_end", "score", "dense_rank", "bm25_rank", "text", "page"}
 
 
 @pytest.fixture
@@ -74,7 +74,48 @@ def test_bad_input_is_one_line_and_exit_code_2(runner, shipped_index, tmp_path, 
     ("0.0.0.0", False, "set CORPUSQA_PASSWORD"), ("192.0.2.7", True, "can read your documents"),
 ])
 def test_serving_beyond_loopback_warns(host, password, expected):
-    from qa.cli import exposure_warning
+    from cli.main import exposure_warning
 
     warning = exposure_warning(host, password)
     assert warning is None if expected is None else expected in warning
+
+
+def test_pdf_citations_carry_their_page(runner, tmp_path):
+    from qa.records import Answer, Citation
+    from ui.rendering import sources_html
+
+    from .documents import pdf_bytes
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "harbour.pdf").write_bytes(pdf_bytes(
+        ["Harbour report 2026.", "The harbour opened in 1850 as a fishing port for herring boats.",
+         "Its first warehouse burned down in 1871 and was rebuilt in brick by the town council."],
+        ["The harbour employs 340 dockworkers in three shifts.",
+         "Cranes were electrified in 1962, and container traffic began in 1975.",
+         "Ferries leave for the islands twice a day in summer and once a day in winter.",
+         "The harbour master's office moved into the old customs house in 1998.",
+         "Night shifts unload fishing boats between two and six in the morning.",
+         *[f"Berth {n} was dredged to a depth of {n + 8} metres in {1990 + n}." for n in range(1, 8)]],
+        ["The new pier is made of recycled steel from old ships.",
+         "It was finished in 2025 after two years of work and cost 14 million euros.",
+         "Cruise ships of up to 300 metres can now moor at the pier.",
+         "A cycle path runs along the pier to the lighthouse at its end."]))
+    index_dir = tmp_path / "index"
+    assert runner.invoke(cli, ["index", "--corpus", str(corpus), "--index-dir", str(index_dir)]).exit_code == 0
+    asked = runner.invoke(cli, ["ask", "What is the new pier made of?", "--json", "--index-dir", str(index_dir)])
+    payload = json.loads(asked.stdout)
+    assert not payload["abstained"] and "recycled steel" in payload["answer"]
+    assert payload["citations"][0]["page"] == 3 and {h["page"] for h in payload["passages"]} <= {1, 2, 3}
+    shown = runner.invoke(cli, ["ask", "What is the new pier made of?", "--index-dir", str(index_dir)])
+    assert "harbour.pdf (p. 3, line" in shown.stdout
+    answer = Answer(payload["question"], payload["answer"], False, [Citation(**payload["citations"][0])], [],
+                    "hybrid", payload["confidence"])
+    assert "harbour.pdf (p. 3, line" in sources_html(answer)
+    from index.loaders import load_text
+
+    pages = load_text(corpus / "harbour.pdf", (corpus / "harbour.pdf").read_bytes()).pages
+    hits = json.loads(runner.invoke(cli, ["search", "harbour", "--json", "--index-dir", str(index_dir)]).stdout)["hits"]
+    assert len(hits) > 1 and len({h["page"] for h in hits}) > 1  # passages start on different pages
+    for hit in hits:  # a passage's page is where it starts
+        assert pages[hit["page"] - 1] <= hit["start"] < (pages + (10**9,))[hit["page"]]

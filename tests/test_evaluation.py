@@ -8,10 +8,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from qa.cli import cli
+from cli.main import cli
 from qa.datasets import load_questions
 from qa.evaluation import collapse_to_documents, ranking_metrics
-from ui.feedback import FEEDBACK_FILE, FeedbackStore
+from qa.feedback import FEEDBACK_FILE, FeedbackStore
 
 from .conftest import ROOT
 
@@ -21,9 +21,17 @@ DOCS = {
     "kiwi": ("Kiwi levy", "A kiwi levy of five percent applies to imported fruit."),
     "zebra": ("Zebra tariff", "Zebra crossings are painted white; the zebra tariff is nine percent."),
     "heron": ("Heron survey", "Herons nest in tall trees near lakes and rivers."),
+    # Distractors sharing the queries' words, so that ranking has something to get wrong.
+    **{f"census-{i}": (f"Census report {i}", f"The {i}th census of seals counted many animals on the ice.")
+       for i in range(1, 13)},
+    **{f"fund-{i}": (f"River fund {i}", f"A fund of {i} million protects river banks and employs staff.")
+       for i in range(1, 13)},
+    **{f"levy-{i}": (f"Import levy {i}", f"An import levy of {i} percent applies to imported cars.")
+       for i in range(1, 13)},
 }
 QUERIES = {"q1": ("How many walruses were counted?", "walrus"), "q2": ("Who protects river habitats?", "otter"),
-           "q3": ("What is the levy on imported fruit?", "kiwi")}
+           "q3": ("What is the levy on imported fruit?", "kiwi"),
+           "q4": ("Where do zebras sleep at night?", "heron")}  # judged against a document that cannot match
 
 
 @pytest.fixture
@@ -44,15 +52,47 @@ def test_beir_eval_json_report_and_cache(beir_folder, tmp_path):
     first = runner.invoke(cli, ["eval", str(beir_folder), "--json", "--report", str(tmp_path / "report")])
     assert first.exit_code == 0, first.output
     payload = json.loads(first.stdout)
-    assert payload["queries"] == 3 and payload["split"] == "test"
+    assert payload["queries"] == 4 and payload["split"] == "test" and payload["passages"] == 41
+    assert "search --k 100" in payload["settings"] and "top 100" in payload["settings"]
     assert [r["mode"] for r in payload["results"]] == ["bm25", "dense", "hybrid"]
     for row in payload["results"]:
         assert set(row) == {"mode", "nDCG@10", "Recall@10", "Recall@100", "MRR@10", "MAP@100",
                             "latency_ms_p50", "latency_ms_p95"}
-        assert row["Recall@10"] == 1.0 and row["nDCG@10"] > 0.9  # five documents, obvious queries
+        # Three queries find their document first among 41; the fourth's is never first.
+        assert 0.75 <= row["MRR@10"] < 1.0 and row["nDCG@10"] < 1.0, row
+    bm25 = payload["results"][0]
+    assert bm25["MRR@10"] == 0.75 and bm25["Recall@10"] == 0.75  # BM25 cannot match the fourth at all
     assert {p.name for p in (tmp_path / "report").iterdir()} == {"report.md", "recall_at_k.png", "latency.png"}
     second = runner.invoke(cli, ["eval", str(beir_folder), "--modes", "bm25"])
     assert second.exit_code == 0 and "cached" in second.stderr and "bm25" in second.stdout
+
+
+class CountingEmbedder:
+    """The real embedder, counting the queries it embeds (to see each mode start cold)."""
+
+    def __init__(self, embedder) -> None:
+        self.embedder, self.queries = embedder, 0
+
+    def encode_query(self, text: str):
+        self.queries += 1
+        return self.embedder.encode_query(text)
+
+
+def test_each_mode_is_timed_with_a_cold_query_cache(beir_folder, embedder):
+    from index.builder import build_index
+    from qa import Assistant
+    from qa.datasets import load_beir, materialise_beir_corpus
+    from qa.evaluation import evaluate_beir
+    from qa.retrieval import QueryVectorCache
+
+    beir = load_beir(beir_folder)
+    corpus, index_dir = materialise_beir_corpus(beir)
+    build_index(corpus, index_dir, embedder=embedder)
+    with Assistant.open(index_dir, embedder=embedder) as assistant:
+        counting = CountingEmbedder(embedder)
+        assistant.retriever.query_vectors = QueryVectorCache(counting)
+        evaluate_beir(beir, assistant.retriever, ["dense", "hybrid", "dense"])
+    assert counting.queries == 3 * len(beir.queries)  # every mode embedded every query itself
 
 
 def test_metrics_come_from_trec_eval_and_keep_each_documents_best_passage():
@@ -66,41 +106,86 @@ def test_metrics_come_from_trec_eval_and_keep_each_documents_best_passage():
     assert ranking_metrics(qrels, {})[0]["Recall@100"] == 0.0  # a query with no results counts as zero
 
 
-def test_labelled_eval_and_calibrate(shipped_index, tmp_path):
+def test_labelled_eval_uses_asks_settings_and_calibration_reproduces_its_figures(shipped_index, tmp_path,
+                                                                                   monkeypatch):
     runner = CliRunner()
     questions = ROOT / "qa" / "data" / "questions.jsonl"
     result = runner.invoke(cli, ["eval", str(questions), "--split", "test", "--modes", "hybrid", "--json",
                                  "--index-dir", str(shipped_index)])
     assert result.exit_code == 0, result.output
-    row = json.loads(result.stdout)["results"][0]
+    payload = json.loads(result.stdout)
+    assert payload["settings"] == "each question asked as `corpusqa ask --k 8`"
+    row = payload["results"][0]
     assert row["citation_exactness"] == 1.0 and row["evidence_recall@5"] >= 0.9
-    assert row["answer_accuracy"] >= 0.7 and row["follow_up_accuracy"] is not None
-    calibrated = runner.invoke(cli, ["calibrate", str(questions), "--output", str(tmp_path / "config.json"),
+    assert row["answer_accuracy"] >= 0.75 and row["follow_up_accuracy"] >= 0.66
+    config = tmp_path / "config.json"
+    calibrated = runner.invoke(cli, ["calibrate", str(questions), "--output", str(config),
                                      "--index-dir", str(shipped_index)])
     assert calibrated.exit_code == 0, calibrated.output
-    config = json.loads((tmp_path / "config.json").read_text())
-    assert config["calibration"]["split"] == "tune" and 0 < config["threshold"] < 2
+    fitted = json.loads(config.read_text())["calibration"]
+    # The figures calibration reports are what eval then measures with that config on the same split.
+    monkeypatch.setenv("CORPUSQA_ANSWER_CONFIG", str(config))
+    tune = json.loads(runner.invoke(cli, ["eval", str(questions), "--split", "tune", "--modes", "hybrid",
+                                          "--json", "--index-dir", str(shipped_index)]).stdout)["results"][0]
+    assert fitted["split"] == "tune" and fitted["questions"] == tune["questions"]
+    for name in ("abstention_recall", "answered_recall", "answered_precision", "abstention_precision"):
+        assert fitted[name] == tune[name], name
+    unknown = runner.invoke(cli, ["calibrate", str(questions), "--split", "tnue", "--index-dir", str(shipped_index)])
+    assert unknown.exit_code == 2 and "no questions of split 'tnue'" in unknown.stderr and "tune" in unknown.stderr
 
 
-def test_feedback_export_is_evaluable(shipped_index, tmp_path, assistant):
-    index_copy = tmp_path / "index"
+def test_feedback_export_holds_only_what_raters_said(shipped_index, tmp_path, assistant):
     import shutil
 
+    from qa.feedback import SHOULD_HAVE_ANSWERED, SHOULD_NOT_HAVE_ANSWERED
+
+    index_copy = tmp_path / "index"
     shutil.copytree(shipped_index, index_copy)
     store = FeedbackStore(index_copy / FEEDBACK_FILE)
     liked = assistant.ask("How many vessels does Singapore supply with marine fuel each year?").as_dict()
-    disliked = assistant.ask("Who won the 2018 FIFA World Cup?").as_dict()
+    declined = assistant.ask("Who won the 2018 FIFA World Cup?").as_dict()
+    answered = assistant.ask("What does the partnership plan for cybersecurity?").as_dict()
     store.record(True, liked, [])
-    store.record(False, disliked, ["earlier question"])
+    missed = store.record(False, declined, ["earlier question"])
+    store.explain(missed, SHOULD_HAVE_ANSWERED, declined["passages"][0])
+    wrongly = store.record(False, answered, [])
+    store.explain(wrongly, SHOULD_NOT_HAVE_ANSWERED)
+    store.record(False, liked, [])  # a thumbs-down with no reason: not a label
+    with pytest.raises(ValueError, match="unknown verdict"):
+        store.explain(wrongly, "meh")
     store.close()
     runner = CliRunner()
     exported = tmp_path / "feedback.jsonl"
     result = runner.invoke(cli, ["feedback", "export", str(exported), "--index-dir", str(index_copy)])
-    assert result.exit_code == 0 and "wrote 2 labelled questions" in result.stderr
-    up, down = load_questions(exported)
+    assert result.exit_code == 0 and "wrote 3 labelled questions" in result.stderr
+    assert "1 ratings say too little" in result.stderr
+    up, should_answer, should_not = load_questions(exported)
     assert up.answerable and up.answers == ["130,000 vessels"] and "130,000 vessels" in up.evidence
-    assert not down.answerable and down.history == ["earlier question"]
+    assert declined["abstained"]  # the rater says it should not have declined: answerable, with a passage
+    assert should_answer.answerable and should_answer.answers == [] and should_answer.history == ["earlier question"]
+    assert should_answer.doc == declined["passages"][0]["doc"] and should_answer.evidence == declined["passages"][0]["text"]
+    assert not should_not.answerable and not answered["abstained"]
     evaluated = runner.invoke(cli, ["eval", str(exported), "--split", "all", "--modes", "hybrid", "--json",
                                     "--index-dir", str(index_copy)])
     row = json.loads(evaluated.stdout)["results"][0]
-    assert row["answer_accuracy"] == 1.0 and row["abstention_recall"] == 1.0
+    # What the raters said is measured: one of two answerable right, the unanswerable one answered.
+    assert row["answer_accuracy"] == 0.5 and row["abstention_recall"] == 0.0
+
+
+def test_feedback_files_of_the_earlier_schema_open_and_take_reasons(tmp_path):
+    import sqlite3
+
+    from qa.feedback import WRONG_ANSWER
+
+    path = tmp_path / FEEDBACK_FILE
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY, created TEXT NOT NULL, liked INTEGER NOT NULL, "
+               "question TEXT NOT NULL, history TEXT NOT NULL, answer TEXT NOT NULL, abstained INTEGER NOT NULL, "
+               "citations TEXT NOT NULL, short_answer TEXT)")
+    db.execute("INSERT INTO feedback VALUES (1, 'then', 0, 'q?', '[]', 'a', 0, '[]', NULL)")
+    db.commit()
+    db.close()
+    store = FeedbackStore(path)
+    store.explain(1, WRONG_ANSWER, {"doc": "a.txt", "text": "The answer."})
+    assert store.rows()[0]["verdict"] == WRONG_ANSWER and store.rows()[0]["right_doc"] == "a.txt"
+    store.close()

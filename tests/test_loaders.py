@@ -29,9 +29,21 @@ def test_pdf_text_is_extracted():
 
 
 def test_docx_headings_become_sections():
-    loaded = load_text(Path("notes.docx"), docx_bytes("Budget", ["The otter fund has 7 staff."]))
+    loaded = load_text(Path("notes.docx"), docx_bytes("Budget", ["The otter fund has 7 staff."], {
+        "Staffing": ["Two rangers joined in May."], "Equipment": ["The boat cost 9,000 euros."]}))
     title, chunks = chunk_document("notes.docx", loaded.text, ChunkerSettings(), loaded.title)
-    assert chunks[0].text == "The otter fund has 7 staff."
+    assert title == "Budget"
+    assert [(c.section, c.text) for c in chunks] == [
+        ("", "The otter fund has 7 staff."), ("Staffing", "Two rangers joined in May."),
+        ("Equipment", "The boat cost 9,000 euros.")]
+    assert all(loaded.text[c.start:c.end] == c.text for c in chunks)
+
+
+def test_pdf_pages_are_kept_as_offsets():
+    loaded = load_text(Path("memo.pdf"), pdf_bytes(["Page one text."], ["Page two text."], ["The third page."]))
+    assert len(loaded.pages) == 3 and loaded.pages[0] == 0
+    for number, start in enumerate(loaded.pages, start=1):
+        assert loaded.text[start:].startswith(("Page one", "Page two", "The third")[number - 1])
 
 
 def test_windows_1252_text_is_decoded():

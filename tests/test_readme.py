@@ -7,7 +7,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from qa.cli import cli
+from cli.main import cli
 
 from .conftest import ROOT
 

@@ -18,7 +18,7 @@ def test_serve_builds_the_index_on_first_run_and_answers(tmp_path):
     shutil.copytree(SHIPPED_CORPUS, tmp_path / "corpus")
     port = free_port()
     environment = {**os.environ, "CORPUSQA_INDEX_DIR": str(tmp_path / ".corpusqa")}
-    server = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)],
                               cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
     output = []

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import gradio as gr
 
-from index.builder import BuildSummary, build_index
-from index.embedding import Embedder
 from index.scanning import CorpusError
-from qa.assistant import Assistant
-from qa.records import Answer
+from qa.assistant import PASSAGES_READ
+from qa.feedback import VERDICTS
 from qa.retrieval import MODES, QueryError
 
 from . import rendering
-from .feedback import FEEDBACK_FILE, FeedbackStore
+from .service import Service
 from .uploads import UPLOAD_SUFFIXES, save_uploads
+
+__all__ = ["Service", "build_app", "launch"]
 
 EXAMPLES = [
     "How many vessels does Singapore supply with marine fuel each year?",
@@ -26,36 +25,7 @@ EXAMPLES = [
     "What does the partnership plan for cybersecurity?",
 ]
 _CITE_LINK = re.compile(r"\[\\\[(\d+)\\\]\]\(#cite-\d+\)")
-
-
-class Service:
-    """What the page serves from: the current index (swapped after uploads), the model
-    (loaded once), the corpus folder and the feedback store."""
-
-    def __init__(self, corpus: Path, index_dir: Path, embedder: Embedder | None = None) -> None:
-        self.corpus, self.index_dir = corpus, index_dir
-        self.embedder = embedder
-        self._reindex_lock = threading.Lock()
-        self.assistant = self._open()
-        self.feedback = FeedbackStore(index_dir / FEEDBACK_FILE)
-
-    def _open(self) -> Assistant:
-        assistant = Assistant.open(self.index_dir, embedder=self.embedder)
-        if self.embedder is None and assistant.retriever.embedder is not None:
-            self.embedder = assistant.retriever.embedder
-        return assistant
-
-    def reindex(self, progress: bool = False) -> BuildSummary:
-        """Bring the index up to date with the corpus, then serve the new generation
-        (questions being answered finish on the old one)."""
-        with self._reindex_lock:
-            summary = build_index(self.corpus, self.index_dir, embedder=self.embedder, progress=progress)
-            if not summary.up_to_date:
-                self.assistant = self._open()
-            return summary
-
-    def ask(self, question: str, history: list[str] | None = None, mode: str = "hybrid", k: int = 8) -> Answer:
-        return self.assistant.ask(question, history or [], mode=mode, k=k)
+NO_PASSAGE = "none of these"
 
 
 def build_app(service: Service) -> gr.Blocks:
@@ -63,10 +33,16 @@ def build_app(service: Service) -> gr.Blocks:
         gr.Markdown("## corpusqa — answers from your documents, with the exact sources")
         asked = gr.State([])  # the questions of this browser session, for follow-ups
         answers = gr.State({})  # chat message index -> answer dict, for feedback and citations
+        pending = gr.State(None)  # (rating id, answer dict) of a thumbs-down awaiting its reason
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat",
                                   feedback_options=("Like", "Dislike"), sanitize_html=True)
+                with gr.Group(visible=False, elem_id="dislike-panel") as dislike_panel:
+                    verdict = gr.Radio(list(VERDICTS), label="What was wrong?", elem_id="verdict")
+                    right = gr.Dropdown([], label="The passage that answers it (optional)",
+                                        elem_id="right-passage")
+                    explain = gr.Button("Save", size="sm", elem_id="verdict-save")
                 with gr.Row():
                     question = gr.Textbox(placeholder="Ask about the documents…", show_label=False,
                                           scale=5, elem_id="question", max_lines=4)
@@ -74,10 +50,11 @@ def build_app(service: Service) -> gr.Blocks:
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
                 with gr.Accordion("Settings", open=False):
                     mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="mode")
-                    k = gr.Slider(1, 20, value=8, step=1, label="Passages to read", elem_id="passages")
+                    k = gr.Slider(1, 20, value=PASSAGES_READ, step=1, label="Passages to read", elem_id="passages")
                 with gr.Accordion("Add documents", open=False):
                     files = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
-                                    label="txt, md, html or pdf; 10 MB each", elem_id="upload")
+                                    label=f"{', '.join(s.lstrip('.') for s in UPLOAD_SUFFIXES)}; 10 MB each",
+                                    elem_id="upload")
                     add = gr.Button("Add to the corpus and re-index", elem_id="add-button")
                     upload_status = gr.Textbox(label="Upload", interactive=False, lines=3, elem_id="upload-status")
             with gr.Column(scale=2):
@@ -108,10 +85,10 @@ def build_app(service: Service) -> gr.Blocks:
                 return ""
             latest = answer_map[max(answer_map)]
             citation = next((c for c in latest["citations"] if str(c["n"]) == str(choice)), None)
-            found = service.assistant.document(citation["doc"]) if citation else None
+            found = service.document(citation["doc"]) if citation else None
             if found is None:
                 return "<div class='cq-empty'>That document is no longer in the index.</div>"
-            return rendering.document_html(found.title, found.doc, found.text, citation["start"], citation["end"])
+            return rendering.cited_document_html(found.title, found.doc, found.text, citation)
 
         picker.select(open_citation, [picker, answers], document, api_visibility="private").then(
             None, js=rendering.SCROLL_TO_CITED)
@@ -119,11 +96,30 @@ def build_app(service: Service) -> gr.Blocks:
         def rate(event: gr.LikeData, answer_map):
             answer = answer_map.get(event.index[0] if isinstance(event.index, list) else event.index)
             if answer is None:
-                return
-            service.feedback.record(bool(event.liked), answer, answer.get("history", []))
-            gr.Info("Thanks: feedback saved.")
+                return None, gr.update(visible=False), gr.skip(), gr.skip()
+            rating = service.feedback.record(bool(event.liked), answer, answer.get("history", []))
+            if event.liked:
+                gr.Info("Thanks: feedback saved.")
+                return None, gr.update(visible=False), gr.skip(), gr.skip()
+            passages = [(rendering.passage_label(p), str(i)) for i, p in enumerate(answer["passages"])]
+            return ((rating, answer), gr.update(visible=True), gr.update(value=None),
+                    gr.update(choices=[(NO_PASSAGE, "")] + passages, value=""))
 
-        chat.like(rate, [answers], None, api_visibility="private")
+        chat.like(rate, [answers], [pending, dislike_panel, verdict, right], api_visibility="private")
+
+        def save_reason(pending_rating, verdict_value, passage_index):
+            if pending_rating is None:
+                return None, gr.update(visible=False)
+            if not verdict_value:
+                gr.Warning("Choose what was wrong first.")
+                return gr.skip(), gr.skip()
+            rating, answer = pending_rating
+            passage = answer["passages"][int(passage_index)] if passage_index else None
+            service.feedback.explain(rating, verdict_value, passage)
+            gr.Info("Thanks: feedback saved.")
+            return None, gr.update(visible=False)
+
+        explain.click(save_reason, [pending, verdict, right], [pending, dislike_panel], api_visibility="private")
 
         def add_documents(uploaded, progress=gr.Progress()):
             if not uploaded:
@@ -159,7 +155,7 @@ def _without_links(message: dict) -> dict:
 
 
 def _api_ask(service: Service):
-    def ask(question: str, history: list[str] | None = None, mode: str = "hybrid", k: int = 8) -> dict:
+    def ask(question: str, history: list[str] | None = None, mode: str = "hybrid", k: int = PASSAGES_READ) -> dict:
         """Answer from the documents; the same JSON as `corpusqa ask --json`."""
         try:
             return service.ask(question, history, mode, int(k)).as_dict()
@@ -173,7 +169,7 @@ def _api_search(service: Service):
     def search(query: str, k: int = 10, mode: str = "hybrid") -> dict:
         """The best passages; the same JSON as `corpusqa search --json`."""
         try:
-            result = service.assistant.retrieve(query, int(k), mode)
+            result = service.retrieve(query, int(k), mode)
         except QueryError as error:
             raise gr.Error(str(error)) from error
         return {"query": query, "mode": result.mode, "notice": result.notice,
@@ -189,4 +185,3 @@ def launch(service: Service, host: str = "127.0.0.1", port: int = 7860, auth=Non
     return demo, demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
                              quiet=quiet, css=rendering.PAGE_CSS, head=rendering.PAGE_HEAD, footer_links=["api"],
                              show_error=True)
-

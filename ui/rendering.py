@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 
+from qa.display import place
 from qa.records import Answer, Citation, Hit
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -18,15 +19,16 @@ def markdown_text(text: str) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The chat message for an answer: escaped text, ``[n]`` as links to the citation."""
-    body = markdown_text(answer.text)
-    if answer.short_answer:  # the factoid's short answer leads, in bold
-        first, sep, rest = body.partition("\n")
-        body = f"**{first}**{sep}{rest}"
-    # The escaped markers read "\[n\]"; turn each into a link the page script intercepts.
-    body = re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m.group(1)}\\]](#cite-{m.group(1)})", body)
+    """The chat message for an answer: escaped text, and after each segment its citation
+    numbers as links the page script intercepts (only those: text is never parsed for them)."""
     if answer.abstained:
-        body = f"**Not in the documents.** {body.split(':', 1)[-1].strip()}"
+        body = f"**Not in the documents.** {markdown_text(answer.text.split(':', 1)[-1].strip())}"
+    elif answer.segments:
+        pieces = [markdown_text(text) + "".join(f" [\\[{n}\\]](#cite-{n})" for n in numbers)
+                  for text, numbers in answer.segments]
+        body = (f"**{pieces[0]}**\n\n" + " ".join(pieces[1:])) if answer.short_answer else " ".join(pieces)
+    else:
+        body = markdown_text(answer.text)
     served = "BM25 fallback" if answer.mode == "bm25-fallback" else f"{answer.mode} retrieval"
     note = f" — {markdown_text(answer.notice)}" if answer.notice else ""
     return f"{body}\n\n<sub>served by {served}{note}</sub>"
@@ -55,13 +57,13 @@ def _citation_card(citation: Citation, hit: Hit | None) -> str:
         excerpt = f"{html.escape(before)}<mark>{excerpt}</mark>{html.escape(after)}"
     return (f"<div class='cq-card' id='source-{citation.n}'>"
             f"<div class='cq-place'><a href='#cite-{citation.n}' class='cq-cite'>[{citation.n}]</a> "
-            f"{html.escape(_place(citation.doc, citation.section, citation.line_start, citation.line_end))}</div>"
+            f"{html.escape(place(citation.doc, citation.section, citation.line_start, citation.line_end, citation.page))}</div>"
             f"{_scores(hit)}<div class='cq-excerpt'>{excerpt}</div></div>")
 
 
 def _match_card(hit: Hit) -> str:
     return (f"<div class='cq-card cq-match'><div class='cq-place'>{hit.rank}. "
-            f"{html.escape(_place(hit.doc, hit.section, hit.line_start, hit.line_end))}</div>"
+            f"{html.escape(place(hit.doc, hit.section, hit.line_start, hit.line_end, hit.page))}</div>"
             f"{_scores(hit)}<div class='cq-excerpt'>{html.escape(hit.text)}</div></div>")
 
 
@@ -71,11 +73,6 @@ def _scores(hit: Hit | None) -> str:
     parts = [f"passage #{hit.rank}", f"dense rank {hit.dense_rank or '—'}",
              f"BM25 rank {hit.bm25_rank or '—'}", f"score {hit.score:.4f}"]
     return f"<div class='cq-scores'>{' · '.join(parts)}</div>"
-
-
-def _place(doc: str, section: str, line_start: int, line_end: int) -> str:
-    lines = f"line {line_start}" if line_start == line_end else f"lines {line_start}–{line_end}"
-    return f"{doc} › {section} ({lines})" if section else f"{doc} ({lines})"
 
 
 def citation_choices(answer: Answer | None) -> list[tuple[str, str]]:
@@ -89,16 +86,41 @@ def citation_choices(answer: Answer | None) -> list[tuple[str, str]]:
 DOCUMENT_CONTEXT_CHARS = 20_000  # shown on each side of the span in very long documents
 
 
-def document_html(title: str, doc: str, text: str, start: int, end: int) -> str:
-    """The document, escaped, with ``text[start:end]`` highlighted; a very long document
-    shows the span with ``DOCUMENT_CONTEXT_CHARS`` of context on each side."""
+def document_html(title: str, doc: str, text: str, start: int, end: int, notice: str = "") -> str:
+    """The document, escaped, with ``text[start:end]`` highlighted (nothing when the span is
+    empty); a very long document shows the span with ``DOCUMENT_CONTEXT_CHARS`` of context
+    on each side. ``notice`` is a line of plain text shown above it."""
     first, last = max(0, start - DOCUMENT_CONTEXT_CHARS), min(len(text), end + DOCUMENT_CONTEXT_CHARS)
     before = f"<span class='cq-cut'>[… {first:,} characters before]</span>\n" if first else ""
     after = f"\n<span class='cq-cut'>[… {len(text) - last:,} characters after]</span>" if last < len(text) else ""
-    return (f"<div class='cq-doc'><div class='cq-doc-title'>{html.escape(title)} "
+    cited = f"<mark id='cq-cited-span'>{html.escape(text[start:end])}</mark>" if end > start else ""
+    warning = f"<div class='cq-stale'>{html.escape(notice)}</div>" if notice else ""
+    return (f"<div class='cq-doc'>{warning}<div class='cq-doc-title'>{html.escape(title)} "
             f"<span class='cq-doc-path'>({html.escape(doc)})</span></div>"
-            f"<pre class='cq-doc-text'>{before}{html.escape(text[first:start])}<mark id='cq-cited-span'>"
-            f"{html.escape(text[start:end])}</mark>{html.escape(text[end:last])}{after}</pre></div>")
+            f"<pre class='cq-doc-text'>{before}{html.escape(text[first:start])}{cited}"
+            f"{html.escape(text[end:last])}{after}</pre></div>")
+
+
+def cited_document_html(title: str, doc: str, text: str, citation: dict) -> str:
+    """The document at a citation of an earlier answer. The answer keeps the quote it cited:
+    if the document has changed since, say so, and highlight the quote where it now is (if
+    it still is there) rather than whatever text took its old offsets."""
+    start, end, quote = citation["start"], citation["end"], citation["quote"]
+    if text[start:end] == quote:
+        return document_html(title, doc, text, start, end)
+    moved = text.find(quote)
+    if moved >= 0:
+        notice = "This document has changed since the answer was given; the quoted text is now elsewhere."
+        return document_html(title, doc, text, moved, moved + len(quote), notice)
+    notice = f"This document has changed since the answer was given; it no longer contains the quote: “{quote}”"
+    return document_html(title, doc, text, 0, 0, notice)
+
+
+def passage_label(passage: dict) -> str:
+    """A retrieved passage (as in the answer JSON) named in a picker: place and first words."""
+    words = " ".join(passage["text"].split())
+    where = place(passage["doc"], passage["section"], passage["line_start"], passage["line_end"], passage.get("page"))
+    return f"{passage['rank']}. {where}: {words[:80]}{'…' if len(words) > 80 else ''}"
 
 
 PAGE_CSS = """
@@ -112,6 +134,7 @@ PAGE_CSS = """
 .cq-doc-path { font-weight: 400; opacity: .7; }
 mark { background: #ffe58a; color: inherit; }
 .cq-cut { opacity: .6; font-style: italic; }
+.cq-stale { border-left: 4px solid #e0a800; padding: .3em .6em; margin-bottom: .4em; }
 #chat .message, #chat .prose { overflow-wrap: anywhere; }
 """
 

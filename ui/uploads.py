@@ -10,7 +10,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+from index.loaders import SUPPORTED_SUFFIXES
+
+UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES  # whatever the indexer reads can be uploaded
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_FOLDER = "uploads"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.builder import indexed_text
+from index.text import indexed_text
 from index.dense import search_dense
 from index.embedding import Embedder
 from qa.datasets import load_questions

@@ -1,0 +1,180 @@
+"""`corpusqa eval`, `calibrate` and `feedback export`: evaluation with the product's own
+settings, fitting the answer scorer, and turning ratings into labelled questions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from index.generations import resolve_index_dir
+from index.manifest import IndexUnavailable
+from qa.assistant import PASSAGES_READ
+from qa.datasets import DatasetError, is_beir_folder, load_beir, load_questions, materialise_beir_corpus
+from qa.evaluation import METRIC_NAMES, RANKING_DEPTH, evaluate_beir
+from qa.retrieval import MODES
+
+from .common import CliError, emit_json, index_dir_option, json_option, open_assistant
+
+
+@click.command("eval")
+@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@click.option("--modes", default="bm25,dense,hybrid", show_default=True,
+              help="Comma-separated modes to compare.")
+@click.option("--k", default=None, type=click.IntRange(1, 1000),
+              help=f"Passages per question [default: the product's: {PASSAGES_READ} as `ask` reads for "
+                   f"labelled questions, {RANKING_DEPTH} as `search --k {RANKING_DEPTH}` ranks for BEIR].")
+@click.option("--split", default="test", show_default=True, help="BEIR qrels split, or labelled split (all: every one).")
+@json_option
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Write report.md and PNG plots into this folder.")
+@index_dir_option
+def eval_command(dataset: Path, modes: str, k: int | None, split: str, as_json: bool,
+                 report_dir: Path | None, index_dir: Path | None) -> None:
+    """Evaluate retrieval on a BEIR folder, or answers on a labelled-questions JSONL file."""
+    mode_list = [m.strip() for m in modes.split(",") if m.strip()]
+    unknown = [m for m in mode_list if m not in MODES]
+    if unknown or not mode_list:
+        raise CliError(f"unknown mode {', '.join(unknown) or '(none)'}: choose from {', '.join(MODES)}")
+    try:
+        if dataset.is_file() and dataset.suffix == ".jsonl":
+            payload, results = _labelled(dataset, mode_list, k or PASSAGES_READ, split, as_json, index_dir)
+            columns = LABELLED_COLUMNS
+        elif is_beir_folder(dataset):
+            payload, results = _beir(dataset, mode_list, k or RANKING_DEPTH, split, as_json)
+            columns = METRIC_NAMES
+        else:
+            raise DatasetError(f"{dataset} is neither a BEIR folder (corpus.jsonl, queries.jsonl, "
+                               "qrels/) nor a labelled-questions .jsonl file")
+    except (DatasetError, IndexUnavailable) as error:
+        raise CliError(str(error)) from error
+    if as_json:
+        emit_json(payload)
+    else:
+        click.echo(format_table(payload, columns))
+    if report_dir is not None:
+        from qa.report import write_report
+
+        click.echo(f"report written to {write_report(report_dir, payload, results)}", err=True)
+
+
+def _beir(dataset: Path, modes: list[str], depth: int, split: str, as_json: bool):
+    from index.builder import build_index
+    from qa.assistant import Assistant
+
+    progress = not as_json
+    beir = load_beir(dataset, split)
+    corpus, beir_index = materialise_beir_corpus(beir, progress=progress)
+    summary = build_index(corpus, beir_index, progress=progress)
+    if progress:
+        click.echo(f"index: {summary.chunks} passages from {summary.documents} documents "
+                   f"({'cached' if summary.up_to_date else f'built in {summary.seconds:.0f} s'})", err=True)
+    with Assistant.open(beir_index, dense=modes != ["bm25"]) as assistant:
+        fusion = assistant.retriever.fusion
+        settings = (f"each query ranked as `corpusqa search --k {depth}`: hybrid fuses each ranker's top "
+                    f"{max(depth, fusion.depth)} (RRF k {fusion.rrf_k}, dense weight {fusion.dense_weight}); "
+                    "latency per mode with a cold query-vector cache")
+        if progress:
+            click.echo(f"settings: {settings}", err=True)
+        results = evaluate_beir(beir, assistant.retriever, modes, depth, progress=progress)
+    payload = {"dataset": str(dataset), "split": split, "queries": len(beir.queries),
+               "passages": summary.chunks, "settings": settings, "results": [r.row() for r in results]}
+    return payload, results
+
+
+def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool, index_dir: Path | None):
+    """Ask every labelled question of ``split`` ("all" for every one) in each mode."""
+    from qa.labelled_eval import run_questions, summarise
+
+    questions = [q for q in load_questions(dataset) if split == "all" or q.split == split]
+    if not questions:
+        raise DatasetError(f"no questions of split {split!r} in {dataset} (use --split all)")
+    settings = f"each question asked as `corpusqa ask --k {k}`"
+    if not as_json:
+        click.echo(f"settings: {settings}", err=True)
+    with open_assistant(index_dir) as assistant:
+        rows = [summarise(run_questions(assistant, questions, mode, k, progress=not as_json), mode)
+                for mode in modes]
+    payload = {"dataset": str(dataset), "split": split, "queries": len(questions), "settings": settings,
+               "results": rows}
+    return payload, []
+
+
+LABELLED_COLUMNS = ("evidence_recall@5", "evidence_mrr", "answer_accuracy", "abstention_precision",
+                    "abstention_recall", "follow_up_accuracy", "topic_switch_accuracy", "citation_exactness")
+
+
+def format_table(payload: dict, columns: tuple[str, ...]) -> str:
+    columns = [*columns, "latency_ms_p50", "latency_ms_p95"]
+    header = f"{'mode':<14}" + "".join(f"{_short(c):>14}" for c in columns)
+    rows = [f"{r['mode']:<14}" + "".join(_cell(r.get(c), c) for c in columns) for r in payload["results"]]
+    passages = f", {payload['passages']} passages" if "passages" in payload else ""
+    return "\n".join([f"{payload['dataset']} ({payload['split']}): {payload['queries']} queries{passages}",
+                      header, *rows])
+
+
+def _short(column: str) -> str:
+    return (column.replace("latency_ms_", "ms ").replace("evidence_", "ev ").replace("abstention_", "abst ")
+            .replace("_accuracy", " acc").replace("citation_exactness", "cite exact").replace("answer", "ans")
+            .replace("follow_up", "follow-up").replace("topic_switch", "switch").replace("precision", "P")
+            .replace("recall", "R"))
+
+
+def _cell(value, column: str) -> str:
+    if value is None:
+        return f"{'—':>14}"
+    return f"{value:>14.1f}" if column.startswith("latency") else f"{value:>14.4f}"
+
+
+@click.command()
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--split", default="tune", show_default=True, help="Fit on the questions of this split.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the config [default: print it]; use it with $CORPUSQA_ANSWER_CONFIG "
+                   "(or, --without-dense, $CORPUSQA_ANSWER_CONFIG_LEXICAL).")
+@click.option("--without-dense", is_flag=True,
+              help="Fit the settings used when dense retrieval is unavailable (BM25 fallback).")
+@index_dir_option
+def calibrate(questions: Path, split: str, output: Path | None, without_dense: bool,
+              index_dir: Path | None) -> None:
+    """Fit answer scoring and the "not in the documents" threshold on labelled QUESTIONS."""
+    from qa.calibration import calibrate as fit
+
+    try:
+        labelled = load_questions(questions)
+        with open_assistant(index_dir, dense=not without_dense) as assistant:
+            settings = fit(assistant, labelled, split, progress=True)
+    except DatasetError as error:
+        raise CliError(str(error)) from error
+    if output is None:
+        emit_json(settings.__dict__)
+    else:
+        settings.save(output)
+        click.echo(f"wrote {output}: threshold {settings.threshold}, weights {settings.weights}", err=True)
+
+
+@click.group()
+def feedback() -> None:
+    """Ratings given on the chat page."""
+
+
+@feedback.command("export")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@index_dir_option
+def feedback_export(output: Path, index_dir: Path | None) -> None:
+    """Write the ratings to OUTPUT as labelled questions for `corpusqa eval`: only what the
+    rater said (a dislike without a reason is not a label)."""
+    from qa.feedback import FEEDBACK_FILE, FeedbackStore
+
+    path = resolve_index_dir(index_dir) / FEEDBACK_FILE
+    if not path.is_file():
+        raise CliError(f"no feedback yet in {path.parent}: rate answers on the chat page first")
+    store = FeedbackStore(path)
+    try:
+        written, unlabelled = store.export(output)
+    finally:
+        store.close()
+    click.echo(f"wrote {written} labelled questions to {output}"
+               + (f"; {unlabelled} ratings say too little to label (no reason or no right passage)"
+                  if unlabelled else ""), err=True)
