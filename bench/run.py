@@ -27,7 +27,7 @@ from index.lexical import top_positive
 from index.sparse_bm25 import SparseBM25
 from index.tokenization import Tokenizer
 from qa.evaluation import percentile
-from qa.retrieval import reciprocal_rank_fusion
+from qa.fusion import fuse
 
 ROOT = Path(__file__).resolve().parent.parent
 SCIFACT = ROOT.parent / "shared" / "datasets" / "scifact-train"
@@ -117,7 +117,7 @@ def bench_size(size: int, base: np.ndarray, query_vectors: np.ndarray, query_tok
     def hybrid(vector: np.ndarray, tokens: list[str]) -> list:
         scores, ids = served.search(vector.reshape(1, -1), 100)
         dense = list(zip(ids[0].tolist(), scores[0].tolist()))
-        return reciprocal_rank_fusion(dense, top_positive(bm25.get_scores(tokens), 100), 10)
+        return fuse(dense, top_positive(bm25.get_scores(tokens), 100), 10)
 
     row["hybrid_ms_without_query_embedding"] = percentiles(
         [timed(hybrid, v, t)[0] for v, t in zip(query_vectors, synthetic_queries)])

@@ -12,8 +12,9 @@ from index.generations import resolve_index_dir
 from index.manifest import IndexUnavailable
 from qa.assistant import PASSAGES_READ
 from qa.datasets import DatasetError, is_beir_folder, load_beir, load_questions, materialise_beir_corpus
-from qa.evaluation import METRIC_NAMES, RANKING_DEPTH, evaluate_beir
+from qa.evaluation import METRIC_NAMES, RANKING_DEPTH, beir_units, evaluate_retrieval
 from qa.retrieval import MODES
+from qa.squad import is_squad_file, load_squad, materialise_squad_corpus
 
 from .common import CliError, emit_json, index_dir_option, json_option, open_assistant
 
@@ -25,28 +26,45 @@ from .common import CliError, emit_json, index_dir_option, json_option, open_ass
 @click.option("--k", default=None, type=click.IntRange(1, 1000),
               help=f"Passages per question [default: the product's: {PASSAGES_READ} as `ask` reads for "
                    f"labelled questions, {RANKING_DEPTH} as `search --k {RANKING_DEPTH}` ranks for BEIR].")
-@click.option("--split", default="test", show_default=True, help="BEIR qrels split, or labelled split (all: every one).")
+@click.option("--split", default=None, help="BEIR qrels split [test]; labelled split [test] (all: every one); "
+              "SQuAD articles: fit, report or all [report] (articles alternate between fit and report).")
+@click.option("--task", type=click.Choice(["retrieval", "answers"]), default=None,
+              help="What a SQuAD file measures [default: retrieval, question → its paragraph]; BEIR folders "
+                   "measure retrieval, labelled questions answers.")
 @json_option
+@click.option("--holdout-articles", type=click.IntRange(0, 1000), default=0,
+              help="SQuAD answers: also index all but the last N articles of the split and ask their "
+                   "questions, which must all be declined.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Write report.md and PNG plots into this folder.")
 @index_dir_option
-def eval_command(dataset: Path, modes: str, k: int | None, split: str, as_json: bool,
-                 report_dir: Path | None, index_dir: Path | None) -> None:
-    """Evaluate retrieval on a BEIR folder, or answers on a labelled-questions JSONL file."""
+def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, task: str | None,
+                 holdout_articles: int, as_json: bool, report_dir: Path | None, index_dir: Path | None) -> None:
+    """Evaluate retrieval on a BEIR folder or a SQuAD JSON file, or answers on a
+    labelled-questions JSONL file."""
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in mode_list if m not in MODES]
     if unknown or not mode_list:
         raise CliError(f"unknown mode {', '.join(unknown) or '(none)'}: choose from {', '.join(MODES)}")
     try:
         if dataset.is_file() and dataset.suffix == ".jsonl":
-            payload, results = _labelled(dataset, mode_list, k or PASSAGES_READ, split, as_json, index_dir)
+            payload, results = _labelled(dataset, mode_list, k or PASSAGES_READ, split or "test", as_json, index_dir)
             columns = LABELLED_COLUMNS
         elif is_beir_folder(dataset):
-            payload, results = _beir(dataset, mode_list, k or RANKING_DEPTH, split, as_json)
+            payload, results = _beir(dataset, mode_list, k or RANKING_DEPTH, split or "test", as_json)
             columns = METRIC_NAMES
+        elif is_squad_file(dataset) and task in (None, "retrieval"):
+            payload, results = _squad_retrieval(dataset, mode_list, k or RANKING_DEPTH, as_json)
+            columns = METRIC_NAMES
+        elif is_squad_file(dataset):
+            from .squad_answers import squad_answers
+
+            payload = squad_answers(dataset, mode_list, k or PASSAGES_READ, split or "report", holdout_articles,
+                                    as_json)
+            results, columns = [], SQUAD_ANSWER_COLUMNS
         else:
-            raise DatasetError(f"{dataset} is neither a BEIR folder (corpus.jsonl, queries.jsonl, "
-                               "qrels/) nor a labelled-questions .jsonl file")
+            raise DatasetError(f"{dataset} is not a BEIR folder (corpus.jsonl, queries.jsonl, qrels/), a "
+                               "SQuAD .json file or a labelled-questions .jsonl file")
     except (DatasetError, IndexUnavailable) as error:
         raise CliError(str(error)) from error
     if as_json:
@@ -60,27 +78,57 @@ def eval_command(dataset: Path, modes: str, k: int | None, split: str, as_json: 
 
 
 def _beir(dataset: Path, modes: list[str], depth: int, split: str, as_json: bool):
+    beir = load_beir(dataset, split)
+    corpus, index_dir = materialise_beir_corpus(beir, progress=not as_json)
+    payload, results = _ranked(corpus, index_dir, beir.queries, beir.qrels, beir_units, modes, depth, as_json)
+    return {"dataset": str(dataset), "split": split, **payload}, results
+
+
+def _squad_retrieval(dataset: Path, modes: list[str], depth: int, as_json: bool):
+    """Each answerable question against the paragraph it was written about."""
+    squad = load_squad(dataset)
+    corpus, index_dir = materialise_squad_corpus(squad)
+    questions = [q for q in squad.questions if q.answerable]
+
+    def units(retriever) -> list[list[str]]:
+        return [squad.paragraph_of(c.doc, c.start, c.end)
+                for c in retriever.records.chunks(list(range(retriever.records.size)))]
+
+    payload, results = _ranked(corpus, index_dir, {q.id: q.question for q in questions},
+                               {q.id: {q.paragraph: 1} for q in questions}, units, modes, depth, as_json)
+    return {"dataset": str(dataset), "split": "retrieval: question → paragraph", **payload}, results
+
+
+def _ranked(corpus: Path, index_dir: Path, queries: dict, qrels: dict, units_of, modes: list[str], depth: int,
+            as_json: bool):
+    """Build (or reuse) the dataset's index, then rank every query in each mode."""
     from index.builder import build_index
     from qa.assistant import Assistant
 
     progress = not as_json
-    beir = load_beir(dataset, split)
-    corpus, beir_index = materialise_beir_corpus(beir, progress=progress)
-    summary = build_index(corpus, beir_index, progress=progress)
+    summary = build_index(corpus, index_dir, progress=progress)
     if progress:
         click.echo(f"index: {summary.chunks} passages from {summary.documents} documents "
                    f"({'cached' if summary.up_to_date else f'built in {summary.seconds:.0f} s'})", err=True)
-    with Assistant.open(beir_index, dense=modes != ["bm25"]) as assistant:
+    with Assistant.open(index_dir, dense=modes != ["bm25"]) as assistant:
         fusion = assistant.retriever.fusion
         settings = (f"each query ranked as `corpusqa search --k {depth}`: hybrid fuses each ranker's top "
-                    f"{max(depth, fusion.depth)} (RRF k {fusion.rrf_k}, dense weight {fusion.dense_weight}); "
-                    "latency per mode with a cold query-vector cache")
+                    f"{max(depth, fusion.depth)} ({describe_fusion(fusion)}); BM25 "
+                    f"{assistant.retriever.lexical.settings.variant}; latency per mode with a cold "
+                    "query-vector cache")
         if progress:
             click.echo(f"settings: {settings}", err=True)
-        results = evaluate_beir(beir, assistant.retriever, modes, depth, progress=progress)
-    payload = {"dataset": str(dataset), "split": split, "queries": len(beir.queries),
-               "passages": summary.chunks, "settings": settings, "results": [r.row() for r in results]}
+        results = evaluate_retrieval(queries, qrels, assistant.retriever, modes, units_of(assistant.retriever),
+                                     depth, progress=progress)
+    payload = {"queries": len(queries), "passages": summary.chunks, "settings": settings,
+               "results": [r.row() for r in results]}
     return payload, results
+
+
+def describe_fusion(fusion) -> str:
+    if fusion.method == "rrf":
+        return f"RRF k {fusion.rrf_k}, dense weight {fusion.dense_weight}"
+    return f"{fusion.method} scores, dense weight {fusion.dense_weight}, BM25 weight {fusion.bm25_weight}"
 
 
 def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool, index_dir: Path | None):
@@ -101,6 +149,8 @@ def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool
     return payload, []
 
 
+SQUAD_ANSWER_COLUMNS = ("answered", "cited_sentence_holds_gold", "first_cited_holds_gold", "short_answer_f1",
+                        "unanswerable_declined", "answered_precision", "out_of_corpus_declined")
 LABELLED_COLUMNS = ("evidence_recall@5", "evidence_mrr", "answer_accuracy", "abstention_precision",
                     "abstention_recall", "follow_up_accuracy", "topic_switch_accuracy", "citation_exactness")
 
@@ -118,7 +168,9 @@ def _short(column: str) -> str:
     return (column.replace("latency_ms_", "ms ").replace("evidence_", "ev ").replace("abstention_", "abst ")
             .replace("_accuracy", " acc").replace("citation_exactness", "cite exact").replace("answer", "ans")
             .replace("follow_up", "follow-up").replace("topic_switch", "switch").replace("precision", "P")
-            .replace("recall", "R"))
+            .replace("recall", "R").replace("cited_sentence_holds_gold", "cited gold")
+            .replace("first_cited_holds_gold", "1st cited gold").replace("short_answer_f1", "short F1")
+            .replace("unanswerable_declined", "unans declined").replace("out_of_corpus_declined", "out declined"))
 
 
 def _cell(value, column: str) -> str:

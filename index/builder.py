@@ -16,6 +16,7 @@ from .chunking import ChunkerSettings, chunk_document
 from .dense import build_dense, dense_config, load_vectors, save_dense
 from .embedding import Embedder, EmbeddingUnavailable, default_model
 from .generations import build_lock, current_generation, discard, new_generation, publish
+from .lexical import BM25Settings
 from .loaders import SkipFile, load_text
 from .manifest import FileEntry, IndexUnavailable, Manifest
 from .progress import progress_bar
@@ -56,7 +57,7 @@ class _Previous:
 
 def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
                 chunker: ChunkerSettings = ChunkerSettings(),
-                tokenizer: TokenizerSettings = TokenizerSettings(),
+                tokenizer: TokenizerSettings = TokenizerSettings(), bm25: BM25Settings = BM25Settings(),
                 embedder: Embedder | None = None, progress: bool = False) -> BuildSummary:
     """Bring the index in ``index_dir`` up to date with ``corpus``.
 
@@ -67,7 +68,7 @@ def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
     model = embedder.name if embedder else (model or default_model())
     files = scan_corpus(corpus, progress=progress)
     with build_lock(index_dir):
-        previous, rebuild_reason, notes = _open_previous(index_dir, model, chunker, tokenizer)
+        previous, rebuild_reason, notes = _open_previous(index_dir, model, chunker, tokenizer, bm25)
         try:
             summary = BuildSummary(rebuild_reason=rebuild_reason, notes=notes)
             _classify(files, previous, summary)
@@ -87,7 +88,7 @@ def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
                 vectors, dimension = _vectors(stored, previous, embedder, model, summary, progress)
                 manifest = Manifest(
                     project_version=__version__, corpus=str(corpus), embedding_model=model,
-                    dimension=dimension, chunker=asdict(chunker), tokenizer=tokenizer.as_dict(),
+                    dimension=dimension, chunker=asdict(chunker), tokenizer=tokenizer.as_dict(), bm25=bm25.as_dict(),
                     dense_index=dense_config(len(stored)) if vectors is not None else {"type": "none"},
                     skipped=summary.skipped, chunks=len(stored),
                     built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
@@ -119,8 +120,8 @@ def _write_generation(index_dir: Path, manifest: Manifest, documents: list[Docum
     return folder.name
 
 
-def _open_previous(index_dir: Path, model: str, chunker: ChunkerSettings, tokenizer: TokenizerSettings
-                   ) -> tuple[_Previous | None, str | None, list[str]]:
+def _open_previous(index_dir: Path, model: str, chunker: ChunkerSettings, tokenizer: TokenizerSettings,
+                   bm25: BM25Settings) -> tuple[_Previous | None, str | None, list[str]]:
     """The current generation to reuse, why it cannot be reused as it is, and notes on
     caches that were unreadable and are ignored (they are rebuilt)."""
     notes = []
@@ -141,6 +142,7 @@ def _open_previous(index_dir: Path, model: str, chunker: ChunkerSettings, tokeni
         ("embedding model", manifest.embedding_model, model),
         ("chunker settings", manifest.chunker, asdict(chunker)),
         ("tokenizer settings", manifest.tokenizer, tokenizer.as_dict()),
+        ("BM25 settings", manifest.bm25, bm25.as_dict()),
     ) if old != new]
     if not previous.records.has_pages:
         changes.append("records from an earlier version (no page numbers)")

@@ -66,12 +66,13 @@ class Embedder:
             self._model = _load_sentence_transformer(self.name)
             self.dimension = int(self._model.get_embedding_dimension())
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+        """L2-normalised vectors; ``batch_size`` defaults to what suits the backend."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._onnx:
-            return self._onnx.encode(list(texts), batch_size)
-        vectors = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+            return self._onnx.encode(list(texts), batch_size or 16)
+        vectors = self._model.encode(list(texts), batch_size=batch_size or 32, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 

@@ -1,42 +1,59 @@
-"""The BM25 store, built from stored tokens at load time: rank-bm25's BM25Okapi (the
-reference) for small corpora, the same formula in a sparse matrix for large ones."""
+"""The BM25 store, built from stored tokens at load time: the sparse-matrix scorer for every
+variant and size, or rank-bm25's BM25Okapi itself (the reference for the ``okapi`` variant)."""
 
 from __future__ import annotations
 
-import math
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
-SPARSE_MIN_CHUNKS = 5_000  # rank-bm25 scores every chunk in Python: 24 ms p50 on SciFact (12,661)
+from .sparse_bm25 import VARIANTS, SparseBM25
+
+
+@dataclass(frozen=True)
+class BM25Settings:
+    """The BM25 formula (see ``index/sparse_bm25.py``) and its parameters; k1 and b were tuned on
+    SciFact train (0.9/0.4, Anserini's defaults; see README)."""
+
+    variant: str = "lucene"
+    k1: float = 0.9
+    b: float = 0.4
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f"unknown BM25 variant {self.variant!r}: one of {', '.join(VARIANTS)}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 class LexicalIndex:
-    """BM25Okapi over chunk tokens; row ``i`` is chunk row ``i``. k1 and b were tuned on
-    SciFact train (0.9/0.4, Anserini's defaults, beat rank-bm25's 1.5/0.75: see README).
-    ``backend`` is "rank-bm25", "sparse", or None to choose by corpus size."""
+    """BM25 over chunk tokens; row ``i`` is chunk row ``i``. ``backend`` is "sparse" (default)
+    or "rank-bm25" (only for the okapi variant, which it defines)."""
 
-    def __init__(self, corpus_tokens: list[list[str]], k1: float = 0.9, b: float = 0.4,
-                 backend: str | None = None) -> None:
-        self.size = len(corpus_tokens)
-        self.backend = backend or ("sparse" if self.size >= SPARSE_MIN_CHUNKS else "rank-bm25")
-        if not corpus_tokens:  # rank-bm25 divides by the corpus size: an empty index has no scores
+    def __init__(self, corpus_tokens: list[list[str]], settings: BM25Settings = BM25Settings(),
+                 backend: str = "sparse") -> None:
+        self.size, self.settings, self.backend = len(corpus_tokens), settings, backend
+        if backend not in ("sparse", "rank-bm25"):
+            raise ValueError(f"unknown BM25 backend {backend!r}")
+        if backend == "rank-bm25" and settings.variant != "okapi":
+            raise ValueError("rank-bm25 implements the okapi variant only")
+        if not corpus_tokens:  # no chunks, no scores (rank-bm25 would divide by zero)
             self._bm25 = None
-        elif self.backend == "sparse":
-            from .sparse_bm25 import SparseBM25
-
-            self._bm25 = SparseBM25(corpus_tokens, k1=k1, b=b)
-        elif self.backend == "rank-bm25":
+        elif backend == "sparse":
+            self._bm25 = SparseBM25(corpus_tokens, k1=settings.k1, b=settings.b, variant=settings.variant)
+        else:
             from rank_bm25 import BM25Okapi
 
-            self._bm25 = BM25Okapi(corpus_tokens, k1=k1, b=b)
-        else:
-            raise ValueError(f"unknown BM25 backend {backend!r}")
+            self._bm25 = BM25Okapi(corpus_tokens, k1=settings.k1, b=settings.b)
 
     def idf(self, term: str) -> float:
-        """The term's BM25 inverse document frequency; an unseen term gets the highest."""
+        """The term's BM25 inverse document frequency; an unseen term gets the variant's highest."""
         if self._bm25 is None:
             return 0.0
-        return float(self._bm25.idf.get(term, math.log((self.size + 0.5) / 0.5)))
+        if isinstance(self._bm25, SparseBM25):
+            return self._bm25.idf_of(term)
+        return float(self._bm25.idf.get(term, np.log(self.size + 0.5) - np.log(0.5)))
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """Every chunk's BM25 score for the query."""

@@ -11,7 +11,7 @@ QUANTITY, DATE, NAME = "quantity", "date", "name"
 
 _EXPECTS = [
     (DATE, re.compile(r"\bwhen\b|\b(?:what|which|by what|in what|during which)\s+(?:year|years|date|month|day)\b", re.I)),
-    (QUANTITY, re.compile(r"\bhow (?:many|much|large|big|long)\b|\bwhat (?:percentage|percent|share|"
+    (QUANTITY, re.compile(r"\bhow (?:many|much|large|big|long|high|tall|far|deep|old|wide|heavy)\b|\bwhat (?:percentage|percent|share|"
                           r"proportion|fraction|amount|number|rate|sum)\b|\bwhat (?:\w+ )?(?:rate|level) (?:will|is|was)\b"
                           r"|\b(?:cut|reduced|lowered|raised) to\b", re.I)),
     (NAME, re.compile(r"^\W*who\b|\bwhich\b|\bat which\b|\bwhere\b|\bwhat (?:company|firm|"
@@ -39,18 +39,9 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-def find_short_answer(question: str, sentence: str, context: str = "") -> str | None:
-    """The number, amount, date or name in ``sentence`` that answers ``question``, if one
-    is clearly there (nearest to the words the sentence shares with the question). A name
-    may also come from ``context`` (the passage's title and section), e.g. when the
-    sentence says "Its ad blocker…" of the product the document is about."""
-    found = _find_in(question, sentence)
-    if found is None and context and expected_type(question) == NAME:
-        found = _find_in(question, context)
-    return found
-
-
-def _find_in(question: str, sentence: str) -> str | None:
+def find_short_answer(question: str, sentence: str) -> str | None:
+    """The number, amount, date or name in ``sentence`` that answers ``question``, if one is
+    clearly there (nearest to the words the sentence shares with the question)."""
     kind = expected_type(question)
     if kind is None:
         return None
@@ -87,7 +78,7 @@ def _candidate_text(kind: str, match: re.Match, question_words: set[str]) -> str
         while words and (words[0].lower() in _NOT_NAMES
                          or words[0].lower().removesuffix("’s").removesuffix("'s") in question_words):
             words.pop(0)
-        return " ".join(words) or None
+        return " ".join(words).rstrip(".’'-") or None
     return text
 
 

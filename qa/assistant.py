@@ -8,7 +8,7 @@ from pathlib import Path
 from index.dense import load_dense
 from index.embedding import Embedder, EmbeddingUnavailable
 from index.generations import current_generation, resolve_index_dir
-from index.lexical import LexicalIndex
+from index.lexical import BM25Settings, LexicalIndex
 from index.manifest import IndexUnavailable, Manifest
 from index.store import RECORDS_FILE, Document, RecordStore
 from index.tokenization import Tokenizer, TokenizerSettings
@@ -49,7 +49,11 @@ class Assistant:
             raise IndexUnavailable(f"index records hold {records.size} chunks, the manifest "
                                    f"{manifest.chunks}: rebuild with `corpusqa index`")
         tokenizer = Tokenizer(TokenizerSettings(**manifest.tokenizer))
-        lexical = LexicalIndex(list(records.tokens()))
+        try:
+            bm25 = BM25Settings(**manifest.bm25)
+        except (TypeError, ValueError) as error:
+            raise IndexUnavailable(f"index BM25 settings unusable ({error}): rebuild with `corpusqa index`") from error
+        lexical = LexicalIndex(list(records.tokens()), bm25)
         dense_index, reason = None, "not requested"
         if dense:
             try:

@@ -1,4 +1,4 @@
-"""Offline retrieval evaluation on BEIR datasets, with trec_eval's metrics (ir-measures)."""
+"""Offline retrieval evaluation (BEIR folders, SQuAD files) with trec_eval's metrics (ir-measures)."""
 
 from __future__ import annotations
 
@@ -51,26 +51,31 @@ def ranking_metrics(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, f
             {depth: float(values[m]) for depth, m in curve.items()})
 
 
-def evaluate_beir(dataset: BeirDataset, retriever: Retriever, modes: list[str], depth: int = RANKING_DEPTH,
-                  progress: bool = False) -> list[ModeResult]:
+def evaluate_retrieval(queries: dict[str, str], qrels: dict[str, dict[str, int]], retriever: Retriever,
+                       modes: list[str], units: list[list[str]], depth: int = RANKING_DEPTH,
+                       progress: bool = False) -> list[ModeResult]:
     """Rank every judged query in each mode as ``search --k depth`` would (the product's
-    fusion settings), then score documents by their best passage. Each mode starts with an
-    empty query-vector cache, so its latency includes embedding every query."""
-    row_docs = [doc_id_from_path(path) for path in retriever.records.row_docs()]
+    fusion settings), then score the judged units (BEIR documents, SQuAD paragraphs) by the
+    best passage holding them (``units[row]``). Each mode starts with an empty query-vector
+    cache, so its latency includes embedding every query."""
     results = []
     for mode in modes:
         retriever.query_vectors.clear()
         run: dict[str, dict[str, float]] = {}
         latencies = []
-        for qid, text in progress_bar(list(dataset.queries.items()), f"querying ({mode})",
-                                      progress, unit="query"):
+        for qid, text in progress_bar(list(queries.items()), f"querying ({mode})", progress, unit="query"):
             started = time.perf_counter()
             ranked = retriever.rank(text, depth, mode)
             latencies.append((time.perf_counter() - started) * 1000)
-            run[qid] = collapse_to_documents([row_docs[r.row] for r in ranked], depth)
-        metrics, curve = ranking_metrics(dataset.qrels, run)
+            run[qid] = collapse_to_documents([unit for r in ranked for unit in units[r.row]], depth)
+        metrics, curve = ranking_metrics(qrels, run)
         results.append(ModeResult(mode, metrics, latencies, curve))
     return results
+
+
+def beir_units(retriever: Retriever) -> list[list[str]]:
+    """Each passage row's BEIR document id."""
+    return [[doc_id_from_path(path)] for path in retriever.records.row_docs()]
 
 
 def collapse_to_documents(ranked_docs: list[str], depth: int) -> dict[str, float]:

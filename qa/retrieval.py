@@ -1,4 +1,4 @@
-"""Dense, BM25 and hybrid (reciprocal-rank fusion) retrieval over one index generation."""
+"""Dense, BM25 and hybrid (fused: ``qa/fusion.py``) retrieval over one index generation."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from index.text import strip_unsafe
 from index.store import RecordStore
 from index.tokenization import Tokenizer
 
+from .fusion import FusionSettings, fuse
 from .records import Hit
 
 MODES = ("hybrid", "dense", "bm25")
@@ -23,17 +24,6 @@ MAX_QUERY_CHARS = 2000
 
 class QueryError(ValueError):
     """The query or its options are unusable; the message says why."""
-
-
-@dataclass(frozen=True)
-class FusionSettings:
-    """Reciprocal-rank fusion: ``score = Σ weight / (rrf_k + rank)`` over the rankers'
-    top ``depth`` candidates (tuned on SciFact train: see README)."""
-
-    rrf_k: int = 10
-    dense_weight: float = 1.25
-    bm25_weight: float = 1.0
-    depth: int = 100
 
 
 @dataclass(frozen=True)
@@ -67,21 +57,6 @@ def check_query(query: str, mode: str = "hybrid", k: int = 10) -> str:
     if not isinstance(k, int) or not 1 <= k <= 1000:
         raise QueryError(f"k must be a whole number from 1 to 1000, not {k!r}")
     return " ".join(query.split())
-
-
-def reciprocal_rank_fusion(dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int,
-                           settings: FusionSettings = FusionSettings()) -> list[Ranked]:
-    """Fuse two ``(row, score)`` candidate lists by rank; each row appears once."""
-    dense_ranks = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
-    bm25_ranks = {row: rank for rank, (row, _) in enumerate(bm25, start=1)}
-    fused = []
-    for row in dense_ranks.keys() | bm25_ranks.keys():
-        d, b = dense_ranks.get(row), bm25_ranks.get(row)
-        score = ((settings.dense_weight / (settings.rrf_k + d) if d else 0.0)
-                 + (settings.bm25_weight / (settings.rrf_k + b) if b else 0.0))
-        fused.append(Ranked(row, score, d, b))
-    fused.sort(key=lambda r: (-r.score, min(r.dense_rank or 10**9, r.bm25_rank or 10**9), r.row))
-    return fused[:k]
 
 
 class Retriever:
@@ -138,8 +113,9 @@ class Retriever:
         return self.lexical.search(self.tokenizer(query), depth)
 
     def fuse(self, dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int) -> list[Ranked]:
-        return reciprocal_rank_fusion(dense, bm25, k, self.fusion)
-
+        fused = fuse(dense, bm25, k, self.fusion)
+        return [Ranked(int(row), float(score), int(d) or None, int(b) or None)
+                for row, score, d, b in zip(fused.rows, fused.scores, fused.dense_ranks, fused.bm25_ranks)]
 
 
 class QueryVectorCache:

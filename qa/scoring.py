@@ -68,8 +68,8 @@ class Candidate:
     line_end: int
 
     def short_answer(self, question: str) -> str | None:
-        """The factoid answer in this sentence, or in its passage's title and section."""
-        return find_short_answer(question, self.text, indexed_text(self.hit.title, self.hit.section, ""))
+        """The typed short answer in this sentence (never from elsewhere, so its [n] is true)."""
+        return find_short_answer(question, self.text)
 
 
 class SentenceScorer:

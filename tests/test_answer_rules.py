@@ -8,7 +8,7 @@ import pytest
 from qa.calibration import _best_cut
 from qa.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from qa.labelled_eval import holds_answer, normalise_answer
-from qa.retrieval import FusionSettings, reciprocal_rank_fusion
+from qa.fusion import FusionSettings, fuse
 
 
 # --- the threshold search: points are (confidence, answerable, chosen sentence is evidence) ---
@@ -56,20 +56,35 @@ def test_with_context_replaces_a_pronoun_or_appends_the_subject():
 # --- fusion ---
 
 def test_rrf_ties_break_by_best_single_rank_then_row():
-    settings = FusionSettings(rrf_k=10, dense_weight=1.0, bm25_weight=1.0, depth=100)
-    dense = [(7, 0.9), (3, 0.8)]
-    bm25 = [(3, 5.0), (7, 4.0)]
-    fused = reciprocal_rank_fusion(dense, bm25, 10, settings)
-    assert fused[0].score == fused[1].score  # each is first in one list and second in the other
-    assert [r.row for r in fused] == [3, 7]  # equal best rank (1): the lower row first
-    only_dense = reciprocal_rank_fusion([(5, 0.9)], [(9, 2.0)], 10, settings)
-    assert [r.row for r in only_dense] == [5, 9] and only_dense[0].dense_rank == 1 and only_dense[1].bm25_rank == 1
+    settings = FusionSettings("rrf", rrf_k=10, dense_weight=1.0, bm25_weight=1.0)
+    fused = fuse([(7, 0.9), (3, 0.8)], [(3, 5.0), (7, 4.0)], 10, settings)
+    assert fused.scores[0] == fused.scores[1]  # each is first in one list and second in the other
+    assert fused.rows.tolist() == [3, 7]  # equal best rank (1): the lower row first
+    one_each = fuse([(5, 0.9)], [(9, 2.0)], 10, settings)
+    assert one_each.rows.tolist() == [5, 9] and one_each.dense_ranks.tolist() == [1, 0]
+    assert one_each.bm25_ranks.tolist() == [0, 1]
 
 
 def test_rrf_weights_and_depth():
-    weighted = reciprocal_rank_fusion([(1, 0.9)], [(2, 3.0)], 10, FusionSettings(rrf_k=10, dense_weight=1.25))
-    assert [r.row for r in weighted] == [1, 2] and weighted[0].score == pytest.approx(1.25 / 11)
-    assert len(reciprocal_rank_fusion([(i, 1.0) for i in range(50)], [], 5)) == 5
+    weighted = fuse([(1, 0.9)], [(2, 3.0)], 10, FusionSettings("rrf", rrf_k=10, dense_weight=1.25))
+    assert weighted.rows.tolist() == [1, 2] and weighted.scores[0] == pytest.approx(1.25 / 11)
+    assert len(fuse([(i, 1.0) for i in range(50)], [], 5).rows) == 5
+    assert len(fuse([], [], 5).rows) == 0
+
+
+@pytest.mark.parametrize("method", ["minmax", "zscore", "dbsf"])
+def test_score_fusion_normalises_each_list_and_floors_absent_rows(method):
+    settings = FusionSettings(method, dense_weight=0.5, bm25_weight=0.5)
+    dense = [(1, 0.9), (2, 0.5), (3, 0.1)]
+    bm25 = [(3, 30.0), (4, 20.0), (5, 10.0)]
+    fused = fuse(dense, bm25, 10, settings)
+    assert sorted(fused.rows.tolist()) == [1, 2, 3, 4, 5]
+    scores = dict(zip(fused.rows.tolist(), fused.scores.tolist()))
+    assert scores[3] > scores[2]  # top of BM25 and present in dense beats a middling dense-only row
+    if method == "minmax":  # each list's best maps to 1, its worst (and absence) to 0
+        assert scores[1] == pytest.approx(scores[3]) == pytest.approx(0.5)
+    assert scores[1] > scores[5] and scores[4] > scores[5]
+    assert fused.dense_ranks.tolist()[fused.rows.tolist().index(4)] == 0
 
 
 # --- answer matching ---

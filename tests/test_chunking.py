@@ -108,3 +108,18 @@ def test_settings_are_validated():
         ChunkerSettings(50, 0)
     with pytest.raises(ValueError):
         ChunkerSettings(400, 300)
+
+
+def test_a_paragraph_that_fits_in_a_chunk_is_never_split():
+    """A short paragraph, then one of 700 characters: the old rule started the second in the
+    first chunk (not yet half full) and split it; now the chunk ends before it."""
+    short = "The harbour opened in 1850 as a small fishing port. It served herring boats and a ferry line."
+    long = " ".join(f"Berth {n} was dredged to a depth of {n + 8} metres in {1990 + n}." for n in range(1, 15))
+    assert len(short) < 400 and len(short) + len(long) > 800 and len(long) <= 800
+    text = f"{short}\n\n{long}\n\n{short}\n"
+    for policy, whole in (("whole", True), ("half-full", False)):
+        _, chunks = chunk_document("a.txt", text, ChunkerSettings(paragraphs=policy))
+        second = text.index(long)
+        holding = [c for c in chunks if c.start < second + len(long) and second < c.end]
+        assert (len(holding) == 1 and holding[0].text == long) is whole, policy
+        assert all(text[c.start:c.end] == c.text for c in chunks)

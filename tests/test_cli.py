@@ -55,7 +55,7 @@ def test_search_uses_CORPUSQA_INDEX_DIR_and_prints_readable_hits(runner, shipped
     (["search", "tariffs", "--mode", "fuzzy", "--index-dir", "{index}"], "unknown mode 'fuzzy'"),
     (["index", "--corpus", "{missing}"], "corpus folder not found"),
     (["index", "--corpus", "{file}"], "corpus is not a folder"),
-    (["eval", "{file}"], "neither a BEIR folder"),
+    (["eval", "{file}"], "is not a BEIR folder"),
     (["eval", "{corpus}", "--modes", "dense,magic"], "unknown mode magic"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(runner, shipped_index, tmp_path, args, message):

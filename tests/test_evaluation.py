@@ -82,7 +82,7 @@ def test_each_mode_is_timed_with_a_cold_query_cache(beir_folder, embedder):
     from index.builder import build_index
     from qa import Assistant
     from qa.datasets import load_beir, materialise_beir_corpus
-    from qa.evaluation import evaluate_beir
+    from qa.evaluation import beir_units, evaluate_retrieval
     from qa.retrieval import QueryVectorCache
 
     beir = load_beir(beir_folder)
@@ -91,7 +91,8 @@ def test_each_mode_is_timed_with_a_cold_query_cache(beir_folder, embedder):
     with Assistant.open(index_dir, embedder=embedder) as assistant:
         counting = CountingEmbedder(embedder)
         assistant.retriever.query_vectors = QueryVectorCache(counting)
-        evaluate_beir(beir, assistant.retriever, ["dense", "hybrid", "dense"])
+        evaluate_retrieval(beir.queries, beir.qrels, assistant.retriever, ["dense", "hybrid", "dense"],
+                           beir_units(assistant.retriever))
     assert counting.queries == 3 * len(beir.queries)  # every mode embedded every query itself
 
 

