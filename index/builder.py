@@ -16,7 +16,7 @@ from .chunking import ChunkerSettings, chunk_document
 from .dense import build_dense, dense_config, load_vectors, save_dense
 from .embedding import Embedder, EmbeddingUnavailable, default_model
 from .generations import build_lock, current_generation, discard, new_generation, publish
-from .lexical import BM25Settings
+from .lexical import BM25_FOLDER, BM25Settings, LexicalIndex
 from .loaders import SkipFile, load_text
 from .manifest import FileEntry, IndexUnavailable, Manifest
 from .progress import progress_bar
@@ -110,6 +110,8 @@ def _write_generation(index_dir: Path, manifest: Manifest, documents: list[Docum
     folder = new_generation(index_dir)
     try:
         write_records(folder / RECORDS_FILE, documents, stored)
+        # Saved so that opening never tokenizes or counts again (3.7 s at 100k chunks before).
+        LexicalIndex([s.tokens for s in stored], BM25Settings(**manifest.bm25)).save(folder / BM25_FOLDER)
         if vectors is not None:
             save_dense(build_dense(vectors, manifest.dense_index), vectors, folder)
         manifest.save(folder)  # last: a generation without a manifest is incomplete
@@ -146,6 +148,8 @@ def _open_previous(index_dir: Path, model: str, chunker: ChunkerSettings, tokeni
     ) if old != new]
     if not previous.records.has_pages:
         changes.append("records from an earlier version (no page numbers)")
+    if not (folder / BM25_FOLDER).is_dir():
+        changes.append("BM25 matrix not stored (an index from an earlier version)")
     if changes:
         return previous, "; ".join(changes) + ": full rebuild", notes
     return previous, None, notes

@@ -4,10 +4,13 @@ variant and size, or rank-bm25's BM25Okapi itself (the reference for the ``okapi
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .sparse_bm25 import VARIANTS, SparseBM25
+
+BM25_FOLDER = "bm25"  # the saved matrix in a generation folder
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,24 @@ class LexicalIndex:
             from rank_bm25 import BM25Okapi
 
             self._bm25 = BM25Okapi(corpus_tokens, k1=settings.k1, b=settings.b)
+
+    @classmethod
+    def load(cls, folder: Path, settings: BM25Settings, size: int) -> LexicalIndex:
+        """Open a BM25 matrix saved with ``save`` (no tokens are read or counted); ValueError
+        when it is not one of ``size`` chunks in ``settings``' variant."""
+        index = cls.__new__(cls)
+        index.settings, index.backend = settings, "sparse"
+        index._bm25 = SparseBM25.load(folder)
+        index.size = index._bm25.corpus_size
+        if index.size != size or index._bm25.variant != settings.variant:
+            raise ValueError(f"saved BM25 matrix holds {index.size} chunks ({index._bm25.variant}), "
+                             f"not {size} ({settings.variant})")
+        return index
+
+    def save(self, folder: Path) -> None:
+        if not isinstance(self._bm25, SparseBM25):
+            raise ValueError("only the sparse backend is saved")
+        self._bm25.save(folder)
 
     def idf(self, term: str) -> float:
         """The term's BM25 inverse document frequency; an unseen term gets the variant's highest."""

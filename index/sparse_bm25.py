@@ -14,7 +14,9 @@ al., ECIR 2020), each tested for parity with a reference implementation:
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
@@ -86,6 +88,37 @@ class SparseBM25:
         ids = np.fromiter(terms.keys(), dtype=np.int32)
         multiplicity = np.fromiter(terms.values(), dtype=np.float32)
         return np.asarray(self._matrix[:, ids] @ multiplicity, dtype=np.float64).ravel()
+
+    # --- persisted form: plain arrays beside the records, memory-mapped on open (no pickles) ---
+
+    _ARRAYS = ("data", "indices", "indptr", "idf")
+
+    def save(self, folder: Path) -> None:
+        """Write the matrix, the idf and the vocabulary into ``folder`` (created)."""
+        folder.mkdir()
+        matrix = self._matrix
+        for name, values in zip(self._ARRAYS, (matrix.data, matrix.indices, matrix.indptr,
+                                                np.array([self.idf[t] for t in self._vocabulary]))):
+            np.save(folder / f"{name}.npy", values, allow_pickle=False)
+        (folder / "vocabulary.json").write_text(json.dumps(
+            {"variant": self.variant, "corpus_size": self.corpus_size, "terms": list(self._vocabulary)}),
+            encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> SparseBM25:
+        """Open a saved matrix without tokenizing anything; arrays are memory-mapped."""
+        from scipy import sparse
+
+        meta = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        data, indices, indptr, idf = (np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+                                      for name in cls._ARRAYS)
+        index = cls.__new__(cls)
+        index.variant, index.corpus_size = meta["variant"], meta["corpus_size"]
+        index._vocabulary = {term: i for i, term in enumerate(meta["terms"])}
+        index.idf = dict(zip(meta["terms"], idf.tolist()))
+        index._matrix = sparse.csc_matrix((data, indices, indptr), shape=(index.corpus_size, len(meta["terms"])),
+                                          copy=False)
+        return index
 
     @property
     def nbytes(self) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 from index.dense import load_dense
 from index.embedding import Embedder, EmbeddingUnavailable
 from index.generations import current_generation, resolve_index_dir
-from index.lexical import BM25Settings, LexicalIndex
+from index.lexical import BM25_FOLDER, BM25Settings, LexicalIndex
 from index.manifest import IndexUnavailable, Manifest
 from index.store import RECORDS_FILE, Document, RecordStore
 from index.tokenization import Tokenizer, TokenizerSettings
@@ -53,7 +53,7 @@ class Assistant:
             bm25 = BM25Settings(**manifest.bm25)
         except (TypeError, ValueError) as error:
             raise IndexUnavailable(f"index BM25 settings unusable ({error}): rebuild with `corpusqa index`") from error
-        lexical = LexicalIndex(list(records.tokens()), bm25)
+        lexical = _open_lexical(generation, records, bm25)
         dense_index, reason = None, "not requested"
         if dense:
             try:
@@ -100,6 +100,18 @@ class Assistant:
     def document(self, doc: str) -> Document | None:
         """A document's full text and title, to show a citation in context."""
         return self.retriever.records.document(doc)
+
+
+def _open_lexical(generation: Path, records: RecordStore, settings: BM25Settings) -> LexicalIndex:
+    """The saved BM25 matrix, memory-mapped; built from the stored tokens when it is missing
+    (an index from an earlier version), unreadable or not for these records and settings."""
+    folder = generation / BM25_FOLDER
+    if folder.is_dir():
+        try:
+            return LexicalIndex.load(folder, settings, records.size)
+        except (OSError, ValueError, KeyError):
+            pass
+    return LexicalIndex(list(records.tokens()), settings)
 
 
 def _load_dense(generation: Path, manifest: Manifest, size: int, embedder: Embedder | None):

@@ -174,3 +174,30 @@ def test_hybrid_hits_carry_both_ranks_and_the_fused_score(assistant):
     bm25 = np.array([s for _, s in retriever.bm25_candidates(query, 100)])
     z = lambda values, rank: (values[rank - 1] - values.mean()) / values.std()  # noqa: E731
     assert top.score == pytest.approx(0.5 * z(dense, top.dense_rank) + 0.5 * z(bm25, top.bm25_rank), rel=1e-4)
+
+
+def test_the_bm25_matrix_is_saved_and_opened_without_tokenizing(shipped_index, tmp_path, embedder):
+    import shutil
+
+    from index.lexical import BM25_FOLDER, BM25Settings, LexicalIndex
+
+    queries = ["green shipping corridor", "visa problems at the Hyundai plant", "tariff 15 percent"]
+    copy = tmp_path / "index"
+    shutil.copytree(shipped_index, copy)
+    generation = current_generation(copy)
+    with Assistant.open(copy, dense=False) as assistant:
+        records = assistant.retriever.records
+        from_tokens = LexicalIndex(list(records.tokens()), BM25Settings())
+        tokenize = assistant.retriever.tokenizer
+        saved = [assistant.retriever.lexical.search(tokenize(q), 10) for q in queries]
+    assert (generation / BM25_FOLDER / "data.npy").is_file()
+    assert saved == [from_tokens.search(tokenize(q), 10) for q in queries]
+    (generation / BM25_FOLDER / "data.npy").write_bytes(b"damaged")  # unreadable: the tokens still serve
+    with Assistant.open(copy, dense=False) as assistant:
+        assert [assistant.retriever.lexical.search(tokenize(q), 10) for q in queries] == saved
+    shutil.rmtree(generation / BM25_FOLDER)  # as written by an earlier version
+    with Assistant.open(copy, dense=False) as assistant:
+        assert [assistant.retriever.lexical.search(tokenize(q), 10) for q in queries] == saved
+    summary = build_index(SHIPPED_CORPUS, copy, embedder=embedder)
+    assert "BM25 matrix not stored" in summary.rebuild_reason and summary.embedded == 0
+    assert (current_generation(copy) / BM25_FOLDER / "vocabulary.json").is_file()
