@@ -32,7 +32,9 @@ def export(model_dir: Path, target: Path) -> None:
     """Export the transformer of a sentence-transformers model to ONNX (atomically)."""
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # a one-time export is no reason for a bar on the user's terminal
     transformer = SentenceTransformer(str(model_dir), device="cpu")[0]
     model, tokenizer = transformer.auto_model.eval(), transformer.tokenizer
 
