@@ -3,7 +3,6 @@ settings, fitting the answer scorer, and turning ratings into labelled questions
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click

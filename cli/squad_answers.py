@@ -27,7 +27,8 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
         raise CliError(f"--holdout-articles {holdout} leaves no article of split {split!r} ({len(titles)}) indexed")
     corpus, index_dir = materialise_squad_corpus(dataset)
     build_index(corpus, index_dir, progress=progress)
-    asked = [q for q in dataset.questions if q.doc in {a.doc for a in dataset.articles if a.title in titles}]
+    docs = {a.doc for a in dataset.articles if a.title in titles}
+    asked = [q for q in dataset.questions if q.doc in docs]
     settings = f"each question asked as `corpusqa ask --k {k}` on all {len(dataset.articles)} articles indexed"
     if progress:
         click.echo(f"settings: {settings}; split {split}: {len(titles)} articles, {len(asked)} questions", err=True)
@@ -40,7 +41,8 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
         subset = load_squad(path, [t for t in (a.title for a in dataset.articles) if t not in left_out])
         sub_corpus, sub_index = materialise_squad_corpus(subset)
         build_index(sub_corpus, sub_index, progress=progress)
-        outside = [q for q in dataset.questions if q.doc in {a.doc for a in dataset.articles if a.title in left_out}]
+        left_out_docs = {a.doc for a in dataset.articles if a.title in left_out}
+        outside = [q for q in dataset.questions if q.doc in left_out_docs]
         with Assistant.open(sub_index, dense=modes != ["bm25"]) as assistant:
             for row, mode in zip(rows, modes):
                 row["out_of_corpus_declined"] = declined_share(ask_all(assistant, outside, mode, k, progress=progress))

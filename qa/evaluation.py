@@ -9,7 +9,7 @@ import numpy as np
 
 from index.progress import progress_bar
 
-from .datasets import BeirDataset, doc_id_from_path
+from .datasets import doc_id_from_path
 from .retrieval import Retriever
 
 METRIC_NAMES = ("nDCG@10", "Recall@10", "Recall@100", "MRR@10", "MAP@100")

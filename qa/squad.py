@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from index.generations import cache_root
@@ -46,7 +47,7 @@ class SquadDataset:
         article = self._by_doc[doc]
         return [f"{doc}#{i}" for i, (a, b) in enumerate(article.paragraphs) if a < end and start < b]
 
-    @property
+    @cached_property
     def _by_doc(self) -> dict[str, SquadArticle]:
         return {a.doc: a for a in self.articles}
 
