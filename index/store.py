@@ -37,7 +37,12 @@ class Document:
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding ``offset``, for paged documents."""
-        return bisect.bisect_right(self.pages, offset) if self.pages else None
+        return page_of(self.pages, offset)
+
+
+def page_of(pages: tuple[int, ...], offset: int) -> int | None:
+    """The 1-based page holding ``offset`` given each page's start offset (None: no pages)."""
+    return bisect.bisect_right(pages, offset) if pages else None
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ class RecordStore:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        # doc -> page starts, read on first use; two threads racing only read the same row twice
+        self._pages: dict[str, tuple[int, ...]] = {}
         try:
             self.size = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
@@ -146,11 +153,15 @@ class RecordStore:
         return Document(*row[:3], _offsets(row[3])) if row else None
 
     def page_at(self, doc: str, offset: int) -> int | None:
-        """The page of ``doc`` holding ``offset`` (None for documents without pages)."""
+        """The page of ``doc`` holding ``offset`` (None for documents without pages). A
+        generation never changes, so each document's page starts are read once."""
         if not self.has_pages:
             return None
-        row = self._db.execute("SELECT pages FROM documents WHERE doc = ?", (doc,)).fetchone()
-        return Document(doc, "", "", _offsets(row[0])).page_at(offset) if row else None
+        pages = self._pages.get(doc)
+        if pages is None:
+            row = self._db.execute("SELECT pages FROM documents WHERE doc = ?", (doc,)).fetchone()
+            pages = self._pages[doc] = _offsets(row[0]) if row else ()
+        return page_of(pages, offset)
 
     def stored_chunks(self, doc: str) -> list[StoredChunk]:
         """A document's chunks with their tokens, for reuse in the next build."""
