@@ -28,15 +28,44 @@ index_dir_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 
 
+def llm_options(command):
+    """--llm-url, --llm-model and --llm-timeout (the API key only from the environment)."""
+    from qa.generation import KEY_ENV, MODEL_ENV, TIMEOUT_ENV, URL_ENV
+
+    for option in reversed((
+            click.option("--llm-url", default=None, metavar="URL",
+                         help=f"An OpenAI-compatible server (e.g. http://127.0.0.1:8080) [default: ${URL_ENV}]; "
+                              f"API key from ${KEY_ENV}."),
+            click.option("--llm-model", default=None, help=f"The model name the server knows [default: ${MODEL_ENV}]."),
+            click.option("--llm-timeout", default=None, type=click.FloatRange(min=0.1), metavar="SECONDS",
+                         help=f"Wait this long for the model before showing the extractive answer "
+                              f"[default: ${TIMEOUT_ENV} or 30]."))):
+        command = option(command)
+    return command
+
+
+def llm_settings(url: str | None, model: str | None, timeout: float | None, required: bool):
+    """The configured model server; a one-line error when it is required but not configured."""
+    from qa.generation import URL_ENV, LLMSettings
+
+    try:
+        settings = LLMSettings.from_env(url, model, timeout)
+    except ValueError as error:
+        raise CliError(str(error)) from error
+    if settings is None and required:
+        raise CliError(f"--llm needs a model server: pass --llm-url and --llm-model or set ${URL_ENV}")
+    return settings
+
+
 def corpus_dir(corpus: Path | None) -> Path:
     return (corpus or Path(os.environ.get(CORPUS_ENV) or DEFAULT_CORPUS)).expanduser().resolve()
 
 
-def open_assistant(index_dir: Path | None, dense: bool = True):
+def open_assistant(index_dir: Path | None, dense: bool = True, llm=None):
     from qa.assistant import Assistant
 
     try:
-        return Assistant.open(index_dir, dense=dense)
+        return Assistant.open(index_dir, dense=dense, llm=llm)
     except IndexUnavailable as error:
         raise CliError(str(error)) from error
 

@@ -205,6 +205,35 @@ def calibrate(questions: Path, split: str, output: Path | None, without_dense: b
         click.echo(f"wrote {output}: threshold {settings.threshold}, weights {settings.weights}", err=True)
 
 
+@click.command("calibrate-verifier")
+@click.argument("dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--per-article", default=60, show_default=True, type=click.IntRange(1, 10_000),
+              help="Questions per article turned into labelled claims.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the thresholds [default: print them with the measurements].")
+def calibrate_verifier(dataset: Path, per_article: int, output: Path | None) -> None:
+    """Fit the thresholds that keep or remove generated sentences, on claims built from a SQuAD
+    file: fitted on its "fit" articles, precision and recall reported on both halves."""
+    from index.embedding import Embedder, EmbeddingUnavailable
+    from index.tokenization import Tokenizer
+    from qa.verifier_fit import fit_verifier
+
+    if not is_squad_file(dataset):
+        raise CliError(f"{dataset} is not a SQuAD .json file")
+    try:
+        embedder = Embedder()
+        settings, measured = fit_verifier(load_squad(dataset), embedder.encode, Tokenizer(), per_article)
+    except (DatasetError, EmbeddingUnavailable) as error:
+        raise CliError(str(error)) from error
+    if output is None:
+        emit_json({**settings.__dict__, "fitted": measured})
+    else:
+        settings.save(output, measured)
+        report = measured["similarity"]["report"]
+        click.echo(f"wrote {output}: {settings}; on the report articles precision {report['precision']}, "
+                   f"recall {report['recall']}", err=True)
+
+
 @click.group()
 def feedback() -> None:
     """Ratings given on the chat page."""

@@ -15,8 +15,8 @@ from qa.assistant import PASSAGES_READ
 from qa.retrieval import MODES
 
 from .common import CORPUS_ENV, DEFAULT_CORPUS, CliError, checked_query, corpus_dir, emit_json, \
-    index_dir_option, json_option, open_assistant
-from .evaluate import calibrate, eval_command, feedback
+    index_dir_option, json_option, llm_options, llm_settings, open_assistant
+from .evaluate import calibrate, calibrate_verifier, eval_command, feedback
 
 PASSWORD_ENV = "CORPUSQA_PASSWORD"
 
@@ -102,15 +102,19 @@ def search(query: str, k: int, mode: str, as_json: bool, index_dir: Path | None)
 @click.option("--mode", default="hybrid", show_default=True, help=f"One of {', '.join(MODES)}.")
 @click.option("--k", default=PASSAGES_READ, show_default=True, type=click.IntRange(1, 100),
               help="Passages to read.")
+@click.option("--llm", "generate", is_flag=True,
+              help="Let your model server write the answer; only sentences its sources support are kept.")
+@llm_options
 @json_option
 @index_dir_option
-def ask(question: str, history: tuple[str, ...], mode: str, k: int, as_json: bool,
-        index_dir: Path | None) -> None:
+def ask(question: str, history: tuple[str, ...], mode: str, k: int, generate: bool, llm_url: str | None,
+        llm_model: str | None, llm_timeout: float | None, as_json: bool, index_dir: Path | None) -> None:
     """Answer QUESTION from the documents, citing exact passages (or say it is not there)."""
     from qa.display import format_answer
 
     checked_query(question, mode, k)
-    answer = open_assistant(index_dir).ask(question, history, mode=mode, k=k)
+    llm = llm_settings(llm_url, llm_model, llm_timeout, required=generate) if generate else None
+    answer = open_assistant(index_dir, llm=llm).ask(question, history, mode=mode, k=k, generate=generate)
     if as_json:
         emit_json(answer.as_dict())
         return
@@ -125,13 +129,17 @@ def ask(question: str, history: tuple[str, ...], mode: str, k: int, as_json: boo
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--corpus", type=click.Path(path_type=Path), default=None,
               help=f"Documents folder, indexed at start-up [default: ${CORPUS_ENV} or ./{DEFAULT_CORPUS}].")
+@llm_options
 @index_dir_option
-def serve(host: str, port: int, corpus: Path | None, index_dir: Path | None) -> None:
+def serve(host: str, port: int, corpus: Path | None, llm_url: str | None, llm_model: str | None,
+          llm_timeout: float | None, index_dir: Path | None) -> None:
     """Serve the chat page (and its HTTP API), updating the index first.
 
-    Set CORPUSQA_PASSWORD to require a login (user name: corpusqa)."""
+    Set CORPUSQA_PASSWORD to require a login (user name: corpusqa). With a model server
+    configured, the page can let it write answers (verified sentence by sentence)."""
     from ui.app import Service, launch
 
+    llm = llm_settings(llm_url, llm_model, llm_timeout, required=False)
     corpus, index_dir = corpus_dir(corpus), resolve_index_dir(index_dir)
     try:
         run_index(corpus, index_dir, model=None)
@@ -143,7 +151,7 @@ def serve(host: str, port: int, corpus: Path | None, index_dir: Path | None) -> 
     warning = exposure_warning(host, bool(password))
     if warning:
         click.echo(warning, err=True)
-    service = Service(corpus, index_dir)
+    service = Service(corpus, index_dir, llm=llm)
     launch(service, host, port, auth=("corpusqa", password) if password else None)
 
 
@@ -159,7 +167,7 @@ def exposure_warning(host: str, has_password: bool) -> str | None:
     return f"warning: serving on {host}: anyone who can reach this machine can read your documents{advice}"
 
 
-for command in (eval_command, calibrate, feedback):
+for command in (eval_command, calibrate, calibrate_verifier, feedback):
     cli.add_command(command)
 
 

@@ -42,7 +42,7 @@ class Answerer:
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int) -> Answer:
         question = check_query(question, mode, k)
-        return self._compose(question, self.evidence(question, history, mode, k))
+        return self.compose(question, self.evidence(question, history, mode, k))
 
     def evidence(self, question: str, history: Sequence[str], mode: str, k: int) -> Evidence:
         """Resolve the last turns of the conversation in order (unusable ones are skipped),
@@ -88,7 +88,7 @@ class Answerer:
         return Evidence(turn, result, candidates, features, self.scorer.score(features),
                         self.scorer.confidence(features))
 
-    def _compose(self, question: str, evidence: Evidence) -> Answer:
+    def compose(self, question: str, evidence: Evidence) -> Answer:
         common = dict(question=question, passages=evidence.result.hits, mode=evidence.result.mode,
                       confidence=evidence.confidence, retrieval_query=evidence.turn.retrieval_query,
                       notice=evidence.result.notice)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from index.dense import load_dense
@@ -13,10 +13,11 @@ from index.manifest import IndexUnavailable, Manifest
 from index.store import RECORDS_FILE, Document, RecordStore
 from index.tokenization import Tokenizer, TokenizerSettings
 
+from .generation import LLMSettings
 from .records import Answer, Hit
+from .retrieval import FusionSettings, QueryError, Retriever, SearchResult
 
 PASSAGES_READ = 8  # passages an answer reads: `ask`, the page, calibration and eval alike
-from .retrieval import FusionSettings, Retriever, SearchResult
 
 
 class Assistant:
@@ -25,21 +26,26 @@ class Assistant:
     >>> assistant = Assistant.open()                       # loads stores and model once
     >>> hits = assistant.search("green shipping corridor")  # list[Hit]
     >>> answer = assistant.ask("How many vessels does Singapore refuel each year?")
+    >>> with_llm = Assistant.open(llm=LLMSettings("http://127.0.0.1:8080", "my-model"))
+    >>> answer = with_llm.ask("Why did they agree?", generate=True)  # verified sentences
     """
 
     def __init__(self, index_dir: Path, generation: Path, manifest: Manifest,
-                 retriever: Retriever) -> None:
+                 retriever: Retriever, llm: LLMSettings | None = None) -> None:
         self.index_dir = index_dir
         self.generation = generation
         self.manifest = manifest
         self.retriever = retriever
-        self._answerer = None
+        self.llm = llm
+        self._answerer = self._generator = None
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, *, dense: bool = True,
-             embedder: Embedder | None = None, fusion: FusionSettings = FusionSettings()) -> Assistant:
+             embedder: Embedder | None = None, fusion: FusionSettings = FusionSettings(),
+             llm: LLMSettings | None = None) -> Assistant:
         """Load the current index generation from ``index_dir`` (default: ``$CORPUSQA_INDEX_DIR``
         or ``.corpusqa``). With ``dense=False`` the model is not loaded and search uses BM25.
+        ``llm`` is the user's model server for ``ask(..., generate=True)``.
         Raises ``IndexUnavailable`` when there is no usable index."""
         index_dir = resolve_index_dir(index_dir)
         generation = current_generation(index_dir)
@@ -62,10 +68,12 @@ class Assistant:
             except (EmbeddingUnavailable, IndexUnavailable) as error:
                 reason, embedder = str(error), None
         retriever = Retriever(records, lexical, tokenizer, dense_index, embedder, reason, fusion)
-        return cls(index_dir, generation, manifest, retriever)
+        return cls(index_dir, generation, manifest, retriever, llm)
 
     def close(self) -> None:
-        """Release the SQLite connections and caches of this generation."""
+        """Release the SQLite connections, caches and the model server's connection."""
+        if self._generator is not None:
+            self._generator.client.close()
         self.retriever.close()
 
     @property
@@ -76,6 +84,22 @@ class Assistant:
 
             self._answerer = Answerer(self.retriever)
         return self._answerer
+
+    @property
+    def generator(self):
+        """The generated-answer pipeline over ``llm``, built on first use."""
+        if self.llm is None:
+            raise QueryError("no language model configured: pass --llm-url and --llm-model, or set "
+                             "CORPUSQA_LLM_URL and CORPUSQA_LLM_MODEL")
+        if self._generator is None:
+            from .generated import GeneratedAnswerer
+            from .generation import LLMClient
+            from .verification import Verifier
+
+            encode = self.retriever.embedder.encode if self.retriever.has_dense else None
+            verifier = Verifier(self.retriever.tokenizer, encode)
+            self._generator = GeneratedAnswerer(self.answerer, LLMClient(self.llm), verifier)
+        return self._generator
 
     def __enter__(self) -> Assistant:
         return self
@@ -92,10 +116,19 @@ class Assistant:
         return self.retriever.search(query, k, mode)
 
     def ask(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
-            k: int = PASSAGES_READ) -> Answer:
+            k: int = PASSAGES_READ, generate: bool = False) -> Answer:
         """Answer from the documents with cited sentences, or abstain with the closest matches.
-        ``history`` holds the earlier questions of the conversation, oldest first."""
-        return self.answerer.ask(question, history, mode=mode, k=k)
+        ``history`` holds the earlier questions of the conversation, oldest first. With
+        ``generate``, the configured model writes the answer and only its verified sentences stay."""
+        if not generate:
+            return self.answerer.ask(question, history, mode=mode, k=k)
+        *_, answer = self.ask_stream(question, history, mode, k)
+        return answer
+
+    def ask_stream(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
+                   k: int = PASSAGES_READ) -> Iterator[str | Answer]:
+        """A generated answer as it is written (``str`` pieces), then the verified ``Answer``."""
+        return self.generator.stream(question, history, mode, k)
 
     def document(self, doc: str) -> Document | None:
         """A document's full text and title, to show a citation in context."""

@@ -44,5 +44,10 @@ def format_answer(answer: Answer) -> str:
         for c in answer.citations:
             lines.append(f"  [{c.n}] {place(c.doc, c.section, c.line_start, c.line_end, c.page)}")
             lines.append(indented(f"“{c.quote}”"))
-    lines.append(f"\n(mode: {answer.mode})")
+    removed = [c for c in answer.checked if not c["supported"]]
+    if removed:
+        lines.append("Removed from the model's answer (not supported by the sources):")
+        lines += [f"  - {strip_unsafe(c['text'])} ({c['reason']})" for c in removed]
+    by = f", written by {strip_unsafe(answer.generated_by)}, each sentence checked" if answer.generated_by else ""
+    lines.append(f"\n(mode: {answer.mode}{by})")
     return "\n".join(lines)

@@ -63,6 +63,9 @@ class Answer:
     # The text as pieces and the citation numbers after each: renderers link these numbers and
     # never parse "[n]" out of the text (a quoted document may contain "[12]" itself).
     segments: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
+    generated_by: str | None = None  # the model whose verified sentences are the text, if any
+    reply: str | None = None  # what the model wrote, unverified (also when the answer fell back)
+    checked: list[dict] = field(default_factory=list)  # each generated sentence: kept or why removed
 
     def as_dict(self) -> dict:
         """The ``corpusqa ask --json`` object."""
@@ -72,4 +75,6 @@ class Answer:
             "confidence": round(self.confidence, 4), "retrieval_query": self.retrieval_query,
             "citations": [c.as_dict() for c in self.citations],
             "passages": [h.as_dict() for h in self.passages],
+            **({"generated_by": self.generated_by, "reply": self.reply, "sentences": self.checked}
+               if self.reply is not None or self.generated_by else {}),
         }

@@ -78,9 +78,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(root: Path, embedder: Embedder, extra_documents: dict[str, str] | None = None):
-    """A real chat server on a writable copy of the shipped corpus (plus ``extra_documents``);
-    yields the service and the page's URL."""
+def running_server(root: Path, embedder: Embedder, extra_documents: dict[str, str] | None = None, llm=None):
+    """A real chat server on a writable copy of the shipped corpus (plus ``extra_documents``),
+    answering with the model server ``llm`` when given; yields the service and the page's URL."""
     from ui.app import Service, launch
 
     corpus = root / "corpus"
@@ -88,7 +88,7 @@ def running_server(root: Path, embedder: Embedder, extra_documents: dict[str, st
     for name, text in (extra_documents or {}).items():
         (corpus / name).write_text(text)
     build_index(corpus, root / "index", embedder=embedder)
-    service = Service(corpus, root / "index", embedder)
+    service = Service(corpus, root / "index", embedder, llm=llm)
     demo, (_, url, _) = launch(service, port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         yield service, url

@@ -51,6 +51,9 @@ def build_app(service: Service) -> gr.Blocks:
                 with gr.Accordion("Settings", open=False):
                     mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="mode")
                     k = gr.Slider(1, 20, value=PASSAGES_READ, step=1, label="Passages to read", elem_id="passages")
+                    generate = gr.Checkbox(service.llm is not None, visible=service.llm is not None, elem_id="generate",
+                                           label=f"Let {service.llm.model if service.llm else 'the model'} write "
+                                                 "the answer (each sentence checked against its source)")
                 with gr.Accordion("Add documents", open=False):
                     files = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
                                     label=f"{', '.join(s.lstrip('.') for s in UPLOAD_SUFFIXES)}; 10 MB each",
@@ -62,21 +65,32 @@ def build_app(service: Service) -> gr.Blocks:
                 picker = gr.Radio([], label="Open a citation in its document", elem_id="citation-picker")
                 document = gr.HTML("", elem_id="document-view")
 
-        def respond(message, chat_messages, asked_questions, answer_map, mode_value, k_value):
+        def respond(message, chat_messages, asked_questions, answer_map, mode_value, k_value, generate_value):
+            earlier = [_without_links(m) for m in chat_messages] + [
+                {"role": "user", "content": rendering.markdown_text(message)}]
             try:
-                answer = service.ask(message, asked_questions, mode_value, int(k_value))
+                if generate_value and service.llm is not None:
+                    written = ""
+                    for piece in service.ask_stream(message, asked_questions, mode_value, int(k_value)):
+                        if isinstance(piece, str):
+                            written += piece
+                            writing = rendering.streaming_markdown(written, service.llm.model)
+                            yield (earlier + [{"role": "assistant", "content": writing}],) + (gr.skip(),) * 6
+                        else:
+                            answer = piece
+                else:
+                    answer = service.ask(message, asked_questions, mode_value, int(k_value))
             except QueryError as error:
                 gr.Warning(str(error))
-                return (gr.skip(),) * 7
-            messages = [_without_links(m) for m in chat_messages] + [
-                {"role": "user", "content": rendering.markdown_text(message)},
-                {"role": "assistant", "content": rendering.answer_markdown(answer)}]
+                yield (gr.skip(),) * 7
+                return
+            messages = earlier + [{"role": "assistant", "content": rendering.answer_markdown(answer)}]
             answer_map = {**answer_map, len(messages) - 1: {**answer.as_dict(), "history": asked_questions}}
-            return (messages, "", asked_questions + [message], answer_map, rendering.sources_html(answer),
-                    gr.update(choices=rendering.citation_choices(answer), value=None), "")
+            yield (messages, "", asked_questions + [message], answer_map, rendering.sources_html(answer),
+                   gr.update(choices=rendering.citation_choices(answer), value=None), "")
 
         outputs = [chat, question, asked, answers, sources, picker, document]
-        inputs = [question, chat, asked, answers, mode, k]
+        inputs = [question, chat, asked, answers, mode, k, generate]
         for trigger in (send.click, question.submit):
             trigger(respond, inputs, outputs, api_visibility="private", concurrency_limit=4)
 
@@ -155,10 +169,11 @@ def _without_links(message: dict) -> dict:
 
 
 def _api_ask(service: Service):
-    def ask(question: str, history: list[str] | None = None, mode: str = "hybrid", k: int = PASSAGES_READ) -> dict:
-        """Answer from the documents; the same JSON as `corpusqa ask --json`."""
+    def ask(question: str, history: list[str] | None = None, mode: str = "hybrid", k: int = PASSAGES_READ,
+            generate: bool = False) -> dict:
+        """Answer from the documents; the same JSON as `corpusqa ask --json` (`--llm` with generate)."""
         try:
-            return service.ask(question, history, mode, int(k)).as_dict()
+            return service.ask(question, history, mode, int(k), generate=bool(generate)).as_dict()
         except QueryError as error:
             raise gr.Error(str(error)) from error
 

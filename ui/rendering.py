@@ -30,8 +30,25 @@ def answer_markdown(answer: Answer) -> str:
     else:
         body = markdown_text(answer.text)
     served = "BM25 fallback" if answer.mode == "bm25-fallback" else f"{answer.mode} retrieval"
+    if answer.generated_by:
+        served += f"; written by {markdown_text(answer.generated_by)}, every sentence checked against its source"
     note = f" — {markdown_text(answer.notice)}" if answer.notice else ""
-    return f"{body}\n\n<sub>served by {served}{note}</sub>"
+    return f"{body}\n\n<sub>served by {served}{note}</sub>{removed_markdown(answer)}"
+
+
+def removed_markdown(answer: Answer) -> str:
+    """The model's sentences that verification removed, struck through under a fold."""
+    removed = [c for c in answer.checked if not c["supported"]]
+    if not removed:
+        return ""
+    items = "\n".join(f"- ~~{markdown_text(c['text'])}~~ ({markdown_text(c['reason'])})" for c in removed)
+    return (f"\n\n<details class='cq-removed'><summary>Not supported by the sources ({len(removed)})"
+            f"</summary>\n\n{items}\n\n</details>")
+
+
+def streaming_markdown(text: str, model: str) -> str:
+    """The model's words as they arrive, before verification."""
+    return f"{markdown_text(text)}\n\n<sub>{markdown_text(model)} is writing; every sentence will be checked…</sub>"
 
 
 def sources_html(answer: Answer | None) -> str:

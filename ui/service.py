@@ -14,14 +14,16 @@ from index.embedding import Embedder
 from index.store import Document
 from qa.assistant import PASSAGES_READ, Assistant
 from qa.feedback import FEEDBACK_FILE, FeedbackStore
+from qa.generation import LLMSettings
 from qa.records import Answer
 from qa.retrieval import SearchResult
 
 
 class Service:
-    def __init__(self, corpus: Path, index_dir: Path, embedder: Embedder | None = None) -> None:
+    def __init__(self, corpus: Path, index_dir: Path, embedder: Embedder | None = None,
+                 llm: LLMSettings | None = None) -> None:
         self.corpus, self.index_dir = corpus, index_dir
-        self.embedder = embedder
+        self.embedder, self.llm = embedder, llm
         self._reindex_lock = threading.Lock()
         self._lock = threading.Lock()  # guards the current assistant and the lease counts
         self._current = self._open()
@@ -29,7 +31,7 @@ class Service:
         self.feedback = FeedbackStore(index_dir / FEEDBACK_FILE)
 
     def _open(self) -> Assistant:
-        assistant = Assistant.open(self.index_dir, embedder=self.embedder)
+        assistant = Assistant.open(self.index_dir, embedder=self.embedder, llm=self.llm)
         if self.embedder is None and assistant.retriever.embedder is not None:
             self.embedder = assistant.retriever.embedder
         return assistant
@@ -75,9 +77,15 @@ class Service:
             return summary
 
     def ask(self, question: str, history: list[str] | None = None, mode: str = "hybrid",
-            k: int = PASSAGES_READ) -> Answer:
+            k: int = PASSAGES_READ, generate: bool = False) -> Answer:
         with self.lease() as assistant:
-            return assistant.ask(question, history or [], mode=mode, k=k)
+            return assistant.ask(question, history or [], mode=mode, k=k, generate=generate)
+
+    def ask_stream(self, question: str, history: list[str] | None = None, mode: str = "hybrid",
+                   k: int = PASSAGES_READ) -> Iterator[str | Answer]:
+        """The model's text as it arrives, then the verified answer (one lease throughout)."""
+        with self.lease() as assistant:
+            yield from assistant.ask_stream(question, history or [], mode=mode, k=k)
 
     def retrieve(self, query: str, k: int = 10, mode: str = "hybrid") -> SearchResult:
         with self.lease() as assistant:

@@ -1,0 +1,82 @@
+"""Generated answers: the extractive evidence first (abstention stays: the model is never
+asked when the documents are silent), then the user's model streams an answer over the
+same passages, then every sentence is verified. Whatever fails falls back to the extractive
+answer with a one-line notice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from .answering import HISTORY_TURNS, Answerer, compose_text
+from .generation import NOT_SAID, GenerationFailed, LLMClient, grounded_messages
+from .records import Answer, Citation, Hit
+from .retrieval import check_query
+from .verification import CheckedSentence, Verifier
+
+PROMPT_PASSAGES = 5  # the best passages go to the model (prompt time dominates on a CPU)
+MIN_KEPT_SHARE = 0.5  # below this share of verified sentences the extractive answer is shown
+
+
+class GeneratedAnswerer:
+    def __init__(self, answerer: Answerer, client: LLMClient, verifier: Verifier) -> None:
+        self.answerer, self.client, self.verifier = answerer, client, verifier
+
+    def stream(self, question: str, history: Sequence[str], mode: str, k: int) -> Iterator[str | Answer]:
+        """The model's text as it arrives (``str`` pieces), then the final ``Answer``."""
+        question = check_query(question, mode, k)
+        evidence = self.answerer.evidence(question, history, mode, k)
+        extractive = self.answerer.compose(question, evidence)
+        if extractive.abstained:
+            yield extractive
+            return
+        passages = evidence.result.hits[:PROMPT_PASSAGES]
+        messages = grounded_messages(question, list(history)[-HISTORY_TURNS:], passages)
+        pieces: list[str] = []
+        try:
+            for piece in self.client.stream(messages):
+                pieces.append(piece)
+                yield piece
+        except GenerationFailed as error:
+            yield _fallback(extractive, f"{error}; showing the extractive answer", "".join(pieces), [])
+            return
+        yield self.verified(question, "".join(pieces), extractive, passages)
+
+    def verified(self, question: str, reply: str, extractive: Answer, passages: Sequence[Hit]) -> Answer:
+        """The reply's supported sentences with exact citations, or the extractive answer."""
+        if reply.strip().lower().startswith(NOT_SAID.lower().rstrip(".")):
+            return _fallback(extractive, "the model found no answer in the passages; showing the extractive answer",
+                             reply, [])
+        checked = self.verifier.check(reply, passages, question)
+        kept = [c for c in checked if c.supported]
+        if not kept or len(kept) < MIN_KEPT_SHARE * len(checked):
+            return _fallback(extractive, f"{len(kept)} of {len(checked)} generated sentences are supported by "
+                                         "the sources; showing the extractive answer", reply, checked)
+        citations, segments = _cite(kept, passages, self.answerer.retriever.records.page_at)
+        return replace(extractive, text=compose_text(segments, False), citations=citations, segments=segments,
+                       short_answer=None, generated_by=self.client.settings.model, reply=reply,
+                       checked=[c.as_dict() for c in checked])
+
+
+def _cite(kept: list[CheckedSentence], passages: Sequence[Hit], page_at) -> tuple[list[Citation], list]:
+    """One citation per distinct supporting span, numbered in order of first use."""
+    numbers: dict[tuple[str, int, int], int] = {}
+    citations, segments = [], []
+    for sentence in kept:
+        hit = passages[sentence.passage - 1]
+        key = (hit.doc, sentence.start, sentence.end)
+        if key not in numbers:
+            numbers[key] = len(numbers) + 1
+            offset = sentence.start - hit.start
+            quote = hit.text[offset: offset + sentence.end - sentence.start]
+            citations.append(Citation(numbers[key], hit.doc, hit.title, hit.section, sentence.start, sentence.end,
+                                      hit.line_start + hit.text.count("\n", 0, offset),
+                                      hit.line_start + hit.text.count("\n", 0, offset + len(quote) - 1),
+                                      hit.chunk_id, quote, page_at(hit.doc, sentence.start)))
+        segments.append((sentence.text, (numbers[key],)))
+    return citations, segments
+
+
+def _fallback(extractive: Answer, notice: str, reply: str, checked: list[CheckedSentence]) -> Answer:
+    notices = "; ".join(n for n in (extractive.notice, notice) if n)
+    return replace(extractive, notice=notices, reply=reply or None, checked=[c.as_dict() for c in checked])
