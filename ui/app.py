@@ -47,13 +47,13 @@ def build_app(service: Service) -> gr.Blocks:
                     question = gr.Textbox(placeholder="Ask about the documents…", show_label=False,
                                           scale=5, elem_id="question", max_lines=4)
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
+                generate = gr.Checkbox(service.llm is not None, visible=service.llm is not None, elem_id="generate",
+                                       label=f"Let {service.llm.model if service.llm else 'the model'} write the "
+                                             "answer (each sentence checked against its source)")
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
                 with gr.Accordion("Settings", open=False):
                     mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="mode")
                     k = gr.Slider(1, 20, value=PASSAGES_READ, step=1, label="Passages to read", elem_id="passages")
-                    generate = gr.Checkbox(service.llm is not None, visible=service.llm is not None, elem_id="generate",
-                                           label=f"Let {service.llm.model if service.llm else 'the model'} write "
-                                                 "the answer (each sentence checked against its source)")
                 with gr.Accordion("Add documents", open=False):
                     files = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
                                     label=f"{', '.join(s.lstrip('.') for s in UPLOAD_SUFFIXES)}; 10 MB each",
