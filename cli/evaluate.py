@@ -15,7 +15,7 @@ from qa.evaluation import METRIC_NAMES, RANKING_DEPTH, beir_units, evaluate_retr
 from qa.retrieval import MODES
 from qa.squad import is_squad_file, load_squad, materialise_squad_corpus
 
-from .common import CliError, emit_json, index_dir_option, json_option, open_assistant
+from .common import CliError, emit_json, index_dir_option, json_option, llm_options, llm_settings, open_assistant
 
 
 @click.command("eval")
@@ -36,19 +36,28 @@ from .common import CliError, emit_json, index_dir_option, json_option, open_ass
                    "questions, which must all be declined.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Write report.md and PNG plots into this folder.")
+@click.option("--llm", "generate", is_flag=True,
+              help="Labelled questions: also ask each mode with your model server writing the answers.")
+@llm_options
 @index_dir_option
 def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, task: str | None,
-                 holdout_articles: int, as_json: bool, report_dir: Path | None, index_dir: Path | None) -> None:
+                 holdout_articles: int, as_json: bool, report_dir: Path | None, generate: bool,
+                 llm_url: str | None, llm_model: str | None, llm_timeout: float | None,
+                 index_dir: Path | None) -> None:
     """Evaluate retrieval on a BEIR folder or a SQuAD JSON file, or answers on a
     labelled-questions JSONL file."""
+    llm = llm_settings(llm_url, llm_model, llm_timeout, required=True) if generate else None
+    if llm and not (dataset.is_file() and dataset.suffix == ".jsonl"):
+        raise CliError("--llm evaluates labelled questions (.jsonl) only")
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in mode_list if m not in MODES]
     if unknown or not mode_list:
         raise CliError(f"unknown mode {', '.join(unknown) or '(none)'}: choose from {', '.join(MODES)}")
     try:
         if dataset.is_file() and dataset.suffix == ".jsonl":
-            payload, results = _labelled(dataset, mode_list, k or PASSAGES_READ, split or "test", as_json, index_dir)
-            columns = LABELLED_COLUMNS
+            payload, results = _labelled(dataset, mode_list, k or PASSAGES_READ, split or "test", as_json, index_dir,
+                                         llm)
+            columns = LABELLED_COLUMNS + (GENERATION_COLUMNS if llm else ())
         elif is_beir_folder(dataset):
             payload, results = _beir(dataset, mode_list, k or RANKING_DEPTH, split or "test", as_json)
             columns = METRIC_NAMES
@@ -130,9 +139,11 @@ def describe_fusion(fusion) -> str:
     return f"{fusion.method} scores, dense weight {fusion.dense_weight}, BM25 weight {fusion.bm25_weight}"
 
 
-def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool, index_dir: Path | None):
-    """Ask every labelled question of ``split`` ("all" for every one) in each mode."""
-    from qa.labelled_eval import run_questions, summarise
+def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool, index_dir: Path | None,
+              llm=None):
+    """Ask every labelled question of ``split`` ("all" for every one) in each mode, and with
+    ``llm`` each mode again with the model writing the answers."""
+    from qa.labelled_eval import generation_figures, run_questions, summarise
 
     questions = [q for q in load_questions(dataset) if split == "all" or q.split == split]
     if not questions:
@@ -140,9 +151,14 @@ def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool
     settings = f"each question asked as `corpusqa ask --k {k}`"
     if not as_json:
         click.echo(f"settings: {settings}", err=True)
-    with open_assistant(index_dir) as assistant:
+    with open_assistant(index_dir, llm=llm) as assistant:
         rows = [summarise(run_questions(assistant, questions, mode, k, progress=not as_json), mode)
                 for mode in modes]
+        if llm:
+            for mode in modes:
+                outcomes = run_questions(assistant, questions, mode, k, progress=not as_json, generate=True)
+                rows.append({**summarise(outcomes, f"{mode}+llm"), **generation_figures(outcomes)})
+        settings += f"; +llm rows: {llm.model} at {llm.url} writes, every sentence verified" if llm else ""
     payload = {"dataset": str(dataset), "split": split, "queries": len(questions), "settings": settings,
                "results": rows}
     return payload, []
@@ -150,6 +166,7 @@ def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool
 
 SQUAD_ANSWER_COLUMNS = ("answered", "cited_sentence_holds_gold", "first_cited_holds_gold", "short_answer_f1",
                         "unanswerable_declined", "answered_precision", "out_of_corpus_declined")
+GENERATION_COLUMNS = ("sentences_kept", "fallback_rate", "first_text_ms_p50")
 LABELLED_COLUMNS = ("evidence_recall@5", "evidence_mrr", "answer_accuracy", "abstention_precision",
                     "abstention_recall", "follow_up_accuracy", "topic_switch_accuracy", "citation_exactness")
 
@@ -169,13 +186,14 @@ def _short(column: str) -> str:
             .replace("follow_up", "follow-up").replace("topic_switch", "switch").replace("precision", "P")
             .replace("recall", "R").replace("cited_sentence_holds_gold", "cited gold")
             .replace("first_cited_holds_gold", "1st cited gold").replace("short_answer_f1", "short F1")
-            .replace("unanswerable_declined", "unans declined").replace("out_of_corpus_declined", "out declined"))
+            .replace("unanswerable_declined", "unans declined").replace("out_of_corpus_declined", "out declined")
+            .replace("sentences_kept", "kept").replace("fallback_rate", "fallback").replace("first_text_ms_p50", "1st words ms"))
 
 
 def _cell(value, column: str) -> str:
     if value is None:
         return f"{'—':>14}"
-    return f"{value:>14.1f}" if column.startswith("latency") else f"{value:>14.4f}"
+    return f"{value:>14.1f}" if column.endswith(("_p50", "_p95")) else f"{value:>14.4f}"
 
 
 @click.command()

@@ -27,6 +27,7 @@ class Outcome:
     correct: bool  # answerable: answered with an accepted string; unanswerable: abstained
     citations_exact: bool
     latency_ms: float
+    first_text_ms: float | None = None  # generated answers: until the model's first words
 
 
 def evidence_span(assistant: Assistant, question: LabelledQuestion) -> tuple[int, int] | None:
@@ -81,17 +82,37 @@ def citations_are_exact(assistant: Assistant, answer: Answer) -> bool:
 
 
 def run_questions(assistant: Assistant, questions: list[LabelledQuestion], mode: str = "hybrid",
-                  k: int = PASSAGES_READ, progress: bool = False) -> list[Outcome]:
+                  k: int = PASSAGES_READ, progress: bool = False, generate: bool = False) -> list[Outcome]:
+    """Ask each question as `corpusqa ask` does (``generate``: as `ask --llm`, streamed)."""
     outcomes = []
-    for q in progress_bar(questions, f"asking ({mode})", progress, unit="question"):
-        started = time.perf_counter()
-        answer = assistant.ask(q.question, q.history, mode=mode, k=k)
+    for q in progress_bar(questions, f"asking ({mode}{' + LLM' if generate else ''})", progress, unit="question"):
+        started, first_text = time.perf_counter(), None
+        if generate:
+            for answer in assistant.ask_stream(q.question, q.history, mode=mode, k=k):
+                if isinstance(answer, str) and first_text is None:
+                    first_text = (time.perf_counter() - started) * 1000
+        else:
+            answer = assistant.ask(q.question, q.history, mode=mode, k=k)
         latency = (time.perf_counter() - started) * 1000
         span = evidence_span(assistant, q)
         rank = next((h.rank for h in answer.passages if holds_evidence(h, q.doc, span)), None)
         correct = answer_is_correct(assistant, q, answer)
-        outcomes.append(Outcome(q, answer, rank, correct, citations_are_exact(assistant, answer), latency))
+        outcomes.append(Outcome(q, answer, rank, correct, citations_are_exact(assistant, answer), latency, first_text))
     return outcomes
+
+
+def generation_figures(outcomes: list[Outcome]) -> dict:
+    """For generated answers: the share of the model's sentences verification kept, how often
+    the extractive answer was shown instead, and time to the first words."""
+    asked = [o for o in outcomes if not o.answer.abstained]
+    sentences = [s for o in asked for s in o.answer.checked]
+    first = [o.first_text_ms for o in asked if o.first_text_ms is not None]
+    return {
+        "generated_sentences": len(sentences),
+        "sentences_kept": round(sum(s["supported"] for s in sentences) / len(sentences), 4) if sentences else None,
+        "fallback_rate": round(sum(o.answer.generated_by is None for o in asked) / len(asked), 4) if asked else None,
+        "first_text_ms_p50": round(percentile(first, 50), 1) if first else None,
+    }
 
 
 def summarise(outcomes: list[Outcome], mode: str) -> dict:
