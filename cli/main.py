@@ -33,10 +33,26 @@ def cli() -> None:
 @index_dir_option
 @click.option("--model", default=None, help="Embedding model: name or path [default: the packaged "
               "all-MiniLM-L6-v2, or $CORPUSQA_MODEL].")
+@click.option("--backend", type=click.Choice(["local", "qdrant"]), default=None,
+              help="Where ranking runs; remembered for later commands [default: as before, else local].")
+@click.option("--qdrant-url", default=None, metavar="URL",
+              help="A Qdrant server or cluster (API key from $CORPUSQA_QDRANT_API_KEY).")
+@click.option("--qdrant-path", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Qdrant's embedded local mode in this folder (tests, small setups).")
 @json_option
-def index_command(corpus: Path | None, index_dir: Path | None, model: str | None, as_json: bool) -> None:
+def index_command(corpus: Path | None, index_dir: Path | None, model: str | None, backend: str | None,
+                  qdrant_url: str | None, qdrant_path: Path | None, as_json: bool) -> None:
     """Build or update the index (only new and changed files are embedded)."""
-    summary = run_index(corpus_dir(corpus), resolve_index_dir(index_dir), model, progress=not as_json)
+    index_dir = resolve_index_dir(index_dir)
+    if backend or qdrant_url or qdrant_path:
+        from index.backends import BackendConfig
+
+        try:
+            BackendConfig(backend or "qdrant", qdrant_url, str(qdrant_path.resolve()) if qdrant_path else None
+                          ).save(index_dir)
+        except ValueError as error:
+            raise CliError(str(error)) from error
+    summary = run_index(corpus_dir(corpus), index_dir, model, progress=not as_json)
     if as_json:
         emit_json(summary.as_dict())
 

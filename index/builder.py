@@ -16,6 +16,7 @@ from .chunking import ChunkerSettings, chunk_document
 from .dense import build_dense, dense_config, load_vectors, save_dense
 from .embedding import Embedder, EmbeddingUnavailable, default_model
 from .generations import build_lock, current_generation, discard, new_generation, publish
+from .backends import sync_backend
 from .lexical import BM25_FOLDER, BM25Settings, LexicalIndex
 from .loaders import SkipFile, load_text
 from .manifest import FileEntry, IndexUnavailable, Manifest
@@ -100,6 +101,9 @@ def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
         finally:
             if previous is not None:
                 previous.records.close()
+        note = sync_backend(index_dir, current_generation(index_dir), progress)
+        if note:
+            summary.notes.append(note)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from index.backends import BackendConfig, open_backend
 from index.dense import load_dense
 from index.embedding import Embedder, EmbeddingUnavailable
 from index.generations import current_generation, resolve_index_dir
@@ -60,14 +61,20 @@ class Assistant:
         except (TypeError, ValueError) as error:
             raise IndexUnavailable(f"index BM25 settings unusable ({error}): rebuild with `corpusqa index`") from error
         lexical = _open_lexical(generation, records, bm25)
+        try:
+            config = BackendConfig.load(index_dir)
+        except ValueError as error:
+            raise IndexUnavailable(str(error)) from error
         dense_index, reason = None, "not requested"
         if dense:
             try:
-                dense_index, embedder = _load_dense(generation, manifest, records.size, embedder)
+                dense_index, embedder = _load_dense(generation, manifest, records.size, embedder,
+                                                    local=config.name == "local")
                 reason = None
             except (EmbeddingUnavailable, IndexUnavailable) as error:
                 reason, embedder = str(error), None
-        retriever = Retriever(records, lexical, tokenizer, dense_index, embedder, reason, fusion)
+        backend = open_backend(config, generation, dense_index, lexical)
+        retriever = Retriever(records, lexical, tokenizer, backend, embedder, reason, fusion)
         return cls(index_dir, generation, manifest, retriever, llm)
 
     def close(self) -> None:
@@ -147,12 +154,13 @@ def _open_lexical(generation: Path, records: RecordStore, settings: BM25Settings
     return LexicalIndex(list(records.tokens()), settings)
 
 
-def _load_dense(generation: Path, manifest: Manifest, size: int, embedder: Embedder | None):
+def _load_dense(generation: Path, manifest: Manifest, size: int, embedder: Embedder | None, local: bool = True):
+    """The FAISS index (None when a remote backend holds the vectors) and the model."""
     if manifest.dense_index.get("type") == "none" or manifest.dimension is None:
         raise IndexUnavailable("the index was built without vectors; run `corpusqa index` "
                                "once the embedding model is available")
     if embedder is not None and embedder.name != manifest.embedding_model:
         raise IndexUnavailable(f"the index was embedded with {manifest.embedding_model!r}, "
                                f"not {embedder.name!r}")
-    index = load_dense(generation, manifest.dense_index, size, manifest.dimension)
+    index = load_dense(generation, manifest.dense_index, size, manifest.dimension) if local else None
     return index, embedder or Embedder(manifest.embedding_model)

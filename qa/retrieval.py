@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.dense import search_dense
+from index.backends import SearchBackend
 from index.lexical import LexicalIndex
 from index.text import strip_unsafe
 from index.store import RecordStore
@@ -63,10 +63,11 @@ class Retriever:
     """Searches the stores; dense parts are optional (``dense_unavailable`` says why not)."""
 
     def __init__(self, records: RecordStore, lexical: LexicalIndex, tokenizer: Tokenizer,
-                 dense_index=None, embedder=None, dense_unavailable: str | None = None,
+                 backend: SearchBackend, embedder=None, dense_unavailable: str | None = None,
                  fusion: FusionSettings = FusionSettings()) -> None:
+        """``lexical`` gives the answer scorer its IDF; ``backend`` ranks (local or Qdrant)."""
         self.records, self.lexical, self.tokenizer = records, lexical, tokenizer
-        self.dense_index, self.embedder = dense_index, embedder
+        self.backend, self.embedder = backend, embedder
         self.dense_unavailable = dense_unavailable
         self.fusion = fusion
         self.query_vectors = QueryVectorCache(embedder)
@@ -77,11 +78,12 @@ class Retriever:
 
     def close(self) -> None:
         self.records.close()
+        self.backend.close()
         self.query_vectors.clear()
 
     @property
     def has_dense(self) -> bool:
-        return self.dense_index is not None and self.embedder is not None
+        return self.backend.has_dense and self.embedder is not None
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid") -> SearchResult:
         query = check_query(query, mode, k)
@@ -104,13 +106,13 @@ class Retriever:
         if mode == "bm25":
             return [Ranked(row, score, None, rank) for rank, (row, score)
                     in enumerate(self.bm25_candidates(query, k), start=1)]
-        dense = search_dense(self.dense_index, self.query_vector(query), depth if mode == "hybrid" else k)
+        dense = self.backend.dense(self.query_vector(query), depth if mode == "hybrid" else k)
         if mode == "dense":
             return [Ranked(row, score, rank, None) for rank, (row, score) in enumerate(dense, start=1)]
         return self.fuse(dense, self.bm25_candidates(query, depth), k)
 
     def bm25_candidates(self, query: str, depth: int) -> list[tuple[int, float]]:
-        return self.lexical.search(self.tokenizer(query), depth)
+        return self.backend.sparse(self.tokenizer(query), depth)
 
     def fuse(self, dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int) -> list[Ranked]:
         fused = fuse(dense, bm25, k, self.fusion)

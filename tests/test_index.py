@@ -170,7 +170,7 @@ def test_hybrid_hits_carry_both_ranks_and_the_fused_score(assistant):
     # BM25 score among the BM25 top 100.
     retriever = assistant.retriever
     query = "visa problems at the Hyundai plant"
-    dense = np.array([s for _, s in search_dense(retriever.dense_index, retriever.query_vector(query), 100)])
+    dense = np.array([s for _, s in search_dense(retriever.backend.dense_index, retriever.query_vector(query), 100)])
     bm25 = np.array([s for _, s in retriever.bm25_candidates(query, 100)])
     z = lambda values, rank: (values[rank - 1] - values.mean()) / values.std()  # noqa: E731
     assert top.score == pytest.approx(0.5 * z(dense, top.dense_rank) + 0.5 * z(bm25, top.bm25_rank), rel=1e-4)

@@ -30,7 +30,7 @@ def test_onnx_vectors_match_torch_on_the_shipped_corpus(assistant, backends):
 
 
 def test_onnx_queries_give_the_same_top_5(assistant, backends):
-    index = assistant.retriever.dense_index
+    index = assistant.retriever.backend.dense_index
     for question in load_questions(ROOT / "qa" / "data" / "questions.jsonl"):
         reference, fast = ([row for row, _ in search_dense(index, e.encode_query(question.question), 5)]
                            for e in backends)

@@ -1,0 +1,26 @@
+"""This machine: FAISS (flat or HNSW) for dense vectors, the saved BM25 matrix for sparse."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..dense import search_dense
+from ..lexical import LexicalIndex
+from .base import SearchBackend
+
+
+class LocalBackend(SearchBackend):
+    name = "local"
+
+    def __init__(self, dense_index, lexical: LexicalIndex) -> None:
+        self.dense_index, self.lexical = dense_index, lexical
+
+    @property
+    def has_dense(self) -> bool:
+        return self.dense_index is not None
+
+    def dense(self, vector: np.ndarray, depth: int) -> list[tuple[int, float]]:
+        return search_dense(self.dense_index, vector, depth)
+
+    def sparse(self, tokens: list[str], depth: int) -> list[tuple[int, float]]:
+        return self.lexical.search(tokens, depth)
