@@ -26,6 +26,9 @@ index_dir_option = click.option(
     "--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Index folder [default: $CORPUSQA_INDEX_DIR or .corpusqa].")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+doc_option = click.option("--doc", "docs", multiple=True, metavar="PATH",
+                          help="Only this document, or every document under this folder (repeatable; "
+                               "paths as in the index, e.g. reports/2025.pdf or reports).")
 
 
 def llm_options(command):

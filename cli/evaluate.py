@@ -10,12 +10,26 @@ import click
 from index.generations import resolve_index_dir
 from index.manifest import IndexUnavailable
 from qa.assistant import PASSAGES_READ
-from qa.datasets import DatasetError, is_beir_folder, load_beir, load_questions, materialise_beir_corpus
+from qa.datasets import (
+    DatasetError,
+    is_beir_folder,
+    load_beir,
+    load_questions,
+    materialise_beir_corpus,
+)
 from qa.evaluation import METRIC_NAMES, RANKING_DEPTH, beir_units, evaluate_retrieval
 from qa.retrieval import MODES
 from qa.squad import is_squad_file, load_squad, materialise_squad_corpus
 
-from .common import CliError, emit_json, index_dir_option, json_option, llm_options, llm_settings, open_assistant
+from .common import (
+    CliError,
+    emit_json,
+    index_dir_option,
+    json_option,
+    llm_options,
+    llm_settings,
+    open_assistant,
+)
 
 
 @click.command("eval")

@@ -12,10 +12,22 @@ import click
 
 from index.generations import resolve_index_dir
 from qa.assistant import PASSAGES_READ
-from qa.retrieval import MODES
+from qa.retrieval import MODES, QueryError
 
-from .common import CORPUS_ENV, DEFAULT_CORPUS, CliError, checked_query, corpus_dir, emit_json, \
-    index_dir_option, json_option, llm_options, llm_settings, open_assistant
+from .common import (
+    CORPUS_ENV,
+    DEFAULT_CORPUS,
+    CliError,
+    checked_query,
+    corpus_dir,
+    doc_option,
+    emit_json,
+    index_dir_option,
+    json_option,
+    llm_options,
+    llm_settings,
+    open_assistant,
+)
 from .evaluate import calibrate, calibrate_verifier, eval_command, feedback
 
 PASSWORD_ENV = "CORPUSQA_PASSWORD"
@@ -94,14 +106,18 @@ def describe_build(summary, corpus: Path, index_dir: Path) -> str:
 @click.argument("query")
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Passages to return.")
 @click.option("--mode", default="hybrid", show_default=True, help=f"One of {', '.join(MODES)}.")
+@doc_option
 @json_option
 @index_dir_option
-def search(query: str, k: int, mode: str, as_json: bool, index_dir: Path | None) -> None:
+def search(query: str, k: int, mode: str, docs: tuple[str, ...], as_json: bool, index_dir: Path | None) -> None:
     """Print the passages that best match QUERY."""
     from qa.display import format_hits
 
     checked_query(query, mode, k)
-    result = open_assistant(index_dir, dense=mode != "bm25").retrieve(query, k=k, mode=mode)
+    try:
+        result = open_assistant(index_dir, dense=mode != "bm25").retrieve(query, k=k, mode=mode, docs=docs)
+    except QueryError as error:
+        raise CliError(str(error)) from error
     if as_json:
         emit_json({"query": query, "mode": result.mode, "notice": result.notice,
                    "hits": [h.as_dict() for h in result.hits]})
@@ -121,16 +137,22 @@ def search(query: str, k: int, mode: str, as_json: bool, index_dir: Path | None)
 @click.option("--llm", "generate", is_flag=True,
               help="Let your model server write the answer; only sentences its sources support are kept.")
 @llm_options
+@doc_option
 @json_option
 @index_dir_option
 def ask(question: str, history: tuple[str, ...], mode: str, k: int, generate: bool, llm_url: str | None,
-        llm_model: str | None, llm_timeout: float | None, as_json: bool, index_dir: Path | None) -> None:
+        llm_model: str | None, llm_timeout: float | None, docs: tuple[str, ...], as_json: bool,
+        index_dir: Path | None) -> None:
     """Answer QUESTION from the documents, citing exact passages (or say it is not there)."""
     from qa.display import format_answer
 
     checked_query(question, mode, k)
     llm = llm_settings(llm_url, llm_model, llm_timeout, required=generate) if generate else None
-    answer = open_assistant(index_dir, llm=llm).ask(question, history, mode=mode, k=k, generate=generate)
+    try:
+        answer = open_assistant(index_dir, llm=llm).ask(question, history, mode=mode, k=k, generate=generate,
+                                                        docs=docs)
+    except QueryError as error:
+        raise CliError(str(error)) from error
     if as_json:
         emit_json(answer.as_dict())
         return

@@ -4,19 +4,25 @@ text, write a new generation aside and publish it atomically."""
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from .backends import sync_backend
 from .chunking import ChunkerSettings, chunk_document
 from .dense import build_dense, dense_config, load_vectors, save_dense
 from .embedding import Embedder, EmbeddingUnavailable, default_model
-from .generations import build_lock, current_generation, discard, new_generation, publish
-from .backends import sync_backend
+from .generations import (
+    build_lock,
+    current_generation,
+    discard,
+    new_generation,
+    publish,
+)
 from .lexical import BM25_FOLDER, BM25Settings, LexicalIndex
 from .loaders import SkipFile, load_text
 from .manifest import FileEntry, IndexUnavailable, Manifest

@@ -79,10 +79,19 @@ def load_dense(folder: Path, config: dict, expected_count: int, dimension: int):
     return index
 
 
-def search_dense(index, query: np.ndarray, depth: int) -> list[tuple[int, float]]:
-    """``(row, cosine)`` of the ``depth`` nearest vectors, best first."""
-    depth = min(depth, index.ntotal)
+def search_dense(index, query: np.ndarray, depth: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """``(row, cosine)`` of the ``depth`` nearest vectors (among ``rows``, if given), best first."""
+    import faiss
+
+    depth = min(depth, index.ntotal if rows is None else len(rows))
     if depth <= 0:
         return []
-    scores, rows = index.search(query.reshape(1, -1).astype(np.float32, copy=False), depth)
+    query = query.reshape(1, -1).astype(np.float32, copy=False)
+    if rows is None:
+        scores, rows = index.search(query, depth)
+    else:  # FAISS skips the other rows while searching (flat and HNSW alike)
+        selector = faiss.IDSelectorBatch(np.ascontiguousarray(rows, dtype=np.int64))
+        params = faiss.SearchParametersHNSW(sel=selector) if isinstance(index, faiss.IndexHNSW) \
+            else faiss.SearchParameters(sel=selector)
+        scores, rows = index.search(query, depth, params=params)
     return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]

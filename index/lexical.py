@@ -82,11 +82,17 @@ class LexicalIndex:
             return np.zeros(self.size)
         return self._bm25.get_scores(query_tokens)
 
-    def search(self, query_tokens: list[str], depth: int) -> list[tuple[int, float]]:
-        """``(row, score)`` of the best ``depth`` chunks with a positive score, best first."""
+    def search(self, query_tokens: list[str], depth: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """``(row, score)`` of the best ``depth`` chunks (among ``rows``, if given) with a
+        positive score, best first."""
         if depth <= 0:
             return []
-        return top_positive(self.scores(query_tokens), depth)
+        scores = self.scores(query_tokens)
+        if rows is not None:
+            kept = np.zeros_like(scores)
+            kept[rows] = scores[rows]
+            scores = kept
+        return top_positive(scores, depth)
 
 
 def top_positive(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .chunking import Chunk
 from .manifest import IndexUnavailable
 
@@ -146,6 +148,16 @@ class RecordStore:
     def row_docs(self) -> list[str]:
         """The document of every chunk row, in row order."""
         return [doc for (doc,) in self._db.execute("SELECT doc FROM chunks ORDER BY row")]
+
+    def doc_paths(self) -> list[str]:
+        """Every indexed document's path, sorted."""
+        return [doc for (doc,) in self._db.execute("SELECT doc FROM documents ORDER BY doc")]
+
+    def rows_of(self, docs: list[str]) -> np.ndarray:
+        """The chunk rows of ``docs``, ascending."""
+        marks = ",".join("?" * len(docs))
+        rows = self._db.execute(f"SELECT row FROM chunks WHERE doc IN ({marks}) ORDER BY row", docs).fetchall()
+        return np.fromiter((r for (r,) in rows), dtype=np.int64, count=len(rows))
 
     def document(self, doc: str) -> Document | None:
         pages = "pages" if self.has_pages else "''"

@@ -114,28 +114,34 @@ class Assistant:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
-        """The ``k`` best passages for ``query``; ``mode`` is hybrid, dense or bm25."""
-        return self.retriever.search(query, k, mode).hits
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", docs: Sequence[str] = ()) -> list[Hit]:
+        """The ``k`` best passages for ``query``; ``mode`` is hybrid, dense or bm25; ``docs``
+        limits the search to these document paths or folders."""
+        return self.retriever.search(query, k, mode, docs).hits
 
-    def retrieve(self, query: str, k: int = 10, mode: str = "hybrid") -> SearchResult:
+    def retrieve(self, query: str, k: int = 10, mode: str = "hybrid", docs: Sequence[str] = ()) -> SearchResult:
         """Like ``search``, also saying which mode served it and why (BM25 fallback)."""
-        return self.retriever.search(query, k, mode)
+        return self.retriever.search(query, k, mode, docs)
 
     def ask(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
-            k: int = PASSAGES_READ, generate: bool = False) -> Answer:
+            k: int = PASSAGES_READ, generate: bool = False, docs: Sequence[str] = ()) -> Answer:
         """Answer from the documents with cited sentences, or abstain with the closest matches.
-        ``history`` holds the earlier questions of the conversation, oldest first. With
-        ``generate``, the configured model writes the answer and only its verified sentences stay."""
+        ``history`` holds the earlier questions of the conversation, oldest first; ``docs``
+        limits the answer to these documents or folders. With ``generate``, the configured
+        model writes the answer and only its verified sentences stay."""
         if not generate:
-            return self.answerer.ask(question, history, mode=mode, k=k)
-        *_, answer = self.ask_stream(question, history, mode, k)
+            return self.answerer.ask(question, history, mode=mode, k=k, docs=docs)
+        *_, answer = self.ask_stream(question, history, mode, k, docs)
         return answer
 
     def ask_stream(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
-                   k: int = PASSAGES_READ) -> Iterator[str | Answer]:
+                   k: int = PASSAGES_READ, docs: Sequence[str] = ()) -> Iterator[str | Answer]:
         """A generated answer as it is written (``str`` pieces), then the verified ``Answer``."""
-        return self.generator.stream(question, history, mode, k)
+        return self.generator.stream(question, history, mode, k, docs)
+
+    def documents(self) -> list[str]:
+        """Every indexed document's path (what ``docs`` may name)."""
+        return list(self.retriever.doc_paths)
 
     def document(self, doc: str) -> Document | None:
         """A document's full text and title, to show a citation in context."""

@@ -12,6 +12,7 @@ from urllib.parse import quote, unquote
 from index.generations import cache_root
 from index.progress import progress_bar
 
+
 class DatasetError(ValueError):
     """The dataset cannot be read; the message says why."""
 

@@ -39,7 +39,7 @@ def ranking_metrics(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, f
                     ) -> tuple[dict[str, float], dict[int, float]]:
     """Mean metrics over all judged queries (a query with no results counts as zero)."""
     import ir_measures
-    from ir_measures import AP, R, RR, nDCG
+    from ir_measures import AP, RR, R, nDCG
 
     measures = {"nDCG@10": nDCG @ 10, "Recall@10": R @ 10, "Recall@100": R @ 100,
                 "MRR@10": RR @ 10, "MAP@100": AP @ 100}

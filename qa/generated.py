@@ -22,10 +22,11 @@ class GeneratedAnswerer:
     def __init__(self, answerer: Answerer, client: LLMClient, verifier: Verifier) -> None:
         self.answerer, self.client, self.verifier = answerer, client, verifier
 
-    def stream(self, question: str, history: Sequence[str], mode: str, k: int) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: Sequence[str], mode: str, k: int,
+               docs: Sequence[str] = ()) -> Iterator[str | Answer]:
         """The model's text as it arrives (``str`` pieces), then the final ``Answer``."""
         question = check_query(question, mode, k)
-        evidence = self.answerer.evidence(question, history, mode, k)
+        evidence = self.answerer.evidence(question, history, mode, k, docs)
         extractive = self.answerer.compose(question, evidence)
         if extractive.abstained:
             yield extractive

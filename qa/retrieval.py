@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from index.backends import SearchBackend
+from index.backends import Scope, SearchBackend
 from index.lexical import LexicalIndex
-from index.text import strip_unsafe
 from index.store import RecordStore
+from index.text import strip_unsafe
 from index.tokenization import Tokenizer
 
 from .fusion import FusionSettings, fuse
@@ -85,34 +87,54 @@ class Retriever:
     def has_dense(self) -> bool:
         return self.backend.has_dense and self.embedder is not None
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid") -> SearchResult:
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", docs: Sequence[str] | None = None) -> SearchResult:
+        """The best ``k`` passages; ``docs`` limits the search to these documents or folders."""
         query = check_query(query, mode, k)
+        scope = self.scope(docs)
         served, notice = self.served_mode(mode)
-        ranked = self.rank(query, k, "bm25" if served == FALLBACK_MODE else served)
+        ranked = self.rank(query, k, "bm25" if served == FALLBACK_MODE else served, scope)
         chunks = self.records.chunks([r.row for r in ranked])
         hits = [Hit(rank, c.chunk_id, c.doc, c.title, c.section, c.start, c.end, c.line_start,
                     c.line_end, r.score, r.dense_rank, r.bm25_rank, c.text, self.records.page_at(c.doc, c.start))
                 for rank, (r, c) in enumerate(zip(ranked, chunks), start=1)]
         return SearchResult(served, hits, notice)
 
+    @cached_property
+    def doc_paths(self) -> list[str]:
+        return self.records.doc_paths()
+
+    def scope(self, docs: Sequence[str] | None) -> Scope | None:
+        """The documents named by paths or folder prefixes; QueryError for one not indexed."""
+        if not docs:
+            return None
+        chosen: set[str] = set()
+        for name in docs:
+            name = name.strip().removeprefix("./").strip("/")
+            found = [p for p in self.doc_paths if p == name or p.startswith(name + "/")] if name else []
+            if not found:
+                raise QueryError(f"no document or folder {name!r} in the index (see the document list)")
+            chosen.update(found)
+        ordered = tuple(sorted(chosen))
+        return Scope(ordered, self.records.rows_of(list(ordered)))
+
     def served_mode(self, mode: str) -> tuple[str, str | None]:
         if mode == "bm25" or self.has_dense:
             return mode, None
         return FALLBACK_MODE, f"dense retrieval unavailable ({self.dense_unavailable}): BM25 only"
 
-    def rank(self, query: str, k: int, mode: str) -> list[Ranked]:
+    def rank(self, query: str, k: int, mode: str, scope: Scope | None = None) -> list[Ranked]:
         """The top ``k`` rows for ``query`` in ``mode`` (which must be servable)."""
         depth = max(k, self.fusion.depth)
         if mode == "bm25":
             return [Ranked(row, score, None, rank) for rank, (row, score)
-                    in enumerate(self.bm25_candidates(query, k), start=1)]
-        dense = self.backend.dense(self.query_vector(query), depth if mode == "hybrid" else k)
+                    in enumerate(self.bm25_candidates(query, k, scope), start=1)]
+        dense = self.backend.dense(self.query_vector(query), depth if mode == "hybrid" else k, scope)
         if mode == "dense":
             return [Ranked(row, score, rank, None) for rank, (row, score) in enumerate(dense, start=1)]
-        return self.fuse(dense, self.bm25_candidates(query, depth), k)
+        return self.fuse(dense, self.bm25_candidates(query, depth, scope), k)
 
-    def bm25_candidates(self, query: str, depth: int) -> list[tuple[int, float]]:
-        return self.backend.sparse(self.tokenizer(query), depth)
+    def bm25_candidates(self, query: str, depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
+        return self.backend.sparse(self.tokenizer(query), depth, scope)
 
     def fuse(self, dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int) -> list[Ranked]:
         fused = fuse(dense, bm25, k, self.fusion)

@@ -7,9 +7,8 @@ import pytest
 
 from qa.calibration import _best_cut
 from qa.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
-from qa.labelled_eval import holds_answer, normalise_answer
 from qa.fusion import FusionSettings, fuse
-
+from qa.labelled_eval import holds_answer, normalise_answer
 
 # --- the threshold search: points are (confidence, answerable, chosen sentence is evidence) ---
 

@@ -53,3 +53,14 @@ def test_unanswerable_question_abstains_with_closest_matches(client):
 def test_bad_questions_are_errors_with_a_message(client, question):
     with pytest.raises(AppError, match="empty query|too long"):
         client.predict(question, api_name="/ask")
+
+
+def test_endpoints_search_and_answer_within_chosen_documents(client):
+    doc = "us-korea-tariff-talks.txt"
+    searched = client.predict("tariffs", 5, "hybrid", [doc], api_name="/search")
+    assert {h["doc"] for h in searched["hits"]} == {doc}
+    asked = client.predict("What will the US tariff on most South Korean goods be cut to?", None, "hybrid", 8,
+                           False, [doc], api_name="/ask")
+    assert asked["citations"] and {c["doc"] for c in asked["citations"]} == {doc}
+    with pytest.raises(AppError, match="no document or folder"):
+        client.predict("tariffs", 5, "hybrid", ["nope.txt"], api_name="/search")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli.main import cli
 from index.builder import build_index
 from index.generations import current_generation
-from cli.main import cli
 from ui.uploads import MAX_UPLOAD_BYTES, save_uploads
 
 from .documents import pdf_bytes

@@ -119,3 +119,21 @@ def test_pdf_citations_carry_their_page(runner, tmp_path):
     assert len(hits) > 1 and len({h["page"] for h in hits}) > 1  # passages start on different pages
     for hit in hits:  # a passage's page is where it starts
         assert pages[hit["page"] - 1] <= hit["start"] < (pages + (10**9,))[hit["page"]]
+
+
+def test_search_and_ask_within_a_document_or_folder(runner, corpus_copy, tmp_path):
+    import json
+
+    from cli import cli
+
+    (corpus_copy / "notes").mkdir()
+    (corpus_copy / "notes" / "pier.md").write_text("# Pier\n\nThe new pier is made of recycled steel from old ships.\n")
+    index_dir = str(tmp_path / "index")
+    assert runner.invoke(cli, ["index", "--corpus", str(corpus_copy), "--index-dir", index_dir]).exit_code == 0
+    within = runner.invoke(cli, ["search", "steel", "--doc", "notes", "--json", "--index-dir", index_dir])
+    assert {h["doc"] for h in json.loads(within.stdout)["hits"]} == {"notes/pier.md"}
+    asked = runner.invoke(cli, ["ask", "What is the pier made of?", "--doc", "notes/pier.md", "--json",
+                                "--index-dir", index_dir])
+    assert all(c["doc"] == "notes/pier.md" for c in json.loads(asked.stdout)["citations"])
+    unknown = runner.invoke(cli, ["ask", "What is the pier made of?", "--doc", "nope", "--index-dir", index_dir])
+    assert unknown.exit_code == 2 and "no document or folder 'nope'" in unknown.output

@@ -36,10 +36,10 @@ def test_imports_point_down_only(package):
 
 
 def test_loading_the_model_leaves_the_environment_alone(monkeypatch):
-    from index.embedding import Embedder
-
     import openvino  # noqa: F401
     import sentence_transformers  # noqa: F401  importing it sets KMP_* and TORCHINDUCTOR_* by itself
+
+    from index.embedding import Embedder
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     before = dict(os.environ)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from gradio_client import Client
 

@@ -13,6 +13,7 @@ from index.backends import BackendConfig
 from index.backends.qdrant import client_for
 from index.builder import build_index
 from qa import Assistant
+from qa.retrieval import QueryError
 
 from .conftest import SHIPPED_CORPUS
 
@@ -99,3 +100,17 @@ def test_cli_remembers_the_backend_and_rejects_an_incomplete_choice(tmp_path):
     assert BackendConfig.load(tmp_path / "i").name == "qdrant"
     searched = runner.invoke(cli, ["search", "green shipping corridor", "--index-dir", str(tmp_path / "i"), "--json"])
     assert searched.exit_code == 0 and '"bm25_rank": 1' in searched.output
+
+
+def test_questions_within_chosen_documents_on_both_backends(qdrant_index, assistant, embedder):
+    _, index_dir, _ = qdrant_index
+    doc = "us-korea-tariff-talks.txt"
+    with Assistant.open(index_dir, embedder=embedder) as remote:
+        for opened in (assistant, remote):
+            for mode in ("bm25", "dense", "hybrid"):
+                hits = opened.search("tariffs on cars", 10, mode, docs=[doc])
+                assert hits and {h.doc for h in hits} == {doc}, (opened.retriever.backend.name, mode)
+            answer = opened.ask("What will the US tariff on most South Korean goods be cut to?", docs=[doc])
+            assert all(c.doc == doc for c in answer.citations)
+            with pytest.raises(QueryError, match="no document or folder 'missing.pdf'"):
+                opened.search("tariffs", 5, "hybrid", docs=["missing.pdf"])

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from ui.rendering import DOCUMENT_CONTEXT_CHARS, answer_markdown, document_html, markdown_text
+from ui.rendering import (
+    DOCUMENT_CONTEXT_CHARS,
+    answer_markdown,
+    document_html,
+    markdown_text,
+)
 
 
 def test_document_view_escapes_and_highlights_the_span():

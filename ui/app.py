@@ -47,6 +47,8 @@ def build_app(service: Service) -> gr.Blocks:
                     question = gr.Textbox(placeholder="Ask about the documents…", show_label=False,
                                           scale=5, elem_id="question", max_lines=4)
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
+                within = gr.Dropdown(service.documents(), value=[], multiselect=True, elem_id="within",
+                                     label="Only in these documents (none chosen: all of them)")
                 generate = gr.Checkbox(service.llm is not None, visible=service.llm is not None, elem_id="generate",
                                        label=f"Let {service.llm.model if service.llm else 'the model'} write the "
                                              "answer (each sentence checked against its source)")
@@ -65,13 +67,14 @@ def build_app(service: Service) -> gr.Blocks:
                 picker = gr.Radio([], label="Open a citation in its document", elem_id="citation-picker")
                 document = gr.HTML("", elem_id="document-view")
 
-        def respond(message, chat_messages, asked_questions, answer_map, mode_value, k_value, generate_value):
+        def respond(message, chat_messages, asked_questions, answer_map, mode_value, k_value, generate_value,
+                    chosen_docs):
             earlier = [_without_links(m) for m in chat_messages] + [
                 {"role": "user", "content": rendering.markdown_text(message)}]
             try:
                 if generate_value and service.llm is not None:
                     written = ""
-                    for piece in service.ask_stream(message, asked_questions, mode_value, int(k_value)):
+                    for piece in service.ask_stream(message, asked_questions, mode_value, int(k_value), chosen_docs):
                         if isinstance(piece, str):
                             written += piece
                             writing = rendering.streaming_markdown(written, service.llm.model)
@@ -79,7 +82,7 @@ def build_app(service: Service) -> gr.Blocks:
                         else:
                             answer = piece
                 else:
-                    answer = service.ask(message, asked_questions, mode_value, int(k_value))
+                    answer = service.ask(message, asked_questions, mode_value, int(k_value), docs=chosen_docs)
             except QueryError as error:
                 gr.Warning(str(error))
                 yield (gr.skip(),) * 7
@@ -90,7 +93,7 @@ def build_app(service: Service) -> gr.Blocks:
                    gr.update(choices=rendering.citation_choices(answer), value=None), "")
 
         outputs = [chat, question, asked, answers, sources, picker, document]
-        inputs = [question, chat, asked, answers, mode, k, generate]
+        inputs = [question, chat, asked, answers, mode, k, generate, within]
         for trigger in (send.click, question.submit):
             trigger(respond, inputs, outputs, api_visibility="private", concurrency_limit=4)
 
@@ -154,7 +157,8 @@ def build_app(service: Service) -> gr.Blocks:
                               f"re-indexed: {len(summary.added)} added, {summary.embedded} passages "
                               f"embedded, {summary.chunks} in total ({summary.seconds:.2f} s)"])
 
-        add.click(add_documents, files, upload_status, api_visibility="private", concurrency_limit=1)
+        add.click(add_documents, files, upload_status, api_visibility="private", concurrency_limit=1).then(
+            lambda: gr.update(choices=service.documents()), None, within, api_visibility="private")
 
         gr.api(_api_ask(service), api_name="ask")
         gr.api(_api_search(service), api_name="search")
@@ -170,10 +174,11 @@ def _without_links(message: dict) -> dict:
 
 def _api_ask(service: Service):
     def ask(question: str, history: list[str] | None = None, mode: str = "hybrid", k: int = PASSAGES_READ,
-            generate: bool = False) -> dict:
-        """Answer from the documents; the same JSON as `corpusqa ask --json` (`--llm` with generate)."""
+            generate: bool = False, docs: list[str] | None = None) -> dict:
+        """Answer from the documents (only ``docs``, if given); the same JSON as `corpusqa ask
+        --json` (`--llm` with generate)."""
         try:
-            return service.ask(question, history, mode, int(k), generate=bool(generate)).as_dict()
+            return service.ask(question, history, mode, int(k), generate=bool(generate), docs=docs).as_dict()
         except QueryError as error:
             raise gr.Error(str(error)) from error
 
@@ -181,10 +186,10 @@ def _api_ask(service: Service):
 
 
 def _api_search(service: Service):
-    def search(query: str, k: int = 10, mode: str = "hybrid") -> dict:
-        """The best passages; the same JSON as `corpusqa search --json`."""
+    def search(query: str, k: int = 10, mode: str = "hybrid", docs: list[str] | None = None) -> dict:
+        """The best passages (only in ``docs``, if given); the same JSON as `corpusqa search --json`."""
         try:
-            result = service.retrieve(query, int(k), mode)
+            result = service.retrieve(query, int(k), mode, docs)
         except QueryError as error:
             raise gr.Error(str(error)) from error
         return {"query": query, "mode": result.mode, "notice": result.notice,

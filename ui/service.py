@@ -77,19 +77,23 @@ class Service:
             return summary
 
     def ask(self, question: str, history: list[str] | None = None, mode: str = "hybrid",
-            k: int = PASSAGES_READ, generate: bool = False) -> Answer:
+            k: int = PASSAGES_READ, generate: bool = False, docs: list[str] | None = None) -> Answer:
         with self.lease() as assistant:
-            return assistant.ask(question, history or [], mode=mode, k=k, generate=generate)
+            return assistant.ask(question, history or [], mode=mode, k=k, generate=generate, docs=docs or ())
 
     def ask_stream(self, question: str, history: list[str] | None = None, mode: str = "hybrid",
-                   k: int = PASSAGES_READ) -> Iterator[str | Answer]:
+                   k: int = PASSAGES_READ, docs: list[str] | None = None) -> Iterator[str | Answer]:
         """The model's text as it arrives, then the verified answer (one lease throughout)."""
         with self.lease() as assistant:
-            yield from assistant.ask_stream(question, history or [], mode=mode, k=k)
+            yield from assistant.ask_stream(question, history or [], mode=mode, k=k, docs=docs or ())
 
-    def retrieve(self, query: str, k: int = 10, mode: str = "hybrid") -> SearchResult:
+    def retrieve(self, query: str, k: int = 10, mode: str = "hybrid", docs: list[str] | None = None) -> SearchResult:
         with self.lease() as assistant:
-            return assistant.retrieve(query, k, mode)
+            return assistant.retrieve(query, k, mode, docs or ())
+
+    def documents(self) -> list[str]:
+        with self.lease() as assistant:
+            return assistant.documents()
 
     def document(self, doc: str) -> Document | None:
         with self.lease() as assistant:

@@ -9,9 +9,9 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .base import SearchBackend
+from .base import Scope, SearchBackend
 
-__all__ = ["BACKEND_FILE", "BackendConfig", "SearchBackend", "open_backend", "sync_backend"]
+__all__ = ["BACKEND_FILE", "BackendConfig", "Scope", "SearchBackend", "open_backend", "sync_backend"]
 
 BACKEND_FILE = "backend.json"
 BACKENDS = ("local", "qdrant")

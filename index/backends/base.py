@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Search only these documents: their paths (for payload filters) and chunk rows (for masks)."""
+
+    docs: tuple[str, ...]
+    rows: np.ndarray  # ascending
 
 
 class SearchBackend(ABC):
@@ -18,11 +27,11 @@ class SearchBackend(ABC):
         """Whether dense vectors can be searched (the model is a separate matter)."""
 
     @abstractmethod
-    def dense(self, vector: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        """The ``depth`` best rows by cosine, best first."""
+    def dense(self, vector: np.ndarray, depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
+        """The ``depth`` best rows (of ``scope``, if given) by cosine, best first."""
 
     @abstractmethod
-    def sparse(self, tokens: list[str], depth: int) -> list[tuple[int, float]]:
+    def sparse(self, tokens: list[str], depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         """The ``depth`` best rows by BM25 over the index tokenizer's ``tokens``, best first."""
 
     def describe(self) -> str:

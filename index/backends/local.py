@@ -6,7 +6,7 @@ import numpy as np
 
 from ..dense import search_dense
 from ..lexical import LexicalIndex
-from .base import SearchBackend
+from .base import Scope, SearchBackend
 
 
 class LocalBackend(SearchBackend):
@@ -19,8 +19,8 @@ class LocalBackend(SearchBackend):
     def has_dense(self) -> bool:
         return self.dense_index is not None
 
-    def dense(self, vector: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        return search_dense(self.dense_index, vector, depth)
+    def dense(self, vector: np.ndarray, depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
+        return search_dense(self.dense_index, vector, depth, None if scope is None else scope.rows)
 
-    def sparse(self, tokens: list[str], depth: int) -> list[tuple[int, float]]:
-        return self.lexical.search(tokens, depth)
+    def sparse(self, tokens: list[str], depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
+        return self.lexical.search(tokens, depth, None if scope is None else scope.rows)

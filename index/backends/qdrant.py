@@ -21,7 +21,7 @@ from ..manifest import IndexUnavailable, Manifest
 from ..progress import progress_bar
 from ..store import RECORDS_FILE, RecordStore
 from . import QDRANT_KEY_ENV, BackendConfig
-from .base import SearchBackend
+from .base import Scope, SearchBackend
 
 DENSE, SPARSE = "dense", "bm25"
 BATCH = 256
@@ -84,7 +84,7 @@ def publish_generation(config: BackendConfig, generation: Path, progress: bool =
     complete = client.collection_exists(name) and client.count(name, exact=True).count == manifest.chunks
     note = None
     if not complete:
-        _upload(client, name, generation, manifest, progress)
+        _upload(client, name, generation, manifest, progress, server=bool(config.qdrant_url))
         note = f"uploaded {manifest.chunks} chunks to Qdrant collection {name}"
     aliases = {a.alias_name: a.collection_name for a in client.get_aliases().aliases}
     if aliases.get(config.collection) != name:
@@ -100,7 +100,7 @@ def publish_generation(config: BackendConfig, generation: Path, progress: bool =
     return note
 
 
-def _upload(client, name: str, generation: Path, manifest: Manifest, progress: bool) -> None:
+def _upload(client, name: str, generation: Path, manifest: Manifest, progress: bool, server: bool) -> None:
     from qdrant_client import models
 
     if client.collection_exists(name):
@@ -110,6 +110,8 @@ def _upload(client, name: str, generation: Path, manifest: Manifest, progress: b
         if vectors is not None else {}
     client.create_collection(name, vectors_config=dense_config,
                              sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)})
+    if server:  # keyword index for --doc filters (local mode has none and warns)
+        client.create_payload_index(name, "doc", models.PayloadSchemaType.KEYWORD)
     records = RecordStore(generation / RECORDS_FILE)
     try:
         tokens = list(records.tokens())
@@ -151,15 +153,19 @@ class QdrantBackend(SearchBackend):
     def describe(self) -> str:
         return f"qdrant ({self.config.qdrant_url or self.config.qdrant_path}, alias {self.config.collection})"
 
-    def dense(self, vector: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        return self._query(vector.tolist(), DENSE, depth)
+    def dense(self, vector: np.ndarray, depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
+        return self._query(vector.tolist(), DENSE, depth, scope)
 
-    def sparse(self, tokens: list[str], depth: int) -> list[tuple[int, float]]:
+    def sparse(self, tokens: list[str], depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         if not tokens:
             return []
-        return self._query(sparse_vector(tokens), SPARSE, depth)
+        return self._query(sparse_vector(tokens), SPARSE, depth, scope)
 
-    def _query(self, query, using: str, depth: int) -> list[tuple[int, float]]:
+    def _query(self, query, using: str, depth: int, scope: Scope | None) -> list[tuple[int, float]]:
+        from qdrant_client import models
+
+        where = None if scope is None else models.Filter(
+            must=[models.FieldCondition(key="doc", match=models.MatchAny(any=list(scope.docs)))])
         points = self.client.query_points(self.config.collection, query=query, using=using, limit=depth,
-                                          with_payload=["row"]).points
+                                          query_filter=where, with_payload=["row"]).points
         return [(int(p.payload["row"]), float(p.score)) for p in points if p.score > 0 or using == DENSE]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.text import indexed_text
 from index.dense import search_dense
 from index.embedding import Embedder
+from index.text import indexed_text
 from qa.datasets import load_questions
 
 from ..conftest import ROOT
