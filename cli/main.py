@@ -51,17 +51,22 @@ def cli() -> None:
               help="A Qdrant server or cluster (API key from $CORPUSQA_QDRANT_API_KEY).")
 @click.option("--qdrant-path", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Qdrant's embedded local mode in this folder (tests, small setups).")
+@click.option("--qdrant-shards", default=1, show_default=True, type=click.IntRange(1, 1000),
+              help="Shards per collection on a cluster.")
+@click.option("--qdrant-replicas", default=1, show_default=True, type=click.IntRange(1, 10),
+              help="Copies of each shard on a cluster.")
 @json_option
 def index_command(corpus: Path | None, index_dir: Path | None, model: str | None, backend: str | None,
-                  qdrant_url: str | None, qdrant_path: Path | None, as_json: bool) -> None:
+                  qdrant_url: str | None, qdrant_path: Path | None, qdrant_shards: int, qdrant_replicas: int,
+                  as_json: bool) -> None:
     """Build or update the index (only new and changed files are embedded)."""
     index_dir = resolve_index_dir(index_dir)
     if backend or qdrant_url or qdrant_path:
         from index.backends import BackendConfig
 
         try:
-            BackendConfig(backend or "qdrant", qdrant_url, str(qdrant_path.resolve()) if qdrant_path else None
-                          ).save(index_dir)
+            BackendConfig(backend or "qdrant", qdrant_url, str(qdrant_path.resolve()) if qdrant_path else None,
+                          shards=qdrant_shards, replicas=qdrant_replicas).save(index_dir)
         except ValueError as error:
             raise CliError(str(error)) from error
     summary = run_index(corpus_dir(corpus), index_dir, model, progress=not as_json)

@@ -24,12 +24,16 @@ class BackendConfig:
     qdrant_url: str | None = None  # a server or cluster
     qdrant_path: str | None = None  # qdrant-client's embedded local mode
     collection: str = "corpusqa"  # the alias queries go to; each generation is its own collection
+    shards: int = 1  # per collection, on a cluster
+    replicas: int = 1  # copies of each shard, on a cluster
 
     def __post_init__(self) -> None:
         if self.name not in BACKENDS:
             raise ValueError(f"unknown backend {self.name!r}: {' or '.join(BACKENDS)}")
         if self.name == "qdrant" and not (self.qdrant_url or self.qdrant_path):
             raise ValueError("the qdrant backend needs --qdrant-url URL or --qdrant-path DIR")
+        if self.shards < 1 or self.replicas < 1:
+            raise ValueError("shards and replicas must be at least 1")
 
     @classmethod
     def load(cls, index_dir: Path) -> BackendConfig:

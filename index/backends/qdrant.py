@@ -84,7 +84,7 @@ def publish_generation(config: BackendConfig, generation: Path, progress: bool =
     complete = client.collection_exists(name) and client.count(name, exact=True).count == manifest.chunks
     note = None
     if not complete:
-        _upload(client, name, generation, manifest, progress, server=bool(config.qdrant_url))
+        _upload(client, name, generation, manifest, progress, config)
         note = f"uploaded {manifest.chunks} chunks to Qdrant collection {name}"
     aliases = {a.alias_name: a.collection_name for a in client.get_aliases().aliases}
     if aliases.get(config.collection) != name:
@@ -100,7 +100,7 @@ def publish_generation(config: BackendConfig, generation: Path, progress: bool =
     return note
 
 
-def _upload(client, name: str, generation: Path, manifest: Manifest, progress: bool, server: bool) -> None:
+def _upload(client, name: str, generation: Path, manifest: Manifest, progress: bool, config: BackendConfig) -> None:
     from qdrant_client import models
 
     if client.collection_exists(name):
@@ -108,9 +108,10 @@ def _upload(client, name: str, generation: Path, manifest: Manifest, progress: b
     vectors = load_vectors(generation, manifest.chunks) if manifest.dimension else None
     dense_config = {DENSE: models.VectorParams(size=manifest.dimension, distance=models.Distance.COSINE)} \
         if vectors is not None else {}
-    client.create_collection(name, vectors_config=dense_config,
+    cluster = dict(shard_number=config.shards, replication_factor=config.replicas) if config.qdrant_url else {}
+    client.create_collection(name, vectors_config=dense_config, **cluster,
                              sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)})
-    if server:  # keyword index for --doc filters (local mode has none and warns)
+    if config.qdrant_url:  # keyword index for --doc filters (local mode has none and warns)
         client.create_payload_index(name, "doc", models.PayloadSchemaType.KEYWORD)
     records = RecordStore(generation / RECORDS_FILE)
     try:
