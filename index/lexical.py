@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .sparse_bm25 import VARIANTS, SparseBM25
+from .sparse_bm25 import VARIANTS, SparseBM25, top_positive
 
 BM25_FOLDER = "bm25"  # the saved matrix in a generation folder
 
@@ -87,20 +87,11 @@ class LexicalIndex:
         positive score, best first."""
         if depth <= 0:
             return []
+        if rows is None and isinstance(self._bm25, SparseBM25):
+            return self._bm25.top(query_tokens, depth)  # touches only the postings that can matter
         scores = self.scores(query_tokens)
         if rows is not None:
             kept = np.zeros_like(scores)
             kept[rows] = scores[rows]
             scores = kept
         return top_positive(scores, depth)
-
-
-def top_positive(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
-    """Indices and values of the ``depth`` largest positive scores, largest first
-    (ties broken by lower index, so results are deterministic)."""
-    positive = np.flatnonzero(scores > 0)
-    if positive.size > depth:
-        keep = np.argpartition(-scores[positive], depth - 1)[:depth]
-        positive = positive[keep]
-    order = np.lexsort((positive, -scores[positive]))
-    return [(int(positive[i]), float(scores[positive[i]])) for i in order]

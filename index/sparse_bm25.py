@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 VARIANTS = ("lucene", "atire", "okapi")
+COMMON_SHARE = 10  # terms in more than 1/10 of the rows are bounded, not summed, in ``top``
 
 
 class SparseBM25:
@@ -60,6 +61,7 @@ class SparseBM25:
         saturation = tf / (tf + norm) if variant == "lucene" else tf * (k1 + 1) / (tf + norm)
         weights = (idf[columns] * saturation).astype(np.float32)
         self._matrix = sparse.csc_matrix((weights, (rows, columns)), shape=(self.corpus_size, len(vocabulary)))
+        self._column_max = _column_max(self._matrix)
 
     def _idf(self, document_frequency: np.ndarray, epsilon: float) -> np.ndarray:
         n, total = document_frequency, self.corpus_size
@@ -88,6 +90,50 @@ class SparseBM25:
         ids = np.fromiter(terms.keys(), dtype=np.int32)
         multiplicity = np.fromiter(terms.values(), dtype=np.float32)
         return np.asarray(self._matrix[:, ids] @ multiplicity, dtype=np.float64).ravel()
+
+    def top(self, query: list[str], depth: int) -> list[tuple[int, float]]:
+        """``(row, score)`` of the ``depth`` best positive scores, best first (ties: lower row),
+        equal to ranking ``get_scores``, without scoring every row. The terms in more than a
+        tenth of the rows are set aside; the rest are summed over their postings only, and a row
+        can reach the top only if that partial sum plus the set-aside terms' largest weights
+        reaches the ``depth``-th best partial sum. Those rows are then scored exactly."""
+        terms = Counter(self._vocabulary[t] for t in query if t in self._vocabulary)
+        if not terms or depth <= 0:
+            return []
+        ids = np.fromiter(terms.keys(), dtype=np.int64)
+        multiplicity = np.fromiter(terms.values(), dtype=np.float32)
+        matrix = self._matrix
+        starts, ends = matrix.indptr[ids], matrix.indptr[ids + 1]
+        common = (ends - starts) > self.corpus_size // COMMON_SHARE
+        if common.all() or not common.any():
+            return top_positive(self.get_scores(query), depth)
+        partial = np.zeros(self.corpus_size, dtype=np.float32)
+        for i in np.flatnonzero(~common):  # rows of a column are distinct: plain fancy-index adds
+            partial[matrix.indices[starts[i]:ends[i]]] += matrix.data[starts[i]:ends[i]] * multiplicity[i]
+        touched = np.flatnonzero(partial)
+        partial = partial[touched]
+        if len(touched) < depth:
+            return top_positive(self.get_scores(query), depth)
+        kth = np.partition(partial, len(partial) - depth)[len(partial) - depth]
+        slack = float((self._column_max[ids[common]] * multiplicity[common]).sum(dtype=np.float64))
+        if slack * (1 + 1e-6) >= kth:  # a row holding only common terms could still make the top
+            return top_positive(self.get_scores(query), depth)
+        rows = touched[partial + slack * (1 + 1e-6) >= kth]
+        scores = self._scores_at(rows, ids, multiplicity)
+        order = np.lexsort((rows, -scores))[:depth]
+        return [(int(rows[j]), float(scores[j])) for j in order if scores[j] > 0]
+
+    def _scores_at(self, rows: np.ndarray, ids: np.ndarray, multiplicity: np.ndarray) -> np.ndarray:
+        """The scores of sorted ``rows``, summed term by term in query order (float32, as the
+        matrix product sums them, so equal to ``get_scores`` bit for bit)."""
+        matrix, scores = self._matrix, np.zeros(len(rows), dtype=np.float32)
+        for term, times in zip(ids, multiplicity):
+            postings = matrix.indices[matrix.indptr[term]:matrix.indptr[term + 1]]
+            weights = matrix.data[matrix.indptr[term]:matrix.indptr[term + 1]]
+            at = np.minimum(np.searchsorted(postings, rows), len(postings) - 1)
+            found = postings[at] == rows
+            scores[found] += weights[at[found]] * times
+        return scores
 
     # --- persisted form: plain arrays beside the records, memory-mapped on open (no pickles) ---
 
@@ -118,9 +164,31 @@ class SparseBM25:
         index.idf = dict(zip(meta["terms"], idf.tolist()))
         index._matrix = sparse.csc_matrix((data, indices, indptr), shape=(index.corpus_size, len(meta["terms"])),
                                           copy=False)
+        index._column_max = _column_max(index._matrix)
         return index
 
     @property
     def nbytes(self) -> int:
         m = self._matrix
         return int(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes)
+
+
+def top_positive(scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    """Indices and values of the ``depth`` largest positive scores, largest first; ties are
+    broken by lower index, also at the cut (every row tied with the last one competes)."""
+    positive = np.flatnonzero(scores > 0)
+    if positive.size > depth:
+        values = scores[positive]
+        last = np.partition(values, values.size - depth)[values.size - depth]
+        positive = positive[values >= last]
+    order = np.lexsort((positive, -scores[positive]))[:depth]
+    return [(int(positive[i]), float(scores[positive[i]])) for i in order]
+
+
+def _column_max(matrix) -> np.ndarray:
+    """Each term's largest weight: its score bound for MaxScore (0 for an empty column)."""
+    nonempty = np.diff(matrix.indptr) > 0
+    result = np.zeros(matrix.shape[1], dtype=np.float32)
+    if matrix.nnz:
+        result[nonempty] = np.maximum.reduceat(np.asarray(matrix.data), matrix.indptr[:-1][nonempty])
+    return result

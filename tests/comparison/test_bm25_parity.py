@@ -111,3 +111,25 @@ def test_small_corpora_find_what_they_hold(size):
     assert lucene.idf("steel") >= lucene.idf("pier") > 0  # rarer or equal never weighs less
     if size == 1:
         assert LexicalIndex(corpus, BM25Settings("okapi")).search(tokenize("pier steel"), 3) == []
+
+
+@pytest.mark.parametrize("variant", ["lucene", "atire", "okapi"])
+def test_top_k_without_scoring_every_row_equals_ranking_every_score(variant):
+    """``SparseBM25.top`` (common terms bounded, not summed) against ranking ``get_scores``:
+    the same rows and the same float scores, on a corpus where some query terms are in most
+    chunks (the path that sets terms aside) and others are rare; depths 1, 10 and 100."""
+    from index.sparse_bm25 import SparseBM25, top_positive
+
+    rng = np.random.default_rng(7)
+    common = [f"c{i}" for i in range(4)]
+    corpus = [[*rng.choice(common, size=rng.integers(1, 4)).tolist(),
+               *(f"r{j}" for j in rng.zipf(1.3, size=rng.integers(3, 30)) % 3000)] for _ in range(5000)]
+    bm25 = SparseBM25(corpus, k1=0.9, b=0.4, variant=variant)
+    queries = [[*rng.choice(common, size=rng.integers(0, 3)).tolist(),
+                *(f"r{j}" for j in rng.zipf(1.3, size=rng.integers(1, 8)) % 3000)] for _ in range(300)]
+    set_aside = 0
+    for query in queries:
+        for depth in (1, 10, 100):
+            assert bm25.top(query, depth) == top_positive(bm25.get_scores(query), depth), (query, depth)
+        set_aside += any(t in common for t in query)
+    assert set_aside > 100  # the bounded path ran
