@@ -1,6 +1,6 @@
 """Local vs Qdrant (embedded local mode) retrieval on SciFact train and the SQuAD set: the same
 index generation ranked by both backends, the same fusion (z-score, done by corpusqa on both
-sides), every judged query. `python -m bench.qdrant_parity [--skip-scifact]`."""
+sides), every judged query. `python -m bench.qdrant_parity [--datasets squad,scifact]`."""
 
 from __future__ import annotations
 
@@ -43,18 +43,21 @@ def compare(name: str, corpus: Path, index_dir: Path, queries, qrels, units_of) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--skip-scifact", action="store_true")
+    parser.add_argument("--datasets", default="squad,scifact", help="Comma-separated: squad, scifact.")
     args = parser.parse_args()
-    squad = load_squad(SHARED / "squad2-train-10" / "train-v2.0-10-articles.json")
-    corpus, index_dir = materialise_squad_corpus(squad)
-    asked = [q for q in squad.questions if q.answerable]
+    rows = []
+    if "squad" in args.datasets:
+        squad = load_squad(SHARED / "squad2-train-10" / "train-v2.0-10-articles.json")
+        corpus, index_dir = materialise_squad_corpus(squad)
+        asked = [q for q in squad.questions if q.answerable]
 
-    def paragraphs(retriever) -> list[list[str]]:
-        return [squad.paragraph_of(c.doc, c.start, c.end) for c in retriever.records.chunks(list(range(retriever.records.size)))]
+        def paragraphs(retriever) -> list[list[str]]:
+            return [squad.paragraph_of(c.doc, c.start, c.end)
+                    for c in retriever.records.chunks(list(range(retriever.records.size)))]
 
-    rows = compare("squad2-train-10", corpus, index_dir, {q.id: q.question for q in asked},
-                   {q.id: {q.paragraph: 1} for q in asked}, paragraphs)
-    if not args.skip_scifact:
+        rows += compare("squad2-train-10", corpus, index_dir, {q.id: q.question for q in asked},
+                        {q.id: {q.paragraph: 1} for q in asked}, paragraphs)
+    if "scifact" in args.datasets:
         beir = load_beir(SHARED / "scifact-train", "train")
         corpus, index_dir = materialise_beir_corpus(beir, progress=True)
         rows += compare("scifact-train", corpus, index_dir, beir.queries, beir.qrels, beir_units)

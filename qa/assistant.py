@@ -50,7 +50,7 @@ class Assistant:
         Raises ``IndexUnavailable`` when there is no usable index."""
         index_dir = resolve_index_dir(index_dir)
         generation = current_generation(index_dir)
-        manifest = Manifest.load(generation)
+        manifest = Manifest.load(generation, files=False)  # settings only: fast at 1M documents
         records = RecordStore(generation / RECORDS_FILE)
         if records.size != manifest.chunks:
             raise IndexUnavailable(f"index records hold {records.size} chunks, the manifest "

@@ -201,3 +201,21 @@ def test_the_bm25_matrix_is_saved_and_opened_without_tokenizing(shipped_index, t
     summary = build_index(SHIPPED_CORPUS, copy, embedder=embedder)
     assert "BM25 matrix not stored" in summary.rebuild_reason and summary.embedded == 0
     assert (current_generation(copy) / BM25_FOLDER / "vocabulary.json").is_file()
+
+
+def test_the_manifest_keeps_file_entries_beside_it_and_older_manifests_still_open(shipped_index, tmp_path):
+    import json
+    import shutil
+
+    from index.manifest import FILES_FILE, MANIFEST_FILE
+
+    generation = current_generation(shipped_index)
+    assert json.loads((generation / MANIFEST_FILE).read_text())["files"] == FILES_FILE
+    assert Manifest.load(generation, files=False).files == {}
+    inline = tmp_path / "older"
+    shutil.copytree(generation, inline)
+    raw = json.loads((inline / MANIFEST_FILE).read_text())
+    raw["files"] = json.loads((inline / FILES_FILE).read_text())
+    (inline / MANIFEST_FILE).write_text(json.dumps(raw))
+    (inline / FILES_FILE).unlink()
+    assert Manifest.load(inline).files == Manifest.load(generation).files

@@ -79,7 +79,7 @@ def publish_generation(config: BackendConfig, generation: Path, progress: bool =
     from qdrant_client import models
 
     client = client_for(config)
-    manifest = Manifest.load(generation)
+    manifest = Manifest.load(generation, files=False)
     name = collection_name(config, generation)
     complete = client.collection_exists(name) and client.count(name, exact=True).count == manifest.chunks
     note = None
