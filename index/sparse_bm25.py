@@ -110,7 +110,7 @@ class SparseBM25:
         partial = np.zeros(self.corpus_size, dtype=np.float32)
         for i in np.flatnonzero(~common):  # rows of a column are distinct: plain fancy-index adds
             partial[matrix.indices[starts[i]:ends[i]]] += matrix.data[starts[i]:ends[i]] * multiplicity[i]
-        touched = np.flatnonzero(partial)
+        touched = np.flatnonzero(partial > 0)  # a bool scan: ~2x faster than flatnonzero on floats
         partial = partial[touched]
         if len(touched) < depth:
             return top_positive(self.get_scores(query), depth)
@@ -127,6 +127,7 @@ class SparseBM25:
         """The scores of sorted ``rows``, summed term by term in query order (float32, as the
         matrix product sums them, so equal to ``get_scores`` bit for bit)."""
         matrix, scores = self._matrix, np.zeros(len(rows), dtype=np.float32)
+        rows = rows.astype(matrix.indices.dtype)  # as the postings: searchsorted would copy them otherwise
         for term, times in zip(ids, multiplicity):
             postings = matrix.indices[matrix.indptr[term]:matrix.indptr[term + 1]]
             weights = matrix.data[matrix.indptr[term]:matrix.indptr[term + 1]]
