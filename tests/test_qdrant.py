@@ -100,6 +100,11 @@ def test_cli_remembers_the_backend_and_rejects_an_incomplete_choice(tmp_path):
     assert BackendConfig.load(tmp_path / "i").name == "qdrant"
     searched = runner.invoke(cli, ["search", "green shipping corridor", "--index-dir", str(tmp_path / "i"), "--json"])
     assert searched.exit_code == 0 and '"bm25_rank": 1' in searched.output
+    client = client_for(BackendConfig.load(tmp_path / "i"))
+    for collection in client.get_collections().collections:
+        client.delete_collection(collection.name)
+    missing = runner.invoke(cli, ["ask", "What is the corridor?", "--index-dir", str(tmp_path / "i")])
+    assert missing.exit_code == 2 and "Qdrant has no collection" in missing.output
 
 
 def test_questions_within_chosen_documents_on_both_backends(qdrant_index, assistant, embedder):

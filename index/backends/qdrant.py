@@ -140,9 +140,13 @@ class QdrantBackend(SearchBackend):
     def __init__(self, config: BackendConfig, generation: Path) -> None:
         self.config, self.client = config, client_for(config)
         aliases = {a.alias_name: a.collection_name for a in self.client.get_aliases().aliases}
-        if aliases.get(config.collection) != collection_name(config, generation):
+        expected = collection_name(config, generation)
+        if config.collection not in aliases or not self.client.collection_exists(expected):
+            raise IndexUnavailable(f"Qdrant has no collection {expected!r} behind alias {config.collection!r} "
+                                   "(deleted, or never uploaded): run `corpusqa index` to upload it")
+        if aliases[config.collection] != expected:
             raise IndexUnavailable(f"Qdrant alias {config.collection!r} does not point at this index's "
-                                   f"collection {collection_name(config, generation)!r}: run `corpusqa index`")
+                                   f"collection {expected!r}: run `corpusqa index`")
         info = self.client.get_collection(config.collection)
         vectors = info.config.params.vectors
         self._has_dense = isinstance(vectors, dict) and DENSE in vectors
