@@ -62,6 +62,16 @@ def assistant(shipped_index, embedder):
         yield opened
 
 
+@pytest.fixture(scope="module")
+def stand_in():
+    """A stand-in OpenAI-compatible model server streaming chosen replies (tests/llm_servers.py)."""
+    from .llm_servers import StandInServer
+
+    server = StandInServer()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def corpus_copy(tmp_path) -> Path:
     """A writable copy of the shipped corpus."""

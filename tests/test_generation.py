@@ -14,17 +14,10 @@ from qa.generation import PASSAGE_CLOSE, SYSTEM_PROMPT, LLMSettings
 from qa.records import Answer
 from qa.verification import generated_sentences
 
-from .llm_servers import LlamaServer, StandInServer, smollm2_path
+from .llm_servers import LlamaServer, smollm2_path
 
 QUESTION = "How many vessels does Singapore supply with marine fuel each year?"
 FUEL_FACT = "approximately 130,000 vessels"
-
-
-@pytest.fixture(scope="module")
-def stand_in():
-    server = StandInServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -10,17 +10,9 @@ from gradio_client import Client
 from qa.generation import LLMSettings
 
 from .conftest import running_server
-from .llm_servers import StandInServer
 from .test_browser import ARTIFACTS, browser  # noqa: F401  (the Chromium fixture)
 
 QUESTION = "How many vessels does Singapore supply with marine fuel each year?"
-
-
-@pytest.fixture(scope="module")
-def stand_in():
-    server = StandInServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
