@@ -5,6 +5,7 @@ answer with a one-line notice."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
@@ -49,10 +50,16 @@ class GeneratedAnswerer:
             return _fallback(extractive, "the model found no answer in the passages; showing the extractive answer",
                              reply, [])
         checked = self.verifier.check(reply, passages, question)
-        kept = [c for c in checked if c.supported]
-        if not kept or len(kept) < MIN_KEPT_SHARE * len(checked):
-            return _fallback(extractive, f"{len(kept)} of {len(checked)} generated sentences are supported by "
+        distinct = {_plain(c.text): c for c in reversed(checked)}  # a repeated sentence counts once
+        kept = [c for c in checked if c.supported and distinct.get(_plain(c.text)) is c]
+        if not kept or len(kept) < MIN_KEPT_SHARE * len(distinct):
+            return _fallback(extractive, f"{len(kept)} of {len(distinct)} generated sentences are supported by "
                                          "the sources; showing the extractive answer", reply, checked)
+        # The passages' typed answer (number, date, name) must be stated, or the question is not answered.
+        stated = f" {_plain(' '.join(c.text for c in kept))} "
+        if extractive.short_answer and f" {_plain(extractive.short_answer)} " not in stated:
+            return _fallback(extractive, f"the model's supported sentences do not state what the passages answer "
+                                         f"({extractive.short_answer}); showing the extractive answer", reply, checked)
         citations, segments = _cite(kept, passages, self.answerer.retriever.records.page_at)
         return replace(extractive, text=compose_text(segments, False), citations=citations, segments=segments,
                        short_answer=None, generated_by=self.client.settings.model, reply=reply,
@@ -76,6 +83,11 @@ def _cite(kept: list[CheckedSentence], passages: Sequence[Hit], page_at) -> tupl
                                       hit.chunk_id, quote, page_at(hit.doc, sentence.start)))
         segments.append((sentence.text, (numbers[key],)))
     return citations, segments
+
+
+def _plain(text: str) -> str:
+    """Lower-case words only, for comparing statements."""
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
 def _fallback(extractive: Answer, notice: str, reply: str, checked: list[CheckedSentence]) -> Answer:

@@ -60,6 +60,18 @@ def test_a_supported_sentence_is_kept_with_the_exact_span_and_an_invented_one_re
     assert [s["supported"] for s in payload["sentences"]] == [True, False]
 
 
+def test_supported_sentences_that_never_state_the_passages_answer_give_the_extractive_one(generating, stand_in):
+    n = passage_number(generating, QUESTION, FUEL_FACT)
+    stand_in.reply = f"Singapore is already the world's largest bunkering hub [{n}]. " * 3
+    answer = generating.ask(QUESTION, generate=True)
+    assert all(c["supported"] for c in answer.checked) and answer.generated_by is None
+    assert "do not state what the passages answer (130,000 vessels)" in answer.notice
+    assert answer.short_answer == "130,000 vessels"
+    stand_in.reply = f"Singapore supplies approximately 130,000 vessels with marine fuel each year [{n}]. " * 3
+    repeated = generating.ask(QUESTION, generate=True)
+    assert repeated.generated_by == "stand-in" and repeated.text.count("130,000") == 1  # a repeat is said once
+
+
 def test_a_true_sentence_citing_the_wrong_passage_is_removed(generating, stand_in):
     n = passage_number(generating, QUESTION, FUEL_FACT)
     wrong = 1 if n != 1 else 2
