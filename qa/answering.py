@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.backends import Scope
 from index.sentences import sentence_spans
 
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
@@ -48,43 +49,43 @@ class Answerer:
                  docs: Sequence[str] = ()) -> Evidence:
         """Resolve the last turns of the conversation in order (unusable ones are skipped),
         then gather evidence for ``question`` (within ``docs``, if given)."""
-        self.retriever.scope(docs)  # an unknown document is an error before anything is searched
+        scope = self.retriever.scope(docs)  # resolved once: an unknown document fails before any search
         previous = None
         for earlier in list(history)[-HISTORY_TURNS:]:
             try:
-                previous = self._turn(check_query(earlier, mode, k), previous, mode, k, docs)
+                previous = self._turn(check_query(earlier, mode, k), previous, mode, k, scope)
             except QueryError:
                 continue
-        return self._evidence(question, previous, mode, k, docs)
+        return self._evidence(question, previous, mode, k, scope)
 
-    def _turn(self, question: str, previous: Turn | None, mode: str, k: int, docs: Sequence[str]) -> Turn:
+    def _turn(self, question: str, previous: Turn | None, mode: str, k: int, scope: Scope | None) -> Turn:
         """How an earlier question was searched; only a weak cue needs its evidence to tell."""
         kind = dependence(question) if previous is not None else NONE
         if kind == NONE:
             return Turn(question, question, NONE)
         if kind == STRONG:
             return Turn(question, with_context(question, previous)[0], STRONG)
-        return self._evidence(question, previous, mode, k, docs).turn
+        return self._evidence(question, previous, mode, k, scope).turn
 
-    def _evidence(self, question: str, previous: Turn | None, mode: str, k: int, docs: Sequence[str]) -> Evidence:
+    def _evidence(self, question: str, previous: Turn | None, mode: str, k: int, scope: Scope | None) -> Evidence:
         """Search and score for the question alone or in the conversation's context:
         strong cues always take the context, weak ones only if it gives better evidence."""
         kind = dependence(question) if previous is not None else NONE
         alone = None
         if kind != STRONG:
-            alone = self._search_and_score(Turn(question, question, NONE), question, mode, k, docs)
+            alone = self._search_and_score(Turn(question, question, NONE), question, mode, k, scope)
             if kind == NONE:
                 return alone
         query, self_contained = with_context(question, previous)
         # A rewritten question ("When was KORUS FTA implemented?") is scored as asked that way.
         in_context = self._search_and_score(Turn(question, query, kind), query if self_contained else question,
-                                            mode, k, docs)
+                                            mode, k, scope)
         if kind == WEAK and alone.confidence >= in_context.confidence:
             return alone
         return in_context
 
-    def _search_and_score(self, turn: Turn, question: str, mode: str, k: int, docs: Sequence[str]) -> Evidence:
-        result = self.retriever.search(turn.retrieval_query, k, mode, docs)
+    def _search_and_score(self, turn: Turn, question: str, mode: str, k: int, scope: Scope | None) -> Evidence:
+        result = self.retriever.search(turn.retrieval_query, k, mode, scope)
         candidates = candidate_sentences(result.hits)
         features = self.scorer.features(turn.retrieval_query, question, candidates)
         return Evidence(turn, result, candidates, features, self.scorer.score(features),

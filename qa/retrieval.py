@@ -87,10 +87,12 @@ class Retriever:
     def has_dense(self) -> bool:
         return self.backend.has_dense and self.embedder is not None
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", docs: Sequence[str] | None = None) -> SearchResult:
-        """The best ``k`` passages; ``docs`` limits the search to these documents or folders."""
+    def search(self, query: str, k: int = 10, mode: str = "hybrid",
+               docs: Sequence[str] | Scope | None = None) -> SearchResult:
+        """The best ``k`` passages; ``docs`` limits the search to these documents or folders
+        (or to a ``Scope`` already resolved by ``scope``, when one question searches many times)."""
         query = check_query(query, mode, k)
-        scope = self.scope(docs)
+        scope = docs if isinstance(docs, Scope) else self.scope(docs)
         served, notice = self.served_mode(mode)
         ranked = self.rank(query, k, "bm25" if served == FALLBACK_MODE else served, scope)
         chunks = self.records.chunks([r.row for r in ranked])
