@@ -1,43 +1,56 @@
 """Local vs Qdrant (embedded local mode) retrieval on SciFact train and the SQuAD set: the same
-index generation ranked by both backends, the same fusion (z-score, done by corpusqa on both
-sides), every judged query. `python -m bench.qdrant_parity [--datasets squad,scifact]`."""
+index generation ranked by both backends, every judged query. Fusion: corpusqa's z-score fusion
+on both sides (``client``), then hybrid fused by Qdrant on the server (RRF with k 10, DBSF)
+beside the same fusion done locally. `python -m bench.qdrant_parity [--datasets squad,scifact]`."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import tempfile
 from pathlib import Path
 
 from index.backends import BackendConfig
-from index.backends.qdrant import QdrantBackend, publish_generation
+from index.backends.qdrant_publish import publish_generation
 from index.builder import build_index
+from index.generations import current_generation
 from qa.assistant import Assistant
 from qa.datasets import load_beir, materialise_beir_corpus
 from qa.evaluation import beir_units, evaluate_retrieval
-from qa.retrieval import Retriever
+from qa.fusion import FusionSettings
 from qa.squad import load_squad, materialise_squad_corpus
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 MODES = ["bm25", "dense", "hybrid"]
 
 
+def setups(qdrant: BackendConfig) -> list[tuple[str, BackendConfig, FusionSettings, list[str]]]:
+    """(label, backend, fusion, modes): the product's settings on both backends, then each
+    server-side fusion beside its local twin."""
+    rrf, dbsf = FusionSettings(method="rrf"), FusionSettings(method="dbsf")
+    return [("local", BackendConfig(), FusionSettings(), MODES), ("qdrant", qdrant, FusionSettings(), MODES),
+            ("local rrf", BackendConfig(), rrf, ["hybrid"]),
+            ("qdrant rrf (server)", dataclasses.replace(qdrant, fusion="rrf"), rrf, ["hybrid"]),
+            ("local dbsf", BackendConfig(), dbsf, ["hybrid"]),
+            ("qdrant dbsf (server)", dataclasses.replace(qdrant, fusion="dbsf"), dbsf, ["hybrid"])]
+
+
 def compare(name: str, corpus: Path, index_dir: Path, queries, qrels, units_of) -> list[dict]:
     build_index(corpus, index_dir, progress=True)
     rows = []
-    with Assistant.open(index_dir) as assistant, tempfile.TemporaryDirectory() as folder:
-        local = assistant.retriever
-        config = BackendConfig("qdrant", qdrant_path=folder)
-        publish_generation(config, assistant.generation, progress=True)
-        remote = Retriever(local.records, local.lexical, local.tokenizer, QdrantBackend(config, assistant.generation),
-                           local.embedder, None, local.fusion)
-        units = units_of(local)
-        for backend, retriever in (("local", local), ("qdrant", remote)):
-            for result in evaluate_retrieval(queries, qrels, retriever, MODES, units, progress=True):
-                row = result.row()
-                rows.append({"dataset": name, "backend": backend, "mode": row["mode"],
-                             **{k: row[k] for k in ("nDCG@10", "Recall@100", "latency_ms_p50", "latency_ms_p95")}})
-                print(json.dumps(rows[-1]), flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        qdrant = BackendConfig("qdrant", qdrant_path=folder)
+        publish_generation(qdrant, current_generation(index_dir), progress=True)
+        units = embedder = None
+        for label, backend, fusion, modes in setups(qdrant):
+            with Assistant.open(index_dir, backend=backend, fusion=fusion, embedder=embedder) as assistant:
+                units, embedder = units or units_of(assistant.retriever), assistant.retriever.embedder
+                for result in evaluate_retrieval(queries, qrels, assistant.retriever, modes, units, progress=True):
+                    row = result.row()
+                    rows.append({"dataset": name, "backend": label, "mode": row["mode"],
+                                 **{k: row[k] for k in ("nDCG@10", "Recall@100", "latency_ms_p50", "latency_ms_p95")}})
+                    print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
@@ -61,15 +74,11 @@ def main() -> None:
         beir = load_beir(SHARED / "scifact-train", "train")
         corpus, index_dir = materialise_beir_corpus(beir, progress=True)
         rows += compare("scifact-train", corpus, index_dir, beir.queries, beir.qrels, beir_units)
-    print("| dataset | mode | local nDCG@10 | qdrant nDCG@10 | local R@100 | qdrant R@100 | local p50/p95 ms | qdrant p50/p95 ms |")
-    print("|---|---|---|---|---|---|---|---|")
-    for dataset in dict.fromkeys(r["dataset"] for r in rows):
-        for mode in MODES:
-            lo, qd = (next(r for r in rows if r["dataset"] == dataset and r["mode"] == mode and r["backend"] == b)
-                      for b in ("local", "qdrant"))
-            print(f"| {dataset} | {mode} | {lo['nDCG@10']:.4f} | {qd['nDCG@10']:.4f} | {lo['Recall@100']:.4f} | "
-                  f"{qd['Recall@100']:.4f} | {lo['latency_ms_p50']:.1f}/{lo['latency_ms_p95']:.1f} | "
-                  f"{qd['latency_ms_p50']:.1f}/{qd['latency_ms_p95']:.1f} |")
+    print("| dataset | backend | mode | nDCG@10 | R@100 | p50/p95 ms |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['dataset']} | {r['backend']} | {r['mode']} | {r['nDCG@10']:.4f} | {r['Recall@100']:.4f} | "
+              f"{r['latency_ms_p50']:.1f}/{r['latency_ms_p95']:.1f} |")
 
 
 if __name__ == "__main__":

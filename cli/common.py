@@ -66,10 +66,11 @@ def corpus_dir(corpus: Path | None) -> Path:
 
 def open_assistant(index_dir: Path | None, dense: bool = True, llm=None):
     from qa.assistant import Assistant
+    from qa.scoring import AnswerConfigError
 
     try:
         return Assistant.open(index_dir, dense=dense, llm=llm)
-    except IndexUnavailable as error:
+    except (IndexUnavailable, AnswerConfigError) as error:
         raise CliError(str(error)) from error
 
 

@@ -218,23 +218,32 @@ def _cell(value, column: str) -> str:
                    "(or, --without-dense, $CORPUSQA_ANSWER_CONFIG_LEXICAL).")
 @click.option("--without-dense", is_flag=True,
               help="Fit the settings used when dense retrieval is unavailable (BM25 fallback).")
+@click.option("--squad", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Also fit on the 'fit' articles of this SQuAD-format file (its 'report' articles are "
+                   "left for `corpusqa eval FILE --task answers --split report`).")
 @index_dir_option
-def calibrate(questions: Path, split: str, output: Path | None, without_dense: bool,
+def calibrate(questions: Path, split: str, output: Path | None, without_dense: bool, squad: Path | None,
               index_dir: Path | None) -> None:
-    """Fit answer scoring and the "not in the documents" threshold on labelled QUESTIONS."""
+    """Fit answer selection, confidence and the "not in the documents" threshold on labelled
+    QUESTIONS (scikit-learn logistic regression)."""
     from qa.calibration import calibrate as fit
+    from qa.squad import is_squad_file
 
+    if squad is not None and not is_squad_file(squad):
+        raise CliError(f"{squad} is not a SQuAD-format JSON file")
     try:
         labelled = load_questions(questions)
         with open_assistant(index_dir, dense=not without_dense) as assistant:
-            settings = fit(assistant, labelled, split, progress=True)
+            settings = fit(assistant, labelled, split, squad=squad, progress=True)
     except DatasetError as error:
         raise CliError(str(error)) from error
     if output is None:
         emit_json(settings.__dict__)
     else:
         settings.save(output)
-        click.echo(f"wrote {output}: threshold {settings.threshold}, weights {settings.weights}", err=True)
+        stats = settings.calibration
+        click.echo(f"wrote {output}: threshold {settings.threshold} (declines {stats['abstention_recall']} of "
+                   f"the unanswerable fit questions, answers {stats['answered_recall']} of the answerable)", err=True)
 
 
 @click.command("calibrate-verifier")

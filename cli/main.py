@@ -3,6 +3,7 @@ feedback live in ``cli.evaluate``). Errors are one line on stderr with exit code
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import sys
@@ -55,18 +56,26 @@ def cli() -> None:
               help="Shards per collection on a cluster.")
 @click.option("--qdrant-replicas", default=1, show_default=True, type=click.IntRange(1, 10),
               help="Copies of each shard on a cluster.")
+@click.option("--qdrant-fusion", type=click.Choice(["client", "rrf", "dbsf"]), default=None,
+              help="Hybrid fusion: corpusqa's own, as the local backend (client, the default), or "
+              "Qdrant's RRF / DBSF on the server; remembered.")
 @json_option
 def index_command(corpus: Path | None, index_dir: Path | None, model: str | None, backend: str | None,
                   qdrant_url: str | None, qdrant_path: Path | None, qdrant_shards: int, qdrant_replicas: int,
-                  as_json: bool) -> None:
+                  qdrant_fusion: str | None, as_json: bool) -> None:
     """Build or update the index (only new and changed files are embedded)."""
     index_dir = resolve_index_dir(index_dir)
-    if backend or qdrant_url or qdrant_path:
+    if backend or qdrant_url or qdrant_path or qdrant_fusion:
         from index.backends import BackendConfig
 
         try:
-            BackendConfig(backend or "qdrant", qdrant_url, str(qdrant_path.resolve()) if qdrant_path else None,
-                          shards=qdrant_shards, replicas=qdrant_replicas).save(index_dir)
+            if backend or qdrant_url or qdrant_path:
+                config = BackendConfig(backend or "qdrant", qdrant_url,
+                                       str(qdrant_path.resolve()) if qdrant_path else None,
+                                       shards=qdrant_shards, replicas=qdrant_replicas, fusion=qdrant_fusion or "client")
+            else:  # only the fusion changes
+                config = dataclasses.replace(BackendConfig.load(index_dir), fusion=qdrant_fusion)
+            config.save(index_dir)
         except ValueError as error:
             raise CliError(str(error)) from error
     summary = run_index(corpus_dir(corpus), index_dir, model, progress=not as_json)

@@ -137,6 +137,23 @@ class RecordStore:
             f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE row IN ({marks})", rows)}
         return [found[row] for row in rows]
 
+    def stored(self, rows: list[int]) -> list[StoredChunk]:
+        """The chunks at ``rows`` with their tokens and embedded-text keys, in that order."""
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        found = {row: StoredChunk(Chunk(*values), tokens.split(), key) for row, *values, tokens, key in self._db.execute(
+            f"SELECT row, {_CHUNK_COLUMNS}, tokens, embed_key FROM chunks WHERE row IN ({marks})", rows)}
+        return [found[row] for row in rows]
+
+    def rows_of_chunks(self, chunk_ids: list[str]) -> list[int | None]:
+        """The row of each chunk id (None for an id not in this generation), in that order."""
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        found = dict(self._db.execute(f"SELECT chunk_id, row FROM chunks WHERE chunk_id IN ({marks})", chunk_ids))
+        return [found.get(chunk_id) for chunk_id in chunk_ids]
+
     def tokens(self) -> Iterator[list[str]]:
         for (tokens,) in self._db.execute("SELECT tokens FROM chunks ORDER BY row"):
             yield tokens.split()

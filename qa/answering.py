@@ -30,7 +30,7 @@ class Evidence:
     turn: Turn
     result: SearchResult
     candidates: list[Candidate]
-    features: np.ndarray  # candidates × scoring.FEATURES
+    features: np.ndarray  # candidates × answer_features.FEATURES
     scores: np.ndarray  # per candidate: which sentence answers best
     confidence: float  # whether any does: compared with the abstention threshold
 
@@ -88,8 +88,8 @@ class Answerer:
         result = self.retriever.search(turn.retrieval_query, k, mode, scope)
         candidates = candidate_sentences(result.hits)
         features = self.scorer.features(turn.retrieval_query, question, candidates)
-        return Evidence(turn, result, candidates, features, self.scorer.score(features),
-                        self.scorer.confidence(features))
+        scores = self.scorer.score(features)
+        return Evidence(turn, result, candidates, features, scores, self.scorer.confidence(features, scores))
 
     def compose(self, question: str, evidence: Evidence) -> Answer:
         common = dict(question=question, passages=evidence.result.hits, mode=evidence.result.mode,

@@ -17,6 +17,7 @@ from index.tokenization import Tokenizer, TokenizerSettings
 from .generation import LLMSettings
 from .records import Answer, Hit
 from .retrieval import FusionSettings, QueryError, Retriever, SearchResult
+from .scoring import AnswerSettings
 
 PASSAGES_READ = 8  # passages an answer reads: `ask`, the page, calibration and eval alike
 
@@ -38,15 +39,18 @@ class Assistant:
         self.manifest = manifest
         self.retriever = retriever
         self.llm = llm
+        # read now, so that an unusable configuration fails on opening, not mid-conversation
+        self.answer_settings = AnswerSettings.load(dense=retriever.has_dense)
         self._answerer = self._generator = None
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, *, dense: bool = True,
              embedder: Embedder | None = None, fusion: FusionSettings = FusionSettings(),
-             llm: LLMSettings | None = None) -> Assistant:
+             llm: LLMSettings | None = None, backend: BackendConfig | None = None) -> Assistant:
         """Load the current index generation from ``index_dir`` (default: ``$CORPUSQA_INDEX_DIR``
         or ``.corpusqa``). With ``dense=False`` the model is not loaded and search uses BM25.
-        ``llm`` is the user's model server for ``ask(..., generate=True)``.
+        ``llm`` is the user's model server for ``ask(..., generate=True)``; ``backend`` overrides
+        where ranking runs (default: as saved by ``corpusqa index --backend``).
         Raises ``IndexUnavailable`` when there is no usable index."""
         index_dir = resolve_index_dir(index_dir)
         generation = current_generation(index_dir)
@@ -62,7 +66,7 @@ class Assistant:
             raise IndexUnavailable(f"index BM25 settings unusable ({error}): rebuild with `corpusqa index`") from error
         lexical = _open_lexical(generation, records, bm25)
         try:
-            config = BackendConfig.load(index_dir)
+            config = backend or BackendConfig.load(index_dir)
         except ValueError as error:
             raise IndexUnavailable(str(error)) from error
         dense_index, reason = None, "not requested"
@@ -73,9 +77,13 @@ class Assistant:
                 reason = None
             except (EmbeddingUnavailable, IndexUnavailable) as error:
                 reason, embedder = str(error), None
-        backend = open_backend(config, generation, dense_index, lexical)
-        retriever = Retriever(records, lexical, tokenizer, backend, embedder, reason, fusion)
-        return cls(index_dir, generation, manifest, retriever, llm)
+        ranking = open_backend(config, generation, records, dense_index, lexical)
+        retriever = Retriever(records, lexical, tokenizer, ranking, embedder, reason, fusion)
+        try:
+            return cls(index_dir, generation, manifest, retriever, llm)
+        except Exception:
+            retriever.close()
+            raise
 
     def close(self) -> None:
         """Release the SQLite connections, caches and the model server's connection."""
@@ -89,7 +97,7 @@ class Assistant:
         if self._answerer is None:
             from .answering import Answerer
 
-            self._answerer = Answerer(self.retriever)
+            self._answerer = Answerer(self.retriever, self.answer_settings)
         return self._answerer
 
     @property

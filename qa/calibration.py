@@ -1,138 +1,204 @@
-"""Fit the sentence-scoring weights and the abstention threshold on labelled questions.
+"""Fit the answer model on labelled questions and, with ``squad``, the "fit" articles of a
+SQuAD-format file (thousands of questions; the "report" articles are never seen here).
 
-Weights: a grid search maximising how often the top-scored sentence is evidence for an
-answerable question. Threshold: the cut on the best sentence's score that maximises
-correct outcomes (answerable answered correctly, unanswerable abstained)."""
+- Selection: pairwise logistic regression (scikit-learn) on the differences between an
+  evidence sentence's features and those of the other candidates of its question.
+- Confidence: logistic regression (classes balanced) from CONFIDENCE_FEATURES to "the
+  documents answer this": answerable questions against questions the index cannot answer —
+  about a SQuAD article left out of the index, and the labelled unanswerable ones.
+- Threshold: the lowest probability that declines ``DECLINE_TARGET`` of those; the answered
+  share of answerable questions it keeps is reported beside it.
+- Support gap: the widest gap to the best score that keeps at most ``MEAN_SENTENCES`` cited
+  sentences per answer on average."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from index.progress import progress_bar
 
+from .answer_features import CONFIDENCE_FEATURES, FEATURES, confidence_features
 from .assistant import PASSAGES_READ, Assistant
 from .datasets import DatasetError, LabelledQuestion
 from .labelled_eval import evidence_span, holds_answer
-from .scoring import FEATURES, AnswerSettings
+from .scoring import AnswerSettings
 
-WEIGHT_GRID = {
-    "dense": (1.0,),  # the scale is fixed by one weight
-    "lexical": (0.0, 0.25, 0.5, 0.75, 1.0, 1.5),
-    "passage_lexical": (0.0, 0.25, 0.5, 1.0),
-    "passage_rank": (0.0, 0.1, 0.25, 0.5),
-    "answer_type": (0.0, 0.05, 0.1, 0.2, 0.4),
-}
-TYPE_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
+DECLINE_TARGET = 0.95  # share of unanswerable fit questions the threshold declines
+MEAN_SENTENCES = 2.0  # cited sentences per answer, on average over the fit questions
+NEGATIVES_PER_EVIDENCE = 15  # other candidates paired with each evidence sentence
+GAPS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 
 
 @dataclass
 class Sample:
-    question: LabelledQuestion
+    question: str
+    answerable: bool
     features: np.ndarray  # candidates × FEATURES
-    good: np.ndarray  # candidate is evidence (overlaps it or holds an accepted answer)
+    good: np.ndarray  # candidate is evidence
+    source: str  # "labelled", "squad", "squad-outside"
 
 
-def collect(assistant: Assistant, questions: list[LabelledQuestion], mode: str = "hybrid",
-            k: int = PASSAGES_READ, progress: bool = False) -> list[Sample]:
+def collect(assistant: Assistant, asked: list[tuple[str, list[str], bool, object]], source: str,
+            mode: str = "hybrid", k: int = PASSAGES_READ, progress: bool = False) -> list[Sample]:
+    """``asked``: (question, history, answerable, is_evidence(candidate) -> bool)."""
     answerer = assistant.answerer
     samples = []
-    for q in progress_bar(questions, "collecting", progress, unit="question"):
-        evidence = answerer.evidence(q.question, q.history, mode, k)
-        span = evidence_span(assistant, q)
-        good = np.array([
-            (span is not None and c.hit.doc == q.doc and c.start < span[1] and span[0] < c.end)
-            or holds_answer(c.text, q.answers)
-            for c in evidence.candidates], dtype=bool)
-        samples.append(Sample(q, evidence.features, good))
+    for question, history, answerable, is_evidence in progress_bar(asked, f"collecting ({source})", progress,
+                                                                   unit="question"):
+        evidence = answerer.evidence(question, history, mode, k)
+        samples.append(Sample(question, answerable, evidence.features,
+                              np.array([is_evidence(c) for c in evidence.candidates], dtype=bool), source))
     return samples
 
 
-def fit_weights(samples: list[Sample]) -> tuple[dict[str, float], float]:
-    """The grid point with the most answerable questions whose best sentence is evidence
-    (ties: the smallest weights, i.e. the simplest model)."""
-    answerable = [s for s in samples if s.question.answerable and len(s.good)]
-    best = None
-    for values in itertools.product(*(WEIGHT_GRID[name] for name in FEATURES)):
-        w = np.array(values, dtype=np.float32)
-        hits = sum(bool(s.good[int(np.argmax(s.features @ w))]) for s in answerable)
-        key = (hits, -sum(values))
-        if best is None or key > best[0]:
-            best = (key, dict(zip(FEATURES, values)))
-    (hits, _), weights = best
-    return weights, hits / max(1, len(answerable))
+def labelled_items(assistant: Assistant, questions: list[LabelledQuestion]) -> list[tuple]:
+    def judge(q: LabelledQuestion):
+        span = evidence_span(assistant, q)
+        return lambda c: ((span is not None and c.hit.doc == q.doc and c.start < span[1] and span[0] < c.end)
+                          or holds_answer(c.text, q.answers))
+
+    return [(q.question, q.history, q.answerable, judge(q)) for q in questions]
 
 
-def fit_threshold(samples: list[Sample], weights: dict[str, float]) -> tuple[float, float, dict]:
-    """The answer-type weight and threshold with the most correct outcomes (the threshold
-    centred in the best interval)."""
-    w = np.array([weights[name] for name in FEATURES], dtype=np.float32)
-    type_axis = np.eye(len(FEATURES), dtype=np.float32)[FEATURES.index("answer_type")]
-    best = None
-    for type_weight in TYPE_WEIGHTS:
-        points = [_point(s, w, w + type_weight * type_axis) for s in samples]
-        count, threshold = _best_cut(points)
-        if best is None or count > best[0]:
-            best = (count, type_weight, threshold, points)
-    _, type_weight, threshold, points = best
-    return threshold, type_weight, abstention_stats(points, threshold)
+def squad_items(questions) -> list[tuple]:
+    def judge(q):
+        return lambda c: any(c.hit.doc == q.doc and c.start <= s and e <= c.end for s, e in q.spans)
+
+    return [(q.question, [], q.answerable, judge(q)) for q in questions]
 
 
-def _point(sample: Sample, select: np.ndarray, confide: np.ndarray) -> tuple[float, bool, bool]:
-    """(confidence, answerable, the chosen sentence is evidence)."""
-    if not len(sample.good):
-        return 0.0, sample.question.answerable, False
-    top = int(np.argmax(sample.features @ select))
-    return float((sample.features @ confide).max()), sample.question.answerable, bool(sample.good[top])
+def fit_selection(samples: list[Sample], seed: int = 0) -> dict[str, float]:
+    """Per-feature weights of the selection score (pairwise logistic regression)."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(seed)
+    differences = []
+    for s in samples:
+        good, bad = np.flatnonzero(s.good), np.flatnonzero(~s.good)
+        if s.answerable and len(good) and len(bad):
+            for i in good:
+                for j in rng.choice(bad, min(NEGATIVES_PER_EVIDENCE, len(bad)), replace=False):
+                    differences.append(s.features[i] - s.features[j])
+    if not differences:
+        raise DatasetError("no answerable question with both evidence and other sentences to fit on")
+    pairs = np.array(differences)
+    scale = np.abs(pairs).mean(axis=0) + 1e-6
+    x = np.vstack([pairs, -pairs]) / scale
+    y = np.r_[np.ones(len(pairs)), np.zeros(len(pairs))]
+    model = LogisticRegression(C=1.0, fit_intercept=False, max_iter=5000).fit(x, y)
+    return {name: round(float(w), 5) for name, w in zip(FEATURES, model.coef_[0] / scale)}
 
 
-def _best_cut(points) -> tuple[int, float]:
-    """The most correct outcomes over all cuts, and the middle of the widest run of
-    adjacent cuts that reach it (cuts that tie but are not adjacent do not merge)."""
-    confidences = sorted({p[0] for p in points})
-    cuts = [confidences[0] - 1e-3] + [(a + b) / 2 for a, b in zip(confidences, confidences[1:])] \
-        + [confidences[-1] + 1e-3]
-
-    def correct(t: float) -> int:
-        return sum((c >= t and good) if answerable else c < t for c, answerable, good in points)
-
-    counts = [correct(t) for t in cuts]
-    top = max(counts)
-    runs: list[tuple[int, int]] = []  # (first, last) indices of adjacent best cuts
-    for i, count in enumerate(counts):
-        if count == top:
-            runs.append((runs[-1][0], i) if runs and runs[-1][1] == i - 1 else (i, i))
-    first, last = max(runs, key=lambda run: cuts[run[1]] - cuts[run[0]])
-    return top, (cuts[first] + cuts[last]) / 2
+def confidence_rows(samples: list[Sample], settings: AnswerSettings) -> np.ndarray:
+    return np.array([confidence_features(s.features, s.features @ settings.vector()) for s in samples],
+                    dtype=np.float64)
 
 
-def abstention_stats(points, threshold: float) -> dict:
-    abstained = [p for p in points if p[0] < threshold]
-    unanswerable = [p for p in points if not p[1]]
-    answered = [p for p in points if p[0] >= threshold]
-    answerable = [p for p in points if p[1]]
-    ratio = lambda part, whole: round(len(part) / len(whole), 4) if whole else None  # noqa: E731
-    return {
-        "abstention_precision": ratio([p for p in abstained if not p[1]], abstained),
-        "abstention_recall": ratio([p for p in unanswerable if p[0] < threshold], unanswerable),
-        "answered_precision": ratio([p for p in answered if p[1]], answered),
-        "answered_recall": ratio([p for p in answerable if p[0] >= threshold], answerable),
+def fit_confidence(samples: list[Sample], settings: AnswerSettings) -> tuple[dict[str, float], float]:
+    """Weights and bias of the confidence (logistic regression, classes balanced)."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows, labels = confidence_rows(samples, settings), np.array([s.answerable for s in samples])
+    if labels.all() or not labels.any():
+        raise DatasetError("fitting the confidence needs answerable and unanswerable questions")
+    scale = rows.std(axis=0) + 1e-6
+    model = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit(rows / scale, labels)
+    weights = {name: round(float(w), 5) for name, w in zip(CONFIDENCE_FEATURES, model.coef_[0] / scale)}
+    return weights, round(float(model.intercept_[0]), 5)
+
+
+def probabilities(samples: list[Sample], settings: AnswerSettings) -> np.ndarray:
+    logits = confidence_rows(samples, settings) @ settings.confidence_vector() + settings.confidence_bias
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
+
+
+def fit_threshold(samples: list[Sample], settings: AnswerSettings) -> tuple[float, dict]:
+    """The lowest threshold declining DECLINE_TARGET of the unanswerable questions, and what it does."""
+    p = probabilities(samples, settings)
+    answerable = np.array([s.answerable for s in samples])
+    threshold = float(np.quantile(p[~answerable], DECLINE_TARGET, method="higher")) + 1e-6
+    best_good = np.array([bool(len(s.good)) and bool(s.good[int(np.argmax(s.features @ settings.vector()))])
+                          for s in samples])
+    answered = p >= threshold
+
+    def share(mask) -> float | None:
+        return round(float(mask.mean()), 4) if mask.size else None
+
+    return round(threshold, 6), {  # named as `corpusqa eval` names them
+        "abstention_precision": share(~answerable[~answered]),
+        "abstention_recall": share(~answered[~answerable]),
+        "answered_precision": share(answerable[answered]),
+        "answered_recall": share(answered[answerable]),
+        "best_sentence_is_evidence": share(best_good[answerable]),
     }
 
 
+def fit_gap(samples: list[Sample], settings: AnswerSettings) -> float:
+    """The widest GAPS entry whose answers cite at most MEAN_SENTENCES sentences on average
+    (counting candidates within the gap, up to ``max_sentences``)."""
+    answerable = [s for s in samples if s.answerable and len(s.good)]
+    chosen = GAPS[0]
+    for gap in GAPS:
+        counts = []
+        for s in answerable:
+            scores = s.features @ settings.vector()
+            counts.append(min(settings.max_sentences, int((scores >= scores.max() - gap).sum())))
+        if np.mean(counts) <= MEAN_SENTENCES:
+            chosen = gap
+    return chosen
+
+
 def calibrate(assistant: Assistant, questions: list[LabelledQuestion], split: str = "tune",
-              progress: bool = False) -> AnswerSettings:
+              squad: Path | None = None, progress: bool = False) -> AnswerSettings:
+    """Settings fitted on the ``split`` labelled questions (and, given ``squad``, on its fit
+    articles), for the mode ``assistant`` serves (with or without dense retrieval)."""
     chosen = [q for q in questions if q.split == split]
     if not chosen:
         found = ", ".join(sorted({q.split for q in questions}))
         raise DatasetError(f"no questions of split {split!r} to fit on (splits here: {found})")
-    samples = collect(assistant, chosen, progress=progress)
-    weights, top1 = fit_weights(samples)
-    threshold, type_weight, stats = fit_threshold(samples, weights)
-    settings = AnswerSettings.load(dense=assistant.retriever.has_dense)
-    settings.weights, settings.threshold, settings.type_weight = weights, round(threshold, 4), type_weight
-    settings.calibration = {"questions": len(chosen), "split": split, "dense": assistant.retriever.has_dense,
-                            "best_sentence_is_evidence": round(top1, 4), **stats}
+    dense = assistant.retriever.has_dense
+    mode = "hybrid" if dense else "bm25"
+    samples = collect(assistant, labelled_items(assistant, chosen), "labelled", mode, progress=progress)
+    if squad is not None:
+        samples += squad_samples(squad, mode, dense, progress)
+    settings = AnswerSettings.load(dense=dense)
+    settings.weights = fit_selection(samples)
+    settings.confidence_weights, settings.confidence_bias = fit_confidence(samples, settings)
+    settings.threshold, stats = fit_threshold(samples, settings)
+    settings.support_gap = fit_gap(samples, settings)
+    counts = {source: sum(s.source == source for s in samples) for source in dict.fromkeys(s.source for s in samples)}
+    settings.calibration = {"split": split, "dense": dense, "questions": counts, "decline_target": DECLINE_TARGET,
+                            **({"squad": Path(squad).name, "squad_articles": "fit"} if squad else {}), **stats}
     return settings
+
+
+def squad_samples(path: Path, mode: str, dense: bool, progress: bool) -> list[Sample]:
+    """Samples from the fit articles of a SQuAD file: all of them indexed as one corpus, and
+    the questions of the last fit article asked of an index without it."""
+    from index.builder import build_index
+
+    from .answer_eval import FIT, article_split
+    from .squad import load_squad, materialise_squad_corpus
+
+    dataset = load_squad(path)
+    halves = article_split(dataset)
+    fit = [a for a in dataset.articles if halves[a.title] == FIT]
+    corpus, index_dir = materialise_squad_corpus(dataset)
+    build_index(corpus, index_dir, progress=progress)
+    docs = {a.doc for a in fit}
+    with Assistant.open(index_dir, dense=dense) as squad:
+        samples = collect(squad, squad_items([q for q in dataset.questions if q.doc in docs and q.answerable]),
+                          "squad", mode, progress=progress)
+    left_out = fit[-1]
+    subset = load_squad(path, [a.title for a in dataset.articles if a.title != left_out.title])
+    corpus, index_dir = materialise_squad_corpus(subset)
+    build_index(corpus, index_dir, progress=progress)
+    outside = [q for q in dataset.questions if q.doc == left_out.doc]
+    with Assistant.open(index_dir, dense=dense) as squad:
+        for sample in collect(squad, squad_items(outside), "squad-outside", mode, progress=progress):
+            sample.answerable, sample.good = False, np.zeros_like(sample.good)
+            samples.append(sample)
+    return samples

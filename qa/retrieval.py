@@ -130,7 +130,13 @@ class Retriever:
         if mode == "bm25":
             return [Ranked(row, score, None, rank) for rank, (row, score)
                     in enumerate(self.bm25_candidates(query, k, scope), start=1)]
-        dense = self.backend.dense(self.query_vector(query), depth if mode == "hybrid" else k, scope)
+        vector = self.query_vector(query)
+        if mode == "hybrid":
+            served = self.backend.fused(vector, self.tokenizer(query), depth, k, scope, self.fusion.rrf_k,
+                                        (self.fusion.dense_weight, self.fusion.bm25_weight))
+            if served is not None:
+                return fused_by_backend(*served)
+        dense = self.backend.dense(vector, depth if mode == "hybrid" else k, scope)
         if mode == "dense":
             return [Ranked(row, score, rank, None) for rank, (row, score) in enumerate(dense, start=1)]
         return self.fuse(dense, self.bm25_candidates(query, depth, scope), k)
@@ -142,6 +148,14 @@ class Retriever:
         fused = fuse(dense, bm25, k, self.fusion)
         return [Ranked(int(row), float(score), int(d) or None, int(b) or None)
                 for row, score, d, b in zip(fused.rows, fused.scores, fused.dense_ranks, fused.bm25_ranks)]
+
+
+def fused_by_backend(fused: list[tuple[int, float]], dense: list[tuple[int, float]],
+                     bm25: list[tuple[int, float]]) -> list[Ranked]:
+    """A backend's fused ranking with each row's rank in the lists it fused."""
+    dense_ranks = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
+    bm25_ranks = {row: rank for rank, (row, _) in enumerate(bm25, start=1)}
+    return [Ranked(row, score, dense_ranks.get(row), bm25_ranks.get(row)) for row, score in fused]
 
 
 class QueryVectorCache:

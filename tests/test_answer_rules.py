@@ -3,33 +3,60 @@ reciprocal-rank fusion ties and whole-word answer matching."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from qa.calibration import _best_cut
+from qa.answer_features import FEATURES
+from qa.calibration import (
+    DECLINE_TARGET,
+    Sample,
+    fit_confidence,
+    fit_selection,
+    fit_threshold,
+)
 from qa.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
+from qa.datasets import DatasetError
 from qa.fusion import FusionSettings, fuse
 from qa.labelled_eval import holds_answer, normalise_answer
+from qa.scoring import AnswerSettings
 
-# --- the threshold search: points are (confidence, answerable, chosen sentence is evidence) ---
+# --- fitting the answer model (scikit-learn on synthetic samples) ---
 
-def test_best_cut_separates_answerable_from_unanswerable():
-    points = [(0.2, False, False), (0.3, False, False), (0.7, True, True), (0.9, True, True)]
-    assert _best_cut(points) == (4, pytest.approx(0.5))
+def _samples(count: int = 60, seed: int = 0) -> list[Sample]:
+    """Answerable questions whose evidence sentence has more "lexical" than the others, and
+    unanswerable ones whose best sentence has little of it."""
+    rng = np.random.default_rng(seed)
+    samples = []
+    for n in range(count):
+        features = rng.uniform(0, 0.5, size=(6, len(FEATURES))).astype(np.float32)
+        answerable = n % 3 != 0
+        good = np.zeros(6, dtype=bool)
+        if answerable:
+            good[n % 6] = True
+            features[n % 6, FEATURES.index("lexical")] += 1.0
+            features[:, FEATURES.index("passage_lexical")] += 0.8
+        samples.append(Sample(f"q{n}", answerable, features, good, "test"))
+    return samples
 
 
-def test_best_cut_ties_that_are_not_adjacent_do_not_merge():
-    # Cuts at 0.15 and 0.75 both give 3 correct, with worse cuts between them: the old
-    # midpoint of the first and last best cut (0.45) gave only 2.
-    points = [(0.1, True, True), (0.2, False, False), (0.5, True, False), (0.7, False, False), (0.8, True, True)]
-    count, threshold = _best_cut(points)
-    correct = sum((c >= threshold and good) if answerable else c < threshold for c, answerable, good in points)
-    assert count == 3 and correct == 3 and threshold in (pytest.approx(0.15), pytest.approx(0.75))
+def test_selection_weights_favour_what_marks_evidence():
+    weights = fit_selection(_samples())
+    assert weights["lexical"] > 0 and weights["lexical"] == max(weights.values())
 
 
-def test_best_cut_takes_the_middle_of_the_widest_run():
-    points = [(0.1, False, False), (0.2, False, False), (0.4, True, False), (0.6, True, False), (0.9, True, True)]
-    count, threshold = _best_cut(points)  # the cuts 0.3, 0.5 and 0.75 all give 3: one run
-    assert count == 3 and threshold == pytest.approx((0.3 + 0.75) / 2)
+def test_the_threshold_declines_the_target_share_of_unanswerable_questions():
+    samples = _samples(90)
+    settings = AnswerSettings(weights=fit_selection(samples))
+    settings.confidence_weights, settings.confidence_bias = fit_confidence(samples, settings)
+    settings.threshold, stats = fit_threshold(samples, settings)
+    assert stats["abstention_recall"] >= DECLINE_TARGET
+    assert stats["answered_recall"] > 0.9 and stats["best_sentence_is_evidence"] == 1.0
+
+
+def test_fitting_the_confidence_needs_both_kinds_of_question():
+    only_answerable = [s for s in _samples() if s.answerable]
+    with pytest.raises(DatasetError, match="answerable and unanswerable"):
+        fit_confidence(only_answerable, AnswerSettings())
 
 
 # --- follow-up dependence ---

@@ -268,3 +268,14 @@ def test_duplicate_uploads_are_renamed_or_refused(tmp_path):
     report = save_uploads([("notes.txt", first), ("notes.txt", second), ("copy.txt", first)], corpus)
     assert report.saved == ["uploads/notes.txt", "uploads/notes-2.txt"]
     assert report.rejected == [("copy.txt", "same content as uploads/notes.txt")]
+
+
+def test_an_answer_config_from_an_earlier_version_is_a_clear_error(tmp_path, monkeypatch, shipped_index):
+    config = tmp_path / "old.json"
+    config.write_text(json.dumps({"weights": {"dense": 1.0}, "threshold": 0.5, "type_weight": 0.1}))
+    monkeypatch.setenv("CORPUSQA_ANSWER_CONFIG", str(config))
+    result = run("ask", "What is the corridor?", "--index-dir", str(shipped_index))
+    assert result.exit_code == 2 and "run `corpusqa calibrate` again" in result.stderr
+    config.write_text(json.dumps({"weights": {"colour": 1.0}}))
+    result = run("ask", "What is the corridor?", "--index-dir", str(shipped_index))
+    assert result.exit_code == 2 and "unknown features ['colour']" in result.stderr

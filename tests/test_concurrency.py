@@ -116,3 +116,20 @@ def test_tokenizer_stems_with_one_stemmer_per_thread():
     for t in threads:
         t.join()
     assert all(outputs) and len(stemmers) == 4
+
+
+def test_a_second_app_process_serves_a_generation_another_one_published(tmp_path, embedder):
+    with running_server(tmp_path, embedder) as (first, url):
+        from ui.service import Service
+
+        second = Service(first.corpus, first.index_dir, embedder, follow_seconds=0)
+        try:
+            (first.corpus / "pier.md").write_text("# Pier\n\nThe new pier is made of recycled steel.\n")
+            assert all(h.doc != "pier.md" for h in second.retrieve("pier recycled steel", 5, "bm25").hits)
+            first.reindex()  # published by the app behind the page
+            hits = second.retrieve("pier recycled steel", 5, "bm25").hits
+            assert second.generation == first.generation and hits[0].doc == "pier.md"
+            answer = Client(url, verbose=False).predict("What is the new pier made of?", api_name="/ask")
+            assert "recycled steel" in str(answer)
+        finally:
+            second.close()

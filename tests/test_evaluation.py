@@ -128,7 +128,7 @@ def test_labelled_eval_uses_asks_settings_and_calibration_reproduces_its_figures
     monkeypatch.setenv("CORPUSQA_ANSWER_CONFIG", str(config))
     tune = json.loads(runner.invoke(cli, ["eval", str(questions), "--split", "tune", "--modes", "hybrid",
                                           "--json", "--index-dir", str(shipped_index)]).stdout)["results"][0]
-    assert fitted["split"] == "tune" and fitted["questions"] == tune["questions"]
+    assert fitted["split"] == "tune" and fitted["questions"] == {"labelled": tune["questions"]}
     for name in ("abstention_recall", "answered_recall", "answered_precision", "abstention_precision"):
         assert fitted[name] == tune[name], name
     unknown = runner.invoke(cli, ["calibrate", str(questions), "--split", "tnue", "--index-dir", str(shipped_index)])

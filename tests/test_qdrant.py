@@ -3,6 +3,7 @@ the local backend, answers, alias-switched generations, a killed upload, the mod
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import pytest
@@ -10,8 +11,9 @@ from click.testing import CliRunner
 
 from cli import cli
 from index.backends import BackendConfig
-from index.backends.qdrant import client_for
+from index.backends.qdrant import alias_target, client_for
 from index.builder import build_index
+from index.lexical import BM25Settings
 from qa import Assistant
 from qa.retrieval import QueryError
 
@@ -45,39 +47,102 @@ def test_every_mode_ranks_as_the_local_backend_does(qdrant_index, assistant, emb
         assert "130,000" in answer.text and answer.mode == "hybrid"
 
 
-def test_a_rebuild_switches_the_alias_and_drops_the_old_collection(qdrant_index, embedder):
+PIER = "# Pier\n\nThe new pier is made of recycled steel from old ships.\n"
+
+
+@pytest.fixture
+def sent_points(monkeypatch):
+    """The points each ``upsert`` sends to Qdrant (the real call still runs)."""
+    from qdrant_client import QdrantClient
+
+    sent: list[int] = []
+    upsert = QdrantClient.upsert
+
+    def counting(self, collection_name, points, **kwargs):
+        sent.append(len(points))
+        return upsert(self, collection_name, points=points, **kwargs)
+
+    monkeypatch.setattr(QdrantClient, "upsert", counting)
+    return sent
+
+
+def test_an_update_sends_only_the_changed_chunks_and_ranks_as_the_local_backend(qdrant_index, embedder,
+                                                                                  sent_points):
     corpus, index_dir, config = qdrant_index
     client = client_for(config)
-    before = {c.name for c in client.get_collections().collections}
-    (corpus / "pier.md").write_text("# Pier\n\nThe new pier is made of recycled steel from old ships.\n")
+    collection = alias_target(client, config)
+    (corpus / "pier.md").write_text(PIER)
+    summary = build_index(corpus, index_dir, embedder=embedder)
+    assert sent_points == [1]  # the new document's one chunk; the 113 others were flagged, not sent
+    assert any("uploaded 1 of 114 chunks; 113 unchanged" in n for n in summary.notes), summary.notes
+    (corpus / "pier.md").unlink()
+    edited = corpus / "us-korea-tariff-talks.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nBoth sides will meet again in Busan.\n")
     build_index(corpus, index_dir, embedder=embedder)
-    after = {c.name for c in client.get_collections().collections}
-    assert len(before) == len(after) == 1 and before != after
-    aliases = {a.alias_name: a.collection_name for a in client.get_aliases().aliases}
-    assert aliases["corpusqa"] in after
-    with Assistant.open(index_dir, embedder=embedder) as remote:
-        assert "recycled steel" in remote.search("pier steel", 1, "bm25")[0].text
+    assert alias_target(client, config) == collection  # the same collection throughout
+    with Assistant.open(index_dir, embedder=embedder) as remote, Assistant.open(index_dir, embedder=embedder,
+                                                                                 backend=BackendConfig()) as local:
+        assert client.count(collection, exact=True).count == local.manifest.chunks  # old points deleted
+        for query in [*QUERIES, "pier steel", "meet again in Busan"]:
+            for mode in ("bm25", "hybrid"):
+                ours, theirs = remote.search(query, 10, mode), local.search(query, 10, mode)
+                # Qdrant's IDF counts this generation's chunks only; BM25 weights keep the
+                # collection's average length (within 1 % of this generation's)
+                assert [h.chunk_id for h in ours[:5]] == [h.chunk_id for h in theirs[:5]], (query, mode)
+                assert [h.score for h in ours[:1]] == pytest.approx([h.score for h in theirs[:1]], rel=0.01)
+        assert "Busan" in remote.search("meet again in Busan", 1, "bm25")[0].text
 
 
-def test_a_killed_upload_leaves_the_alias_on_the_last_good_collection(qdrant_index, embedder, monkeypatch):
+def test_changed_settings_fill_a_new_collection_then_switch_the_alias(qdrant_index, embedder):
     corpus, index_dir, config = qdrant_index
     client = client_for(config)
-    good = {a.alias_name: a.collection_name for a in client.get_aliases().aliases}["corpusqa"]
-    (corpus / "pier.md").write_text("# Pier\n\nThe new pier is made of recycled steel from old ships.\n")
-    def killed(*args, **kwargs):
-        raise KeyboardInterrupt
+    old = alias_target(client, config)
+    build_index(corpus, index_dir, embedder=embedder, bm25=BM25Settings(k1=1.2))
+    new = alias_target(client, config)
+    assert new != old and {c.name for c in client.get_collections().collections} == {new}
+    with Assistant.open(index_dir, embedder=embedder) as remote:
+        assert remote.search("green shipping corridor", 1, "bm25")[0].bm25_rank == 1
 
-    monkeypatch.setattr(type(client), "upsert", killed)
-    with pytest.raises(KeyboardInterrupt):
-        build_index(corpus, index_dir, embedder=embedder)
-    monkeypatch.undo()
-    assert {a.alias_name: a.collection_name for a in client.get_aliases().aliases}["corpusqa"] == good
-    with pytest.raises(Exception, match="does not point at this index"):
+
+def test_a_killed_upload_keeps_the_last_generation_served_and_the_next_build_resumes(qdrant_index, embedder,
+                                                                                     monkeypatch):
+    corpus, index_dir, config = qdrant_index
+    client = client_for(config)
+    collection = alias_target(client, config)
+    with Assistant.open(index_dir, embedder=embedder) as before:
+        served = [h.chunk_id for h in before.search("green shipping corridor", 5, "hybrid")]
+        (corpus / "pier.md").write_text(PIER)
+
+        def killed(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(type(client), "upsert", killed)
+        with pytest.raises(KeyboardInterrupt):
+            build_index(corpus, index_dir, embedder=embedder)
+        monkeypatch.undo()
+        assert alias_target(client, config) == collection
+        assert [h.chunk_id for h in before.search("green shipping corridor", 5, "hybrid")] == served
+        assert all(h.doc != "pier.md" for h in before.search("pier steel", 10, "bm25"))
+    with pytest.raises(Exception, match="does not hold this index's generation"):
         Assistant.open(index_dir, embedder=embedder)  # the new local generation is not served yet
     build_index(corpus, index_dir, embedder=embedder)  # the next build completes the upload
     with Assistant.open(index_dir, embedder=embedder) as remote:
         assert remote.search("pier steel", 1, "bm25")[0].doc == "pier.md"
-    assert {a.alias_name: a.collection_name for a in client.get_aliases().aliases}["corpusqa"] != good
+
+
+def test_server_side_fusion_keeps_each_rankers_rank(qdrant_index, embedder, assistant):
+    _, index_dir, config = qdrant_index
+    for fusion in ("rrf", "dbsf"):
+        dataclasses.replace(config, fusion=fusion).save(index_dir)
+        with Assistant.open(index_dir, embedder=embedder) as remote:
+            assert f"{fusion} fusion on the server" in remote.retriever.backend.describe()
+            hits = remote.search("green shipping corridor", 10, "hybrid")
+            local = assistant.search("green shipping corridor", 10, "hybrid")
+            assert hits[0].chunk_id == local[0].chunk_id
+            assert all(h.dense_rank or h.bm25_rank for h in hits)
+            assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+            answer = remote.ask("How many vessels does Singapore supply with marine fuel each year?")
+            assert "130,000" in answer.text
 
 
 def test_without_the_model_bm25_runs_on_qdrant_sparse_vectors(qdrant_index):

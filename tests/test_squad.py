@@ -134,3 +134,26 @@ def test_a_changed_bm25_setting_rebuilds_and_is_used(tmp_path, embedder):
     assert "BM25 settings changed" in summary.rebuild_reason and summary.embedded == 0  # vectors reused
     with Assistant.open(tmp_path / "index", dense=False) as assistant:
         assert assistant.retriever.lexical.settings == BM25Settings("okapi", 1.2, 0.75)
+
+
+def test_calibrate_fits_on_the_fit_articles_and_both_modes_answer_with_the_result(squad_file, shipped_index,
+                                                                                  tmp_path, monkeypatch):
+    from pathlib import Path
+
+    questions = Path(__file__).resolve().parent.parent / "qa" / "data" / "questions.jsonl"
+    runner = CliRunner()
+    for flag, env in (([], "CORPUSQA_ANSWER_CONFIG"), (["--without-dense"], "CORPUSQA_ANSWER_CONFIG_LEXICAL")):
+        config = tmp_path / f"config{len(flag)}.json"
+        fitted = runner.invoke(cli, ["calibrate", str(questions), "--squad", str(squad_file), *flag,
+                                     "--output", str(config), "--index-dir", str(shipped_index)])
+        assert fitted.exit_code == 0, fitted.output
+        calibration = json.loads(config.read_text())["calibration"]
+        # fit articles: Harbour (4 answerable) and Otter (2), the latter also asked of an index without it
+        assert calibration["questions"] == {"labelled": 49, "squad": 6, "squad-outside": 2}
+        assert calibration["abstention_recall"] >= 0.95 and 0 < json.loads(config.read_text())["threshold"] < 1
+        monkeypatch.setenv(env, str(config))
+    answers = runner.invoke(cli, ["ask", "How many vessels does Singapore supply with marine fuel each year?",
+                                  "--json", "--index-dir", str(shipped_index)])
+    assert "130,000" in json.loads(answers.stdout)["answer"]
+    bad = runner.invoke(cli, ["calibrate", str(questions), "--squad", str(questions), "--index-dir", str(shipped_index)])
+    assert bad.exit_code == 2 and "not a SQuAD-format JSON file" in bad.stderr

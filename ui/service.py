@@ -1,16 +1,21 @@
 """What the page serves from: the current index generation, handed out as leases so that a
 re-index can swap it while questions are being answered and close the old one once the
-last of them is done; the model (loaded once), the corpus folder and the feedback store."""
+last of them is done; the model (loaded once), the corpus folder and the feedback store.
+A generation published by another process (a second app server, ``corpusqa index``) is
+picked up on the next question."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from index.builder import BuildSummary, build_index
 from index.embedding import Embedder
+from index.generations import current_generation
+from index.manifest import IndexUnavailable
 from index.store import Document
 from qa.assistant import PASSAGES_READ, Assistant
 from qa.feedback import FEEDBACK_FILE, FeedbackStore
@@ -21,9 +26,11 @@ from qa.retrieval import SearchResult
 
 class Service:
     def __init__(self, corpus: Path, index_dir: Path, embedder: Embedder | None = None,
-                 llm: LLMSettings | None = None) -> None:
+                 llm: LLMSettings | None = None, follow_seconds: float = 2.0) -> None:
+        """``follow_seconds``: how often a question checks for a generation published elsewhere."""
         self.corpus, self.index_dir = corpus, index_dir
         self.embedder, self.llm = embedder, llm
+        self.follow_seconds, self._next_check = follow_seconds, time.monotonic() + follow_seconds
         self._reindex_lock = threading.Lock()
         self._lock = threading.Lock()  # guards the current assistant and the lease counts
         self._current = self._open()
@@ -40,6 +47,7 @@ class Service:
     def lease(self) -> Iterator[Assistant]:
         """The current generation, kept open until the block ends even if a re-index
         replaces it meanwhile."""
+        self._follow_current()
         with self._lock:
             assistant = self._current
             self._leases[assistant] += 1
@@ -65,16 +73,37 @@ class Service:
         with self._reindex_lock:
             summary = build_index(self.corpus, self.index_dir, embedder=self.embedder, progress=progress)
             if not summary.up_to_date:
-                fresh = self._open()
-                with self._lock:
-                    old, self._current = self._current, fresh
-                    self._leases[fresh] = 0
-                    idle = self._leases[old] == 0
-                    if idle:
-                        del self._leases[old]
-                if idle:
-                    old.close()
+                self._serve(self._open())
             return summary
+
+    def _follow_current(self) -> None:
+        """Serve the current generation if another process published it (checked at most
+        every ``follow_seconds``); one that cannot open yet (its Qdrant upload still running)
+        is tried again later, the old one serving meanwhile."""
+        now = time.monotonic()
+        if now < self._next_check:
+            return
+        self._next_check = now + self.follow_seconds
+        if not self._reindex_lock.acquire(blocking=False):
+            return  # a re-index here swaps it itself
+        try:
+            if current_generation(self.index_dir).name != self.generation:
+                self._serve(self._open())
+        except IndexUnavailable:
+            pass
+        finally:
+            self._reindex_lock.release()
+
+    def _serve(self, fresh: Assistant) -> None:
+        """Answer new questions from ``fresh``; close the old one once idle."""
+        with self._lock:
+            old, self._current = self._current, fresh
+            self._leases[fresh] = 0
+            idle = self._leases[old] == 0
+            if idle:
+                del self._leases[old]
+        if idle:
+            old.close()
 
     def ask(self, question: str, history: list[str] | None = None, mode: str = "hybrid",
             k: int = PASSAGES_READ, generate: bool = False, docs: list[str] | None = None) -> Answer:

@@ -15,6 +15,7 @@ __all__ = ["BACKEND_FILE", "BackendConfig", "Scope", "SearchBackend", "open_back
 
 BACKEND_FILE = "backend.json"
 BACKENDS = ("local", "qdrant")
+FUSIONS = ("client", "rrf", "dbsf")  # hybrid fused in corpusqa, or by Qdrant
 QDRANT_KEY_ENV = "CORPUSQA_QDRANT_API_KEY"
 
 
@@ -26,12 +27,17 @@ class BackendConfig:
     collection: str = "corpusqa"  # the alias queries go to; each generation is its own collection
     shards: int = 1  # per collection, on a cluster
     replicas: int = 1  # copies of each shard, on a cluster
+    fusion: str = "client"  # FUSIONS
 
     def __post_init__(self) -> None:
         if self.name not in BACKENDS:
             raise ValueError(f"unknown backend {self.name!r}: {' or '.join(BACKENDS)}")
         if self.name == "qdrant" and not (self.qdrant_url or self.qdrant_path):
             raise ValueError("the qdrant backend needs --qdrant-url URL or --qdrant-path DIR")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"unknown Qdrant fusion {self.fusion!r}: {', '.join(FUSIONS)}")
+        if self.name == "local" and self.fusion != "client":
+            raise ValueError("--qdrant-fusion needs the qdrant backend (--qdrant-url or --qdrant-path)")
         if self.shards < 1 or self.replicas < 1:
             raise ValueError("shards and replicas must be at least 1")
 
@@ -55,17 +61,18 @@ def sync_backend(index_dir: Path, generation: Path, progress: bool = False) -> s
     config = BackendConfig.load(index_dir)
     if config.name == "local":
         return None
-    from .qdrant import publish_generation
+    from .qdrant_publish import publish_generation
 
     return publish_generation(config, generation, progress)
 
 
-def open_backend(config: BackendConfig, generation: Path, local_dense, local_lexical) -> SearchBackend:
-    """The backend that ranks for ``generation``: local stores, or the Qdrant alias."""
+def open_backend(config: BackendConfig, generation: Path, records, local_dense, local_lexical) -> SearchBackend:
+    """The backend that ranks for ``generation`` (``records``: its chunk records): local
+    stores, or the Qdrant collection behind the alias."""
     if config.name == "qdrant":
         from .qdrant import QdrantBackend
 
-        return QdrantBackend(config, generation)
+        return QdrantBackend(config, generation, records)
     from .local import LocalBackend
 
     return LocalBackend(local_dense, local_lexical)

@@ -34,6 +34,12 @@ class SearchBackend(ABC):
     def sparse(self, tokens: list[str], depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         """The ``depth`` best rows by BM25 over the index tokenizer's ``tokens``, best first."""
 
+    def fused(self, vector: np.ndarray, tokens: list[str], depth: int, k: int, scope: Scope | None,
+              rrf_k: int, weights: tuple[float, float]) -> tuple[list, list, list] | None:
+        """Hybrid fused by the backend itself: (fused top ``k``, dense list, sparse list), or
+        None to let the retriever fuse the two lists (the default)."""
+        return None
+
     def describe(self) -> str:
         return self.name
 

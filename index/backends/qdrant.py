@@ -1,30 +1,28 @@
-"""Qdrant: one point per chunk (payload: row, chunk id, doc, title, section, span, text), a named
-dense vector (cosine) and a sparse BM25 vector whose IDF Qdrant computes (``Modifier.IDF``, the
-same ``log(1 + (N − n + 0.5)/(n + 0.5))`` as the local lucene BM25). Each index generation is its
-own collection; the alias (``corpusqa``) is switched to it once it is complete, so a build killed
-mid-upload leaves the alias on the last good one. Works against a server or cluster (``url``)
-and qdrant-client's embedded local mode (``path``) alike."""
+"""Qdrant: one point per chunk (payload: chunk id, doc, title, section, span, lines, text), a
+named dense vector (cosine) and a sparse BM25 vector whose IDF Qdrant computes
+(``Modifier.IDF``, the same ``log(1 + (N − n + 0.5)/(n + 0.5))`` as the local lucene BM25).
+Generations share a collection and are told apart by a payload flag (``qdrant_publish.py``
+uploads only what changed), so every query filters on its generation's flag. Hybrid can fuse
+in corpusqa (``client``: the same fusion as the local backend) or on the server (``rrf`` /
+``dbsf`` over a dense and a sparse prefetch). Works against a server or cluster (``url``) and
+qdrant-client's embedded local mode (``path``) alike."""
 
 from __future__ import annotations
 
 import atexit
 import os
-import uuid
 import zlib
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from ..dense import load_vectors
-from ..manifest import IndexUnavailable, Manifest
-from ..progress import progress_bar
-from ..store import RECORDS_FILE, RecordStore
+from ..manifest import IndexUnavailable
+from ..store import RecordStore
 from . import QDRANT_KEY_ENV, BackendConfig
 from .base import Scope, SearchBackend
 
 DENSE, SPARSE = "dense", "bm25"
-BATCH = 256
 _CLIENTS: dict[tuple, object] = {}  # local mode allows one client per folder in a process
 
 
@@ -69,86 +67,40 @@ def sparse_vector(tokens: list[str], k1: float | None = None, b: float | None = 
     return models.SparseVector(indices=indices, values=values)
 
 
-def collection_name(config: BackendConfig, generation: Path) -> str:
-    return f"{config.collection}-{generation.name}"
+def generation_flag(generation: str) -> str:
+    """The payload key that marks a point as part of ``generation``."""
+    return "in_" + generation.replace("-", "_")
 
 
-def publish_generation(config: BackendConfig, generation: Path, progress: bool = False) -> str | None:
-    """Upload ``generation`` into its own collection unless it is there complete, then point
-    the alias at it and drop the collections it replaced."""
-    from qdrant_client import models
-
-    client = client_for(config)
-    manifest = Manifest.load(generation, files=False)
-    name = collection_name(config, generation)
-    complete = client.collection_exists(name) and client.count(name, exact=True).count == manifest.chunks
-    note = None
-    if not complete:
-        _upload(client, name, generation, manifest, progress, config)
-        note = f"uploaded {manifest.chunks} chunks to Qdrant collection {name}"
-    aliases = {a.alias_name: a.collection_name for a in client.get_aliases().aliases}
-    if aliases.get(config.collection) != name:
-        operations = []
-        if config.collection in aliases:
-            operations.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=config.collection)))
-        operations.append(models.CreateAliasOperation(
-            create_alias=models.CreateAlias(collection_name=name, alias_name=config.collection)))
-        client.update_collection_aliases(change_aliases_operations=operations)
-    for old in client.get_collections().collections:
-        if old.name.startswith(f"{config.collection}-") and old.name != name:
-            client.delete_collection(old.name)
-    return note
+def alias_target(client, config: BackendConfig) -> str | None:
+    """The collection the alias points at, if any."""
+    return {a.alias_name: a.collection_name for a in client.get_aliases().aliases}.get(config.collection)
 
 
-def _upload(client, name: str, generation: Path, manifest: Manifest, progress: bool, config: BackendConfig) -> None:
-    from qdrant_client import models
-
-    if client.collection_exists(name):
-        client.delete_collection(name)  # an upload that did not finish
-    vectors = load_vectors(generation, manifest.chunks) if manifest.dimension else None
-    dense_config = {DENSE: models.VectorParams(size=manifest.dimension, distance=models.Distance.COSINE)} \
-        if vectors is not None else {}
-    cluster = dict(shard_number=config.shards, replication_factor=config.replicas) if config.qdrant_url else {}
-    client.create_collection(name, vectors_config=dense_config, **cluster,
-                             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)})
-    if config.qdrant_url:  # keyword index for --doc filters (local mode has none and warns)
-        client.create_payload_index(name, "doc", models.PayloadSchemaType.KEYWORD)
-    records = RecordStore(generation / RECORDS_FILE)
-    try:
-        tokens = list(records.tokens())
-        average = sum(map(len, tokens)) / max(1, len(tokens))
-        k1, b = manifest.bm25.get("k1", 1.5), manifest.bm25.get("b", 0.75)
-        for start in progress_bar(range(0, len(tokens), BATCH), "uploading to Qdrant", progress, unit="batch"):
-            rows = list(range(start, min(start + BATCH, len(tokens))))
-            points = []
-            for row, chunk in zip(rows, records.chunks(rows)):
-                vector = {SPARSE: sparse_vector(tokens[row], k1, b, average)}
-                if vectors is not None:
-                    vector[DENSE] = vectors[row].tolist()
-                points.append(models.PointStruct(
-                    id=str(uuid.uuid5(uuid.NAMESPACE_URL, chunk.chunk_id + f"#{row}")), vector=vector,
-                    payload={"row": row, "chunk_id": chunk.chunk_id, "doc": chunk.doc, "title": chunk.title,
-                             "section": chunk.section, "start": chunk.start, "end": chunk.end, "text": chunk.text}))
-            client.upsert(name, points=points, wait=True)
-    finally:
-        records.close()
+def published_generations(client, collection: str) -> list[str]:
+    """Generations whose every point is in ``collection`` (recorded once the upload completes)."""
+    return list((client.get_collection(collection).config.metadata or {}).get("generations", []))
 
 
 class QdrantBackend(SearchBackend):
     name = "qdrant"
 
-    def __init__(self, config: BackendConfig, generation: Path) -> None:
-        self.config, self.client = config, client_for(config)
-        aliases = {a.alias_name: a.collection_name for a in self.client.get_aliases().aliases}
-        expected = collection_name(config, generation)
-        if config.collection not in aliases or not self.client.collection_exists(expected):
-            raise IndexUnavailable(f"Qdrant has no collection {expected!r} behind alias {config.collection!r} "
-                                   "(deleted, or never uploaded): run `corpusqa index` to upload it")
-        if aliases[config.collection] != expected:
-            raise IndexUnavailable(f"Qdrant alias {config.collection!r} does not point at this index's "
-                                   f"collection {expected!r}: run `corpusqa index`")
-        info = self.client.get_collection(config.collection)
-        vectors = info.config.params.vectors
+    def __init__(self, config: BackendConfig, generation: Path, records: RecordStore) -> None:
+        from qdrant_client import models
+
+        self.config, self.client, self.records = config, client_for(config), records
+        self.generation = generation.name
+        collection = alias_target(self.client, config)
+        if collection is None or not self.client.collection_exists(collection):
+            raise IndexUnavailable(f"Qdrant has no collection behind alias {config.collection!r} (deleted, or "
+                                   "never uploaded): run `corpusqa index` to upload it")
+        if self.generation not in published_generations(self.client, collection):
+            raise IndexUnavailable(f"Qdrant collection {collection!r} does not hold this index's generation "
+                                   f"{self.generation} (its upload did not finish): run `corpusqa index`")
+        self.collection = collection
+        self._visible = models.FieldCondition(key=generation_flag(self.generation),
+                                              match=models.MatchValue(value=True))
+        vectors = self.client.get_collection(collection).config.params.vectors
         self._has_dense = isinstance(vectors, dict) and DENSE in vectors
 
     @property
@@ -156,21 +108,53 @@ class QdrantBackend(SearchBackend):
         return self._has_dense
 
     def describe(self) -> str:
-        return f"qdrant ({self.config.qdrant_url or self.config.qdrant_path}, alias {self.config.collection})"
+        fused = "" if self.config.fusion == "client" else f", {self.config.fusion} fusion on the server"
+        return f"qdrant ({self.config.qdrant_url or self.config.qdrant_path}, alias {self.config.collection}{fused})"
 
     def dense(self, vector: np.ndarray, depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
-        return self._query(vector.tolist(), DENSE, depth, scope)
+        return self._rows(self._query(self._request(vector.tolist(), DENSE, depth, scope)))
 
     def sparse(self, tokens: list[str], depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         if not tokens:
             return []
-        return self._query(sparse_vector(tokens), SPARSE, depth, scope)
+        return self._rows(self._query(self._request(sparse_vector(tokens), SPARSE, depth, scope)), positive=True)
 
-    def _query(self, query, using: str, depth: int, scope: Scope | None) -> list[tuple[int, float]]:
+    def fused(self, vector: np.ndarray, tokens: list[str], depth: int, k: int, scope: Scope | None,
+              rrf_k: int, weights: tuple[float, float]):
+        """Server-side fusion (``rrf`` with ``rrf_k`` and ``weights``, or ``dbsf``) of a dense
+        and a sparse prefetch of ``depth``, with both lists for the panel's ranks, in one round
+        trip; None when the configured fusion runs in corpusqa."""
+        if self.config.fusion == "client" or not tokens:
+            return None
         from qdrant_client import models
 
-        where = None if scope is None else models.Filter(
-            must=[models.FieldCondition(key="doc", match=models.MatchAny(any=list(scope.docs)))])
-        points = self.client.query_points(self.config.collection, query=query, using=using, limit=depth,
-                                          query_filter=where, with_payload=["row"]).points
-        return [(int(p.payload["row"]), float(p.score)) for p in points if p.score > 0 or using == DENSE]
+        dense = self._request(vector.tolist(), DENSE, depth, scope)
+        sparse = self._request(sparse_vector(tokens), SPARSE, depth, scope)
+        fusion = models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=list(weights))) if self.config.fusion == "rrf" \
+            else models.FusionQuery(fusion=models.Fusion.DBSF)
+        prefetch = [models.Prefetch(query=r.query, using=r.using, limit=depth, filter=r.filter) for r in (dense, sparse)]
+        combined = models.QueryRequest(prefetch=prefetch, query=fusion, limit=k, filter=dense.filter,
+                                       with_payload=["chunk_id"])
+        responses = self.client.query_batch_points(self.collection, requests=[combined, dense, sparse])
+        return tuple(self._rows(r.points, positive=n == 2) for n, r in enumerate(responses))
+
+    def _request(self, query, using: str, depth: int, scope: Scope | None):
+        from qdrant_client import models
+
+        where = [self._visible]
+        if scope is not None:
+            where.append(models.FieldCondition(key="doc", match=models.MatchAny(any=list(scope.docs))))
+        return models.QueryRequest(query=query, using=using, limit=depth, filter=models.Filter(must=where),
+                                   with_payload=["chunk_id"])
+
+    def _query(self, request) -> list:
+        return self.client.query_batch_points(self.collection, requests=[request])[0].points
+
+    def _rows(self, points: list, positive: bool = False) -> list[tuple[int, float]]:
+        """This generation's rows of the returned points (``positive``: those scoring above 0)."""
+        points = [p for p in points if p.score > 0 or not positive]
+        rows = self.records.rows_of_chunks([p.payload["chunk_id"] for p in points])
+        if any(row is None for row in rows):
+            raise IndexUnavailable(f"Qdrant collection {self.collection!r} returned chunks this generation "
+                                   "does not hold: run `corpusqa index`")
+        return [(row, float(p.score)) for row, p in zip(rows, points)]
