@@ -4,6 +4,7 @@ the local backend, answers, alias-switched generations, a killed upload, the mod
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import shutil
 
 import pytest
@@ -75,6 +76,12 @@ def test_an_update_sends_only_the_changed_chunks_and_ranks_as_the_local_backend(
     summary = build_index(corpus, index_dir, embedder=embedder)
     assert sent_points == [1]  # the new document's one chunk; the 113 others were flagged, not sent
     assert any("uploaded 1 of 114 chunks; 113 unchanged" in n for n in summary.notes), summary.notes
+    from qdrant_client import models
+
+    pier, _ = client.scroll(collection, scroll_filter=models.Filter(must=[models.FieldCondition(
+        key="doc", match=models.MatchValue(value="pier.md"))]), with_payload=True)
+    assert pier[0].payload["doc_sha256"] == hashlib.sha256((corpus / "pier.md").read_bytes()).hexdigest()
+    assert pier[0].payload["text"] in PIER and pier[0].payload["lines"] == [3, 3]
     (corpus / "pier.md").unlink()
     edited = corpus / "us-korea-tariff-talks.txt"
     edited.write_text(edited.read_text(encoding="utf-8") + "\nBoth sides will meet again in Busan.\n")
@@ -165,6 +172,13 @@ def test_cli_remembers_the_backend_and_rejects_an_incomplete_choice(tmp_path):
     assert BackendConfig.load(tmp_path / "i").name == "qdrant"
     searched = runner.invoke(cli, ["search", "green shipping corridor", "--index-dir", str(tmp_path / "i"), "--json"])
     assert searched.exit_code == 0 and '"bm25_rank": 1' in searched.output
+    fused = runner.invoke(cli, ["index", "--corpus", str(SHIPPED_CORPUS), "--index-dir", str(tmp_path / "i"),
+                                "--qdrant-fusion", "rrf", "--json"])  # only the fusion changes
+    assert fused.exit_code == 0 and BackendConfig.load(tmp_path / "i").fusion == "rrf"
+    assert BackendConfig.load(tmp_path / "i").qdrant_path == str((tmp_path / "q").resolve())
+    local = runner.invoke(cli, ["index", "--corpus", str(SHIPPED_CORPUS), "--index-dir", str(tmp_path / "local"),
+                                "--qdrant-fusion", "dbsf"])
+    assert local.exit_code == 2 and "--qdrant-fusion needs the qdrant backend" in local.output
     client = client_for(BackendConfig.load(tmp_path / "i"))
     for collection in client.get_collections().collections:
         client.delete_collection(collection.name)

@@ -43,11 +43,13 @@ def layout_of(manifest: Manifest) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def point_id(layout: str, stored: StoredChunk) -> str:
-    """A point's id: a hash of its settings, embedded text and payload."""
+def point_id(layout: str, stored: StoredChunk, doc_sha256: str) -> str:
+    """A point's id: a hash of its settings, its document's content, embedded text and payload
+    (so a changed document's chunks are new points, and an unchanged one's are not)."""
     c = stored.chunk
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "|".join(map(str, (
-        layout, c.chunk_id, stored.embed_key, c.doc, c.title, c.section, c.start, c.end, c.line_start, c.line_end)))))
+        layout, doc_sha256, c.chunk_id, stored.embed_key, c.doc, c.title, c.section, c.start, c.end,
+        c.line_start, c.line_end)))))
 
 
 def publish_generation(config: BackendConfig, generation: Path, progress: bool = False) -> str | None:
@@ -112,13 +114,14 @@ def _add_generation(client, collection: str, generation: Path, manifest: Manifes
     if server:  # local mode has no payload indexes
         client.create_payload_index(collection, flag, models.PayloadSchemaType.BOOL)
     vectors = load_vectors(generation, manifest.chunks) if manifest.dimension else None
+    hashes = {path: entry.sha256 for path, entry in Manifest.load(generation).files.items()}  # files.json
     layout, average = metadata["layout"], metadata["average"]
     k1, b = manifest.bm25.get("k1", 1.5), manifest.bm25.get("b", 0.75)
     uploaded = 0
     for start in progress_bar(range(0, manifest.chunks, BATCH), "publishing to Qdrant", progress, unit="batch"):
         rows = list(range(start, min(start + BATCH, manifest.chunks)))
         stored = records.stored(rows)
-        ids = [point_id(layout, s) for s in stored]
+        ids = [point_id(layout, s, hashes.get(s.chunk.doc, "")) for s in stored]
         held = {str(p.id) for p in client.retrieve(collection, ids, with_payload=False, with_vectors=False)}
         if held:
             client.set_payload(collection, payload={flag: True}, points=[i for i in ids if i in held], wait=True)
@@ -132,7 +135,8 @@ def _add_generation(client, collection: str, generation: Path, manifest: Manifes
             c = s.chunk
             points.append(models.PointStruct(id=point, vector=vector, payload={
                 "chunk_id": c.chunk_id, "doc": c.doc, "title": c.title, "section": c.section, "start": c.start,
-                "end": c.end, "lines": [c.line_start, c.line_end], "text": c.text, flag: True}))
+                "end": c.end, "lines": [c.line_start, c.line_end], "text": c.text,
+                "doc_sha256": hashes.get(c.doc, ""), flag: True}))
         if points:
             client.upsert(collection, points=points, wait=True)
             uploaded += len(points)
