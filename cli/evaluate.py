@@ -48,6 +48,9 @@ from .common import (
 @click.option("--holdout-articles", type=click.IntRange(0, 1000), default=0,
               help="SQuAD answers: also index all but the last N articles of the split and ask their "
                    "questions, which must all be declined.")
+@click.option("--after-other-article", is_flag=True,
+              help="SQuAD answers: also ask every question after one about another article (a follow-up "
+                   "cue must not drag it there); adds rows `<mode>+other` with `dragged_back`.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Write report.md and PNG plots into this folder.")
 @click.option("--llm", "generate", is_flag=True,
@@ -55,7 +58,8 @@ from .common import (
 @llm_options
 @index_dir_option
 def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, task: str | None,
-                 holdout_articles: int, as_json: bool, report_dir: Path | None, generate: bool,
+                 holdout_articles: int, after_other_article: bool, as_json: bool, report_dir: Path | None,
+                 generate: bool,
                  llm_url: str | None, llm_model: str | None, llm_timeout: float | None,
                  index_dir: Path | None) -> None:
     """Evaluate retrieval on a BEIR folder or a SQuAD JSON file, or answers on a
@@ -82,7 +86,7 @@ def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, ta
             from .squad_answers import squad_answers
 
             payload = squad_answers(dataset, mode_list, k or PASSAGES_READ, split or "report", holdout_articles,
-                                    as_json)
+                                    as_json, after_other_article)
             results, columns = [], SQUAD_ANSWER_COLUMNS
         else:
             raise DatasetError(f"{dataset} is not a BEIR folder (corpus.jsonl, queries.jsonl, qrels/), a "
@@ -179,7 +183,7 @@ def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool
 
 
 SQUAD_ANSWER_COLUMNS = ("answered", "cited_sentence_holds_gold", "first_cited_holds_gold", "short_answer_f1",
-                        "unanswerable_declined", "answered_precision", "out_of_corpus_declined")
+                        "unanswerable_declined", "answered_precision", "out_of_corpus_declined", "dragged_back")
 GENERATION_COLUMNS = ("sentences_kept", "fallback_rate", "first_text_ms_p50")
 LABELLED_COLUMNS = ("evidence_recall@5", "evidence_mrr", "answer_accuracy", "abstention_precision",
                     "abstention_recall", "follow_up_accuracy", "topic_switch_accuracy", "citation_exactness")

@@ -7,13 +7,21 @@ from pathlib import Path
 
 import click
 
-from qa.answer_eval import article_split, ask_all, declined_share, summarise
+from qa.answer_eval import (
+    article_split,
+    ask_all,
+    declined_share,
+    dragged_back,
+    preceded_by_other_articles,
+    summarise,
+)
 from qa.squad import load_squad, materialise_squad_corpus
 
 from .common import CliError
 
 
-def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int, as_json: bool) -> dict:
+def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int, as_json: bool,
+                  after_other_article: bool = False) -> dict:
     from index.builder import build_index
     from qa.assistant import Assistant
 
@@ -36,6 +44,12 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
     with Assistant.open(index_dir, dense=modes != ["bm25"]) as assistant:
         for mode in modes:
             rows.append(summarise(ask_all(assistant, asked, mode, k, progress=progress), mode))
+        if after_other_article:  # the same questions, each after a question about another article
+            history = preceded_by_other_articles(dataset, asked)
+            for mode in modes:
+                outcomes = ask_all(assistant, asked, mode, k, history=history, progress=progress)
+                rows.append({**summarise(outcomes, f"{mode}+other"),
+                             "dragged_back": dragged_back(outcomes)})
     if holdout:
         left_out = titles[-holdout:]
         subset = load_squad(path, [t for t in (a.title for a in dataset.articles) if t not in left_out])
@@ -44,7 +58,7 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
         left_out_docs = {a.doc for a in dataset.articles if a.title in left_out}
         outside = [q for q in dataset.questions if q.doc in left_out_docs]
         with Assistant.open(sub_index, dense=modes != ["bm25"]) as assistant:
-            for row, mode in zip(rows, modes):
+            for row, mode in zip(rows, modes):  # the rows asked without history
                 row["out_of_corpus_declined"] = declined_share(ask_all(assistant, outside, mode, k, progress=progress))
         settings += f"; out of corpus: {len(outside)} questions of {', '.join(left_out)}, not indexed"
     return {"dataset": str(path), "split": split, "queries": len(asked), "articles": titles, "settings": settings,

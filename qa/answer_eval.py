@@ -96,6 +96,26 @@ def summarise(outcomes: list[SquadOutcome], mode: str) -> dict:
     }
 
 
+def preceded_by_other_articles(dataset: SquadDataset, questions: list[SquadQuestion]) -> dict[str, list[str]]:
+    """For each question, a one-turn history: a question about the next article (in file
+    order, the same position among its questions), so a follow-up cue must not drag it there."""
+    by_doc: dict[str, list[SquadQuestion]] = {}
+    for q in dataset.questions:
+        by_doc.setdefault(q.doc, []).append(q)
+    docs = [a.doc for a in dataset.articles]
+    history = {}
+    for i, q in enumerate(questions):
+        other = by_doc[docs[(docs.index(q.doc) + 1) % len(docs)]]
+        history[q.id] = [other[i % len(other)].question]
+    return history
+
+
+def dragged_back(outcomes: list[SquadOutcome]) -> float:
+    """The share of questions searched with the previous turn's words added."""
+    return round(sum(o.answer.retrieval_query != o.question.question for o in outcomes) / len(outcomes), 4) \
+        if outcomes else 0.0
+
+
 def declined_share(outcomes: list[SquadOutcome]) -> float:
     """Out-of-corpus questions: the share declined (all should be)."""
     return round(sum(o.answer.abstained for o in outcomes) / len(outcomes), 4) if outcomes else 0.0

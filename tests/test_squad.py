@@ -86,11 +86,15 @@ def test_eval_as_retrieval_and_as_answers(squad_file):
     hybrid = payload["results"][2]
     assert hybrid["mode"] == "hybrid" and hybrid["Recall@10"] == 1.0 and hybrid["MRR@10"] >= 0.75
     answers = runner.invoke(cli, ["eval", str(squad_file), "--task", "answers", "--split", "all",
-                                  "--holdout-articles", "1", "--modes", "hybrid,bm25", "--json"])
+                                  "--holdout-articles", "1", "--modes", "hybrid,bm25", "--after-other-article",
+                                  "--json"])
     assert answers.exit_code == 0, answers.output
     payload = json.loads(answers.stdout)
     assert payload["queries"] == 9 and "Otter Fund" in payload["settings"]
-    for row in payload["results"]:
+    assert [r["mode"] for r in payload["results"]] == ["hybrid", "bm25", "hybrid+other", "bm25+other"]
+    for row in payload["results"][2:]:  # each question after one about another article: none dragged there
+        assert row["dragged_back"] == 0.0 and row["cited_sentence_holds_gold"] >= 0.5, row
+    for row in payload["results"][:2]:
         assert row["answerable"] == 8 and 0 <= row["out_of_corpus_declined"] <= 1
         # Retrieval finds every paragraph here; the sentence choice misses some "It …" sentences.
         assert row["cited_sentence_holds_gold"] >= 0.5, row
