@@ -16,6 +16,7 @@ from index.backends.qdrant import alias_target, client_for
 from index.builder import build_index
 from index.lexical import BM25Settings
 from qa import Assistant
+from qa.fusion import FusionSettings
 from qa.retrieval import QueryError
 
 from .conftest import SHIPPED_CORPUS
@@ -137,17 +138,21 @@ def test_a_killed_upload_keeps_the_last_generation_served_and_the_next_build_res
         assert remote.search("pier steel", 1, "bm25")[0].doc == "pier.md"
 
 
-def test_server_side_fusion_keeps_each_rankers_rank(qdrant_index, embedder, assistant):
+def test_server_side_fusion_keeps_each_rankers_rank(qdrant_index, embedder):
     _, index_dir, config = qdrant_index
     for fusion in ("rrf", "dbsf"):
         dataclasses.replace(config, fusion=fusion).save(index_dir)
-        with Assistant.open(index_dir, embedder=embedder) as remote:
+        settings = FusionSettings(method=fusion)
+        with Assistant.open(index_dir, embedder=embedder, fusion=settings) as remote, \
+                Assistant.open(index_dir, embedder=embedder, fusion=settings, backend=BackendConfig()) as local:
             assert f"{fusion} fusion on the server" in remote.retriever.backend.describe()
-            hits = remote.search("green shipping corridor", 10, "hybrid")
-            local = assistant.search("green shipping corridor", 10, "hybrid")
-            assert hits[0].chunk_id == local[0].chunk_id
-            assert all(h.dense_rank or h.bm25_rank for h in hits)
-            assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+            for query in QUERIES:
+                hits, theirs = remote.search(query, 10, "hybrid"), local.search(query, 10, "hybrid")
+                assert all(h.dense_rank or h.bm25_rank for h in hits)
+                assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+                if fusion == "rrf":  # Qdrant's RRF with k + 1 orders exactly as corpusqa's
+                    assert [(h.dense_rank, h.bm25_rank) for h in hits] == [(h.dense_rank, h.bm25_rank) for h in theirs]
+                assert hits[0].chunk_id == theirs[0].chunk_id, (fusion, query)
             answer = remote.ask("How many vessels does Singapore supply with marine fuel each year?")
             assert "130,000" in answer.text
 

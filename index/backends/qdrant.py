@@ -123,15 +123,18 @@ class QdrantBackend(SearchBackend):
               rrf_k: int, weights: tuple[float, float]):
         """Server-side fusion (``rrf`` with ``rrf_k`` and ``weights``, or ``dbsf``) of a dense
         and a sparse prefetch of ``depth``, with both lists for the panel's ranks, in one round
-        trip; None when the configured fusion runs in corpusqa."""
+        trip; None when the configured fusion runs in corpusqa. Qdrant's RRF scores a 1-based
+        rank ``r`` as ``1 / (r / w + k − 1)``: with ``k + 1`` and equal weights it orders
+        exactly as corpusqa's ``Σ w / (k + r)``; unequal weights scale ranks there, not scores."""
         if self.config.fusion == "client" or not tokens:
             return None
         from qdrant_client import models
 
         dense = self._request(vector.tolist(), DENSE, depth, scope)
         sparse = self._request(sparse_vector(tokens), SPARSE, depth, scope)
-        fusion = models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=list(weights))) if self.config.fusion == "rrf" \
-            else models.FusionQuery(fusion=models.Fusion.DBSF)
+        relative = [w / max(weights) for w in weights]
+        fusion = models.RrfQuery(rrf=models.Rrf(k=rrf_k + 1, weights=None if len(set(relative)) == 1 else relative)) \
+            if self.config.fusion == "rrf" else models.FusionQuery(fusion=models.Fusion.DBSF)
         prefetch = [models.Prefetch(query=r.query, using=r.using, limit=depth, filter=r.filter) for r in (dense, sparse)]
         combined = models.QueryRequest(prefetch=prefetch, query=fusion, limit=k, filter=dense.filter,
                                        with_payload=["chunk_id"])
