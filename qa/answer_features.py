@@ -55,10 +55,10 @@ class TermCache:
         return self._terms[text]
 
 
-def question_content(question: str, tokenize) -> list[str]:
-    """The question's terms without the words that only ask (how, many, does…)."""
+def question_content(questions: list[str], tokenize) -> list[list[str]]:
+    """Each question's terms without the words that only ask (how, many, does…)."""
     asking = set(tokenize(" ".join(QUESTION_WORDS)))
-    return [t for t in tokenize(question) if t not in asking]
+    return [[t for t in tokenize(q) if t not in asking] for q in questions]
 
 
 class Coverage:
@@ -83,7 +83,7 @@ def sentence_features(question: str, query: str, candidates: list, tokenize, idf
     if not candidates:
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
     terms = TermCache(tokenize)
-    asked, context = Coverage(question_content(question, tokenize), idf), Coverage(question_content(query, tokenize), idf)
+    asked, context = (Coverage(terms, idf) for terms in question_content([question, query], tokenize))
     expects = expected_type(question) is not None
     neighbours = _neighbours(candidates)
     rows = []

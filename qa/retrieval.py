@@ -131,15 +131,15 @@ class Retriever:
             return [Ranked(row, score, None, rank) for rank, (row, score)
                     in enumerate(self.bm25_candidates(query, k, scope), start=1)]
         vector = self.query_vector(query)
-        if mode == "hybrid":
-            served = self.backend.fused(vector, self.tokenizer(query), depth, k, scope, self.fusion.rrf_k,
-                                        (self.fusion.dense_weight, self.fusion.bm25_weight))
-            if served is not None:
-                return fused_by_backend(*served)
-        dense = self.backend.dense(vector, depth if mode == "hybrid" else k, scope)
         if mode == "dense":
-            return [Ranked(row, score, rank, None) for rank, (row, score) in enumerate(dense, start=1)]
-        return self.fuse(dense, self.bm25_candidates(query, depth, scope), k)
+            return [Ranked(row, score, rank, None) for rank, (row, score)
+                    in enumerate(self.backend.dense(vector, k, scope), start=1)]
+        tokens = self.tokenizer(query)  # once, for the backend's fusion or for ours
+        served = self.backend.fused(vector, tokens, depth, k, scope, self.fusion.rrf_k,
+                                    (self.fusion.dense_weight, self.fusion.bm25_weight))
+        if served is not None:
+            return fused_by_backend(*served)
+        return self.fuse(self.backend.dense(vector, depth, scope), self.backend.sparse(tokens, depth, scope), k)
 
     def bm25_candidates(self, query: str, depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         return self.backend.sparse(self.tokenizer(query), depth, scope)

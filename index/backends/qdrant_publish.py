@@ -30,6 +30,7 @@ from .qdrant import (
     alias_target,
     client_for,
     generation_flag,
+    published_generations,
     sparse_vector,
 )
 
@@ -55,6 +56,10 @@ def point_id(layout: str, stored: StoredChunk, doc_sha256: str) -> str:
 def publish_generation(config: BackendConfig, generation: Path, progress: bool = False) -> str | None:
     """Make Qdrant serve ``generation``; a note on what was uploaded, if anything."""
     client = client_for(config)
+    served = alias_target(client, config)
+    if served and client.collection_exists(served) and generation.name in published_generations(client, served):
+        _keep_only(client, config, served, generation.name)  # an unchanged index: nothing to read or send
+        return None
     manifest = Manifest.load(generation, files=False)
     records = RecordStore(generation / RECORDS_FILE)
     try:
