@@ -71,7 +71,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._onnx:
-            return self._onnx.encode(list(texts), batch_size or 16)
+            return self._onnx.encode(list(texts), batch_size)
         vectors = self._model.encode(list(texts), batch_size=batch_size or 32, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
