@@ -130,6 +130,8 @@ class SparseBM25:
         rows = rows.astype(matrix.indices.dtype)  # as the postings: searchsorted would copy them otherwise
         for term, times in zip(ids, multiplicity):
             postings = matrix.indices[matrix.indptr[term]:matrix.indptr[term + 1]]
+            if not len(postings):  # a vocabulary word no row holds
+                continue
             weights = matrix.data[matrix.indptr[term]:matrix.indptr[term + 1]]
             at = np.minimum(np.searchsorted(postings, rows), len(postings) - 1)
             found = postings[at] == rows

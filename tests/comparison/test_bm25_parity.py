@@ -133,3 +133,18 @@ def test_top_k_without_scoring_every_row_equals_ranking_every_score(variant):
             assert bm25.top(query, depth) == top_positive(bm25.get_scores(query), depth), (query, depth)
         set_aside += any(t in common for t in query)
     assert set_aside > 100  # the bounded path ran
+
+
+def test_top_k_with_a_query_term_no_row_holds():
+    """A vocabulary word with no postings (a matrix built from token ids, as the 1M benchmark
+    builds it) beside rare and common terms: the bounded path skips it (it raised IndexError)."""
+    from index.sparse_bm25 import SparseBM25, top_positive
+
+    rng = np.random.default_rng(11)
+    lengths = rng.integers(5, 20, size=3000)
+    token_ids = np.concatenate([np.concatenate([[0], rng.integers(2, 400, size=n - 1)]) if i % 2 else
+                                rng.integers(2, 400, size=n) for i, n in enumerate(lengths)])
+    vocabulary = {f"w{i}": i for i in range(500)}  # w1 and w400-w499: in no row
+    bm25 = SparseBM25.from_token_ids(vocabulary, token_ids.astype(np.int32), lengths, 0.9, 0.4)
+    for query in (["w0", "w1", "w7", "w9"], ["w1", "w450", "w0", "w3"]):
+        assert bm25.top(query, 10) == top_positive(bm25.get_scores(query), 10) != []
