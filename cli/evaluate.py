@@ -1,5 +1,5 @@
-"""`corpusqa eval`, `calibrate` and `feedback export`: evaluation with the product's own
-settings, fitting the answer scorer, and turning ratings into labelled questions."""
+"""`corpusqa eval` and `feedback export`: evaluation with the product's own settings, and
+turning ratings into labelled questions."""
 
 from __future__ import annotations
 
@@ -212,71 +212,6 @@ def _cell(value, column: str) -> str:
     if value is None:
         return f"{'—':>14}"
     return f"{value:>14.1f}" if column.endswith(("_p50", "_p95")) else f"{value:>14.4f}"
-
-
-@click.command()
-@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--split", default="tune", show_default=True, help="Fit on the questions of this split.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the config [default: print it]; use it with $CORPUSQA_ANSWER_CONFIG "
-                   "(or, --without-dense, $CORPUSQA_ANSWER_CONFIG_LEXICAL).")
-@click.option("--without-dense", is_flag=True,
-              help="Fit the settings used when dense retrieval is unavailable (BM25 fallback).")
-@click.option("--squad", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Also fit on the 'fit' articles of this SQuAD-format file (its 'report' articles are "
-                   "left for `corpusqa eval FILE --task answers --split report`).")
-@index_dir_option
-def calibrate(questions: Path, split: str, output: Path | None, without_dense: bool, squad: Path | None,
-              index_dir: Path | None) -> None:
-    """Fit answer selection, confidence and the "not in the documents" threshold on labelled
-    QUESTIONS (scikit-learn logistic regression)."""
-    from qa.calibration import calibrate as fit
-    from qa.squad import is_squad_file
-
-    if squad is not None and not is_squad_file(squad):
-        raise CliError(f"{squad} is not a SQuAD-format JSON file")
-    try:
-        labelled = load_questions(questions)
-        with open_assistant(index_dir, dense=not without_dense) as assistant:
-            settings = fit(assistant, labelled, split, squad=squad, progress=True)
-    except DatasetError as error:
-        raise CliError(str(error)) from error
-    if output is None:
-        emit_json(settings.__dict__)
-    else:
-        settings.save(output)
-        stats = settings.calibration
-        click.echo(f"wrote {output}: threshold {settings.threshold} (declines {stats['abstention_recall']} of "
-                   f"the unanswerable fit questions, answers {stats['answered_recall']} of the answerable)", err=True)
-
-
-@click.command("calibrate-verifier")
-@click.argument("dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--per-article", default=60, show_default=True, type=click.IntRange(1, 10_000),
-              help="Questions per article turned into labelled claims.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the thresholds [default: print them with the measurements].")
-def calibrate_verifier(dataset: Path, per_article: int, output: Path | None) -> None:
-    """Fit the thresholds that keep or remove generated sentences, on claims built from a SQuAD
-    file: fitted on its "fit" articles, precision and recall reported on both halves."""
-    from index.embedding import Embedder, EmbeddingUnavailable
-    from index.tokenization import Tokenizer
-    from qa.verifier_fit import fit_verifier
-
-    if not is_squad_file(dataset):
-        raise CliError(f"{dataset} is not a SQuAD .json file")
-    try:
-        embedder = Embedder()
-        settings, measured = fit_verifier(load_squad(dataset), embedder.encode, Tokenizer(), per_article)
-    except (DatasetError, EmbeddingUnavailable) as error:
-        raise CliError(str(error)) from error
-    if output is None:
-        emit_json({**settings.__dict__, "fitted": measured})
-    else:
-        settings.save(output, measured)
-        report = measured["similarity"]["report"]
-        click.echo(f"wrote {output}: {settings}; on the report articles precision {report['precision']}, "
-                   f"recall {report['recall']}", err=True)
 
 
 @click.group()

@@ -15,6 +15,7 @@ from index.generations import resolve_index_dir
 from qa.assistant import PASSAGES_READ
 from qa.retrieval import MODES, QueryError
 
+from .calibrate import calibrate, calibrate_short_answers, calibrate_verifier
 from .common import (
     CORPUS_ENV,
     DEFAULT_CORPUS,
@@ -29,7 +30,7 @@ from .common import (
     llm_settings,
     open_assistant,
 )
-from .evaluate import calibrate, calibrate_verifier, eval_command, feedback
+from .evaluate import eval_command, feedback
 
 PASSWORD_ENV = "CORPUSQA_PASSWORD"
 
@@ -219,7 +220,7 @@ def exposure_warning(host: str, has_password: bool) -> str | None:
     return f"warning: serving on {host}: anyone who can reach this machine can read your documents{advice}"
 
 
-for command in (eval_command, calibrate, calibrate_verifier, feedback):
+for command in (eval_command, calibrate, calibrate_verifier, calibrate_short_answers, feedback):
     cli.add_command(command)
 
 

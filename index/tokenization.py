@@ -33,7 +33,7 @@ class Tokenizer:
         self.settings = settings
         self._local = threading.local()
 
-    def _stem_words(self, tokens: list[str]) -> list[str]:
+    def stem_words(self, tokens: list[str]) -> list[str]:
         """A Stemmer per thread: PyStemmer instances must not be called concurrently."""
         stemmer = getattr(self._local, "stemmer", None)
         if stemmer is None:
@@ -50,5 +50,5 @@ class Tokenizer:
         if self.settings.stopwords:
             tokens = [t for t in tokens if t.lower() not in ENGLISH_STOPWORDS]
         if self.settings.stemming:
-            tokens = self._stem_words(tokens)
+            tokens = self.stem_words(tokens)
         return tokens

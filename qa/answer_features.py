@@ -76,7 +76,7 @@ class Coverage:
 
 
 def sentence_features(question: str, query: str, candidates: list, tokenize, idf,
-                      short_answers: list[str | None], dense: np.ndarray | None) -> np.ndarray:
+                      typed_answers: list[str | None], dense: np.ndarray | None) -> np.ndarray:
     """One row of FEATURES per candidate. Sentence features compare with the question as asked
     and with the retrieval query (which carries a follow-up's context); passage features with
     the query. ``dense``: each candidate's cosine to the question, if available."""
@@ -95,7 +95,7 @@ def sentence_features(question: str, query: str, candidates: list, tokenize, idf
         rows.append([
             0.0, (asked(sentence) + context(sentence)) / 2,
             context(set(terms(indexed_text(hit.title, hit.section, hit.text)))), 1.0 / hit.rank,
-            (1.0 if short_answers[i] else -1.0) if expects else 0.0,
+            (1.0 if typed_answers[i] else -1.0) if expects else 0.0,
             (asked(window) + context(window)) / 2,
             len(asked.bigrams & pairs) / max(1, len(asked.bigrams)),
             len(asked.rare & sentence) / max(1, len(asked.rare)),

@@ -1,5 +1,6 @@
-"""Factoid questions: what kind of short answer a question expects, and finding it
-(a number, amount, date or name) inside a chosen sentence."""
+"""Factoid questions: what kind of answer a question expects (a number, amount, date or name)
+and whether a sentence holds one: a feature of sentence selection (``answer_features``). The
+short answer shown is chosen by the fitted span model in ``short_answers``."""
 
 from __future__ import annotations
 

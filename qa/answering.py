@@ -16,6 +16,7 @@ from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation, Hit
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, Candidate, SentenceScorer
+from .short_answers import ShortAnswerModel
 
 HISTORY_TURNS = 4  # earlier questions that can shape a follow-up (each refers to the one before)
 _LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s|\d{1,3}[.)]\s")
@@ -40,6 +41,7 @@ class Answerer:
         self.retriever = retriever
         self.settings = settings or AnswerSettings.load(dense=retriever.has_dense)
         self.scorer = SentenceScorer(retriever, self.settings)
+        self.short_answers = ShortAnswerModel.load()
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int, docs: Sequence[str] = ()) -> Answer:
         question = check_query(question, mode, k)
@@ -102,7 +104,8 @@ class Answerer:
         citations = [Citation(n, c.hit.doc, c.hit.title, c.hit.section, c.start, c.end,
                               c.line_start, c.line_end, c.hit.chunk_id, c.text, records.page_at(c.hit.doc, c.start))
                      for n, c in enumerate(chosen, start=1)]
-        short = chosen[0].short_answer(question)
+        span = self.short_answers.find(question, chosen[0].text)
+        short = chosen[0].text[span[0]:span[1]] if span else None
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,)) for c in citations]
         return Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,
                       short_answer=short, segments=segments, **common)

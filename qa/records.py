@@ -59,7 +59,7 @@ class Answer:
     confidence: float  # the evidence score compared with the abstention threshold
     retrieval_query: str = ""  # the question as searched, with follow-up context if any
     notice: str | None = None  # e.g. why dense retrieval was unavailable
-    short_answer: str | None = None  # the number, date, amount or name, for factoid questions
+    short_answer: str | None = None  # the words of the first cited sentence that answer, when likely enough
     # The text as pieces and the citation numbers after each: renderers link these numbers and
     # never parse "[n]" out of the text (a quoted document may contain "[12]" itself).
     segments: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)

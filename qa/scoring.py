@@ -89,8 +89,9 @@ class Candidate:
     line_start: int
     line_end: int
 
-    def short_answer(self, question: str) -> str | None:
-        """The typed short answer in this sentence (never from elsewhere, so its [n] is true)."""
+    def typed_answer(self, question: str) -> str | None:
+        """The number, date or name of the kind the question asks for, if this sentence holds
+        one (a selection feature; the short answer shown is chosen by ``short_answers``)."""
         return find_short_answer(question, self.text)
 
 
@@ -110,9 +111,9 @@ class SentenceScorer:
             if query != question:  # a follow-up: its context counts as much as its words
                 dense = (dense + sentences @ self.retriever.query_vector(query)) / 2
         expects = expected_type(question) is not None
-        short = [c.short_answer(question) if expects else None for c in candidates]
+        typed = [c.typed_answer(question) if expects else None for c in candidates]
         return sentence_features(question, query, candidates, self.retriever.tokenizer,
-                                 self.retriever.lexical.idf, short, dense)
+                                 self.retriever.lexical.idf, typed, dense)
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """Per candidate: how well it answers (chooses the sentences)."""

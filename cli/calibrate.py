@@ -1,0 +1,105 @@
+"""`corpusqa calibrate`, `calibrate-verifier` and `calibrate-short-answers`: fitting the
+answer scorer and its threshold, the verifier of generated sentences and the short-answer model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qa.datasets import DatasetError, load_questions
+from qa.squad import is_squad_file, load_squad
+
+from .common import CliError, emit_json, index_dir_option, open_assistant
+
+
+@click.command()
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--split", default="tune", show_default=True, help="Fit on the questions of this split.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the config [default: print it]; use it with $CORPUSQA_ANSWER_CONFIG "
+                   "(or, --without-dense, $CORPUSQA_ANSWER_CONFIG_LEXICAL).")
+@click.option("--without-dense", is_flag=True,
+              help="Fit the settings used when dense retrieval is unavailable (BM25 fallback).")
+@click.option("--squad", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Also fit on the 'fit' articles of this SQuAD-format file (its 'report' articles are "
+                   "left for `corpusqa eval FILE --task answers --split report`).")
+@index_dir_option
+def calibrate(questions: Path, split: str, output: Path | None, without_dense: bool, squad: Path | None,
+              index_dir: Path | None) -> None:
+    """Fit answer selection, confidence and the "not in the documents" threshold on labelled
+    QUESTIONS (scikit-learn logistic regression)."""
+    from qa.calibration import calibrate as fit
+    from qa.squad import is_squad_file
+
+    if squad is not None and not is_squad_file(squad):
+        raise CliError(f"{squad} is not a SQuAD-format JSON file")
+    try:
+        labelled = load_questions(questions)
+        with open_assistant(index_dir, dense=not without_dense) as assistant:
+            settings = fit(assistant, labelled, split, squad=squad, progress=True)
+    except DatasetError as error:
+        raise CliError(str(error)) from error
+    if output is None:
+        emit_json(settings.__dict__)
+    else:
+        settings.save(output)
+        stats = settings.calibration
+        click.echo(f"wrote {output}: threshold {settings.threshold} (declines {stats['abstention_recall']} of "
+                   f"the unanswerable fit questions, answers {stats['answered_recall']} of the answerable)", err=True)
+
+
+@click.command("calibrate-verifier")
+@click.argument("dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--per-article", default=60, show_default=True, type=click.IntRange(1, 10_000),
+              help="Questions per article turned into labelled claims.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the thresholds [default: print them with the measurements].")
+def calibrate_verifier(dataset: Path, per_article: int, output: Path | None) -> None:
+    """Fit the thresholds that keep or remove generated sentences, on claims built from a SQuAD
+    file: fitted on its "fit" articles, precision and recall reported on both halves."""
+    from index.embedding import Embedder, EmbeddingUnavailable
+    from index.tokenization import Tokenizer
+    from qa.verifier_fit import fit_verifier
+
+    if not is_squad_file(dataset):
+        raise CliError(f"{dataset} is not a SQuAD .json file")
+    try:
+        embedder = Embedder()
+        settings, measured = fit_verifier(load_squad(dataset), embedder.encode, Tokenizer(), per_article)
+    except (DatasetError, EmbeddingUnavailable) as error:
+        raise CliError(str(error)) from error
+    if output is None:
+        emit_json({**settings.__dict__, "fitted": measured})
+    else:
+        settings.save(output, measured)
+        report = measured["similarity"]["report"]
+        click.echo(f"wrote {output}: {settings}; on the report articles precision {report['precision']}, "
+                   f"recall {report['recall']}", err=True)
+
+
+@click.command("calibrate-short-answers")
+@click.argument("dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the model [default: print it with the measurements]; the shipped one "
+                   "is qa/data/short_answers.json.")
+def calibrate_short_answers(dataset: Path, output: Path | None) -> None:
+    """Fit the short-answer model (which words of the cited sentence answer) on the "fit"
+    articles of a SQuAD file, each question with its gold sentence; token F1 reported on both
+    halves."""
+    from qa.short_answer_fit import fit_short_answers
+
+    if not is_squad_file(dataset):
+        raise CliError(f"{dataset} is not a SQuAD .json file")
+    try:
+        model = fit_short_answers(load_squad(dataset))
+    except DatasetError as error:
+        raise CliError(str(error)) from error
+    if output is None:
+        emit_json(model.__dict__)
+        return
+    model.save(output)
+    report = model.fitted["report"]
+    click.echo(f"wrote {output}: threshold {model.threshold}; on the report articles' gold sentences a short "
+               f"answer for {report['shown']} of the questions, token F1 {report['f1']} "
+               f"({report['f1_of_shown']} of those shown)", err=True)

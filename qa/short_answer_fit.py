@@ -1,0 +1,98 @@
+"""Fitting the short-answer model on SQuAD: every answerable question of the "fit" articles with
+the sentence holding its gold answer; each candidate span of that sentence is a positive when
+it equals a gold answer after SQuAD's normalisation. Measured on the "report" articles, which
+are never fitted on."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from index.sentences import sentence_spans
+
+from .answer_eval import FIT, REPORT, article_split, token_f1
+from .labelled_eval import normalise_answer
+from .short_answers import FEATURES, ShortAnswerModel, question_class, span_candidates
+from .squad import SquadDataset, SquadQuestion
+
+# A short answer is shown when the spans scored like it averaged at least this token F1 on the
+# fit articles: below, a wrong short answer above the cited sentence would be as likely as not.
+SHOWN_ANSWER_F1 = 0.5
+REGULARISATION = 1.0  # scikit-learn's C (inverse strength); the report half never chose it
+
+
+def gold_sentences(dataset: SquadDataset) -> dict[str, list[tuple[SquadQuestion, str]]]:
+    """Per split, each answerable question with the sentence its first gold answer starts in."""
+    split = article_split(dataset)
+    sentences = {a.doc: list(sentence_spans(a.text)) for a in dataset.articles}
+    texts = {a.doc: a.text for a in dataset.articles}
+    titles = {a.doc: a.title for a in dataset.articles}
+    result: dict[str, list] = {FIT: [], REPORT: []}
+    for q in dataset.questions:
+        if not q.answerable:
+            continue
+        start = q.spans[0][0]
+        found = next(((a, b) for a, b in sentences[q.doc] if a <= start < b), None)
+        if found:
+            result[split[titles[q.doc]]].append((q, texts[q.doc][found[0]:found[1]]))
+    return result
+
+
+def fit_short_answers(dataset: SquadDataset) -> ShortAnswerModel:
+    from sklearn.linear_model import LogisticRegression
+
+    halves = gold_sentences(dataset)
+    rows, labels = [], []
+    for question, sentence in halves[FIT]:
+        candidates = span_candidates(question.question, sentence)
+        gold = {normalise_answer(a) for a in question.answers}
+        rows.append(candidates.features)
+        labels += [normalise_answer(sentence[a:b]) in gold for a, b in candidates.spans]
+    regression = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(np.vstack(rows), np.array(labels))
+    model = ShortAnswerModel({name: round(float(w), 6) for name, w in zip(FEATURES, regression.coef_[0])},
+                             round(float(regression.intercept_[0]), 6), threshold=0.0)
+    fit_best = _best_spans(model, halves[FIT])
+    model.threshold = _threshold(fit_best)
+    model.fitted = {"positives": int(sum(labels)), "candidates": len(labels), "shown_answer_f1": SHOWN_ANSWER_F1,
+                    **{half: _measure(_best_spans(model, halves[half]), model.threshold) for half in (FIT, REPORT)}}
+    return model
+
+
+def _best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]]) -> list[tuple[str, float, float, float]]:
+    """Per question: its class, the best span's probability, exact match and token F1 (0 with no span)."""
+    result = []
+    for question, sentence in items:
+        candidates = span_candidates(question.question, sentence)
+        if not candidates.spans:
+            result.append((question_class(question.question), 0.0, 0.0, 0.0))
+            continue
+        probabilities = model.probabilities(candidates)
+        best = int(probabilities.argmax())
+        text = sentence[slice(*candidates.spans[best])]
+        result.append((question_class(question.question), float(probabilities[best]),
+                       max(float(normalise_answer(text) == normalise_answer(g)) for g in question.answers),
+                       max(token_f1(text, g) for g in question.answers)))
+    return result
+
+
+def _threshold(best: list[tuple[str, float, float, float]]) -> float:
+    """The lowest probability above which the shown spans average ``SHOWN_ANSWER_F1``."""
+    ordered = sorted(best, key=lambda row: -row[1])
+    f1_sums = np.cumsum([row[3] for row in ordered])
+    means = f1_sums / np.arange(1, len(ordered) + 1)
+    passing = [k for k in range(len(ordered)) if means[k] >= SHOWN_ANSWER_F1]
+    return round(ordered[passing[-1]][1], 6) if passing else 1.0
+
+
+def _measure(best: list[tuple[str, float, float, float]], threshold: float) -> dict:
+    shown = [row for row in best if row[1] >= threshold]
+    by_class: dict[str, list[float]] = defaultdict(list)
+    for kind, probability, _, f1 in best:
+        by_class[kind].append(f1 if probability >= threshold else 0.0)
+    return {"questions": len(best), "shown": round(len(shown) / len(best), 4),
+            "exact": round(sum(row[2] for row in shown) / len(best), 4),
+            "f1": round(sum(row[3] for row in shown) / len(best), 4),
+            "f1_of_shown": round(sum(row[3] for row in shown) / len(shown), 4) if shown else None,
+            "f1_if_always_shown": round(sum(row[3] for row in best) / len(best), 4),
+            "f1_by_question_class": {k: [len(v), round(sum(v) / len(v), 4)] for k, v in sorted(by_class.items())}}

@@ -1,0 +1,209 @@
+"""Short answers: the words of a cited sentence that answer the question ("1831", "the piano",
+"Frédéric Chopin"), chosen by a fitted logistic model over every short span of the sentence,
+so a short answer is always a substring of the sentence its ``[1]`` cites. When no span scores
+above the fitted threshold there is no short answer rather than a wrong one.
+
+Each span is described by what the question asks for (its class: who, when, how many, …)
+crossed with the span's shape (year, number, capitalised name, lower-case phrase, amount), by
+where the question's words are around it (answers sit next to the words they share with the
+question, and are rarely made of them) and by its length and boundaries. Fitted by
+``corpusqa calibrate-short-answers`` (``qa/short_answer_fit.py``)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.tokenization import ENGLISH_STOPWORDS, Tokenizer
+
+SHORT_ANSWER_MODEL = Path(__file__).parent / "data" / "short_answers.json"
+MAX_SPAN_WORDS = 7  # SQuAD's gold answers: 90 % of them are a candidate of at most 7 words
+CLASSES = ("who", "when", "where", "how_many", "how_much", "how_measure", "which", "what_noun", "what", "why",
+           "other")
+WITHOUT_SHORT_ANSWER = ("why", "other")  # token F1 0.07-0.16 on the fit articles even given the gold sentence
+SHAPES = ("number", "year", "month", "capitalised", "partly_capitalised", "lower_case", "amount")
+_PLACEMENT = ("in_question", "any_in_question", "log_distance", "near_question_words", "question_words_left_3",
+              "question_words_right_3", "question_words_left_8", "question_words_right_8", "log_words", "one_word",
+              "two_words", "three_words", "five_or_more_words", "after_time_or_place_word", "after_of",
+              "after_article", "after_comma", "before_punctuation", "before_parenthesis", "after_parenthesis",
+              "place_in_sentence", "question_words_before", "question_words_after", "same_word_before_as_question",
+              "question_noun_nearby", "mean_word_length", "ends_ing_ly_ed", "commas", "holds_and",
+              "question_word_next", "question_word_previous")
+_BY_CLASS = ("one_word", "three_or_more_words", "near_question_words", "any_in_question", "question_words_left",
+             "question_words_right")
+FEATURES = (tuple(f"{c}:{s}" for c in CLASSES for s in SHAPES) + SHAPES + _PLACEMENT
+            + tuple(f"{c}:{g}" for c in CLASSES for g in _BY_CLASS))
+
+_STOP = frozenset(ENGLISH_STOPWORDS)
+_STEMMER = Tokenizer()  # question and sentence words meet as stems ("cut" finds "cutting")
+_ASKING = frozenset("how many much what which who whom whose when where why".split())
+_TOKEN = re.compile(r"[$€£¥]?\d[\d,]*(?:\.\d+)?%?|\w+(?:[’'.&-]\w+)*|[^\w\s]")
+_BREAKS = frozenset(";:()[]\"“”?!")
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+_TIME_OR_PLACE = frozenset("in on at during since until by from".split())
+_STRANDED = frozenset("to from of in on at by for with into about as than".split())
+_CLASS_PATTERNS = (
+    ("who", r"\bwho(?:m|se)?\b"),
+    ("when", r"\bwhen\b|\b(?:what|which) (?:year|years|date|month|day|century|decade|period)\b"),
+    ("where", r"\bwhere\b"),
+    ("how_many", r"\bhow many\b"),
+    ("how_much", r"\bhow much\b"),
+    ("how_measure", (r"\bhow (?:long|old|large|big|far|high|tall|deep|wide|often|fast|heavy)\b"
+                     r"|\bwhat (?:percentage|percent|number|amount|proportion|share|rate)\b")),
+    ("why", r"\bwhy\b"),
+    ("which", r"\bwhich\b"),
+    ("what_noun", r"\bwhat (?!(?:is|was|are|were|does|did|do|has|had|can|could|would|will|if)\b)\w+"),
+    ("what", r"\bwhat\b"),
+)
+
+
+def question_class(question: str) -> str:
+    lowered = question.lower()
+    return next((name for name, pattern in _CLASS_PATTERNS if re.search(pattern, lowered)), "other")
+
+
+@dataclass(frozen=True)
+class SpanCandidates:
+    """The candidate spans of one sentence for one question, with their feature rows."""
+
+    spans: list[tuple[int, int]]  # [start, end) in the sentence
+    features: np.ndarray  # spans × FEATURES
+
+
+def span_candidates(question: str, sentence: str) -> SpanCandidates:
+    """Every run of 1 to ``MAX_SPAN_WORDS`` words that starts and ends with a content word and
+    crosses no clause break, described by ``FEATURES``; none for a question without a few words
+    for an answer ("why …", or keywords with no question word)."""
+    if question_class(question) in WITHOUT_SHORT_ANSWER:
+        return SpanCandidates([], np.zeros((0, len(FEATURES))))
+    tokens = list(_TOKEN.finditer(sentence))
+    words = [t.group() for t in tokens]
+    lowered = [w.lower() for w in words]
+    stems = _STEMMER.stem_words(lowered)
+    asked = question_words(question)
+    anchors = [k for k, w in enumerate(stems) if w in asked]
+    context = _QuestionContext.of(question)
+    spans, rows = [], []
+    for i, j in _word_runs(words, lowered):
+        spans.append((tokens[i].start(), tokens[j - 1].end()))
+        rows.append(_row(context, words, lowered, stems, asked, anchors, i, j))
+    return SpanCandidates(spans, np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)))
+
+
+def question_words(question: str) -> set[str]:
+    """The stems of the question's content words."""
+    words = {w.lower() for w in re.findall(r"\w+", question)} - _STOP - _ASKING
+    return set(_STEMMER.stem_words(sorted(words)))
+
+
+@dataclass
+class ShortAnswerModel:
+    weights: dict[str, float]  # one per FEATURES name
+    bias: float
+    threshold: float  # lowest probability shown as a short answer
+    fitted: dict = field(default_factory=dict)  # what it was fitted on and how it measured
+
+    @classmethod
+    def load(cls, path: Path = SHORT_ANSWER_MODEL) -> ShortAnswerModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if set(data["weights"]) != set(FEATURES):
+            raise ValueError(f"{path} was fitted for other span features: run `corpusqa calibrate-short-answers`")
+        return cls(data["weights"], float(data["bias"]), float(data["threshold"]), data.get("fitted", {}))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+
+    def probabilities(self, candidates: SpanCandidates) -> np.ndarray:
+        vector = np.array([self.weights[name] for name in FEATURES])
+        return 1.0 / (1.0 + np.exp(-(candidates.features @ vector + self.bias)))
+
+    def find(self, question: str, sentence: str) -> tuple[int, int] | None:
+        """The span of ``sentence`` answering ``question``, or None when none is likely enough.
+        Only the first cited sentence is read: searching every cited one gave as many more short
+        answers as wrong ones (SQuAD fit articles: token F1 0.294 against 0.292, shown for 0.82
+        of the questions against 0.73)."""
+        candidates = span_candidates(question, sentence)
+        if not candidates.spans:
+            return None
+        probabilities = self.probabilities(candidates)
+        best = int(probabilities.argmax())
+        return candidates.spans[best] if probabilities[best] >= self.threshold else None
+
+
+@dataclass(frozen=True)
+class _QuestionContext:
+    kind: int  # index into CLASSES
+    word_before_asking: str  # "in" of "In what year…", "to" of "… be cut to?"
+    asked_noun: str  # the word after what/which/how: "year" of "what year", "many" of "how many"
+
+    @classmethod
+    def of(cls, question: str) -> _QuestionContext:
+        words = re.findall(r"\w+", question.lower())
+        at = next((k for k, w in enumerate(words) if w in _ASKING - {"many", "much"} or w == "how"), None)
+        before = words[at - 1] if at else ""
+        if not before and words and words[-1] in _STRANDED:  # "What will the tariff be cut to?"
+            before = words[-1]
+        noun = words[at + 1] if at is not None and at + 1 < len(words) and words[at] in {"what", "which", "how"} else ""
+        return cls(CLASSES.index(question_class(question)), before, noun)
+
+
+def _word_runs(words: list[str], lowered: list[str]):
+    for i, word in enumerate(words):
+        if lowered[i] in _STOP or not (word[0].isalnum() or word[0] in "$€£¥"):
+            continue
+        for j in range(i, min(len(words), i + MAX_SPAN_WORDS)):
+            if words[j] in _BREAKS:
+                break
+            if lowered[j] not in _STOP and (words[j][-1].isalnum() or words[j][-1] == "%"):
+                yield i, j + 1
+
+
+def _shape(words: list[str]) -> np.ndarray:
+    joined = " ".join(words)
+    shape = np.zeros(len(SHAPES))
+    shape[6] = bool(re.search(r"[$€£¥%]|\bpercent\b|\b(?:million|billion|thousand)\b", joined, re.IGNORECASE))
+    if any(re.fullmatch(r"(?:1\d|20)\d\ds?", w) for w in words):
+        shape[1] = 1
+    elif any(c.isdigit() for w in words for c in w):
+        shape[0] = 1
+    shape[2] = any(w.lower() in _MONTHS for w in words)
+    capitals = [w[0].isupper() for w in words if w.lower() not in _STOP and w[0].isalpha()]
+    if capitals:
+        shape[3 if all(capitals) else 4 if any(capitals) else 5] = 1
+    return shape
+
+
+def _row(context: _QuestionContext, words: list[str], lowered: list[str], stems: list[str], asked: set[str],
+         anchors: list[int], i: int, j: int) -> np.ndarray:
+    span, span_lowered, n = words[i:j], lowered[i:j], j - i
+    shape = _shape(span)
+    by_shape = np.zeros((len(CLASSES), len(SHAPES)))
+    by_shape[context.kind] = shape
+    content = [stem for stem, word in zip(stems[i:j], span_lowered, strict=True) if word not in _STOP]
+    in_question = sum(w in asked for w in content) / max(1, len(content))
+    outside = [a for a in anchors if a < i or a >= j]
+    distance = min(min(abs(a - i), abs(a - (j - 1))) for a in outside) if outside else 30
+    per_term = max(1, len(asked))
+    left3, right3 = sum(w in asked for w in stems[max(0, i - 3):i]), sum(w in asked for w in stems[j:j + 3])
+    left8, right8 = sum(w in asked for w in stems[max(0, i - 8):i]), sum(w in asked for w in stems[j:j + 8])
+    before = lowered[i - 1] if i > 0 else ""
+    after = words[j] if j < len(words) else ""
+    placement = [
+        in_question, in_question > 0, math.log1p(distance), distance <= 2, left3 / per_term, right3 / per_term,
+        left8 / per_term, right8 / per_term, math.log(n), n == 1, n == 2, n == 3, n >= 5,
+        before in _TIME_OR_PLACE, before == "of", before in {"the", "a", "an"}, before == ",",
+        after in {",", ".", ""}, after == "(", before == "(", i / max(1, len(words)),
+        any(a < i for a in anchors), any(a >= j for a in anchors),
+        bool(context.word_before_asking) and before == context.word_before_asking,
+        bool(context.asked_noun) and context.asked_noun in lowered[i:j + 3],
+        sum(len(w) for w in span) / n / 10, bool(re.search(r"(?:ing|ly|ed)$", span_lowered[0] + " " + span_lowered[-1])),
+        span.count(","), "and" in span_lowered, j < len(stems) and stems[j] in asked, i > 0 and stems[i - 1] in asked,
+    ]
+    by_class = np.zeros((len(CLASSES), len(_BY_CLASS)))
+    by_class[context.kind] = [n == 1, n >= 3, distance <= 2, in_question > 0, left3 > 0, right3 > 0]
+    return np.concatenate([by_shape.ravel(), shape, np.array(placement, dtype=np.float64), by_class.ravel()])

@@ -1,0 +1,69 @@
+"""Short answers: the shipped span model is what `corpusqa calibrate-short-answers` fits on the
+shared SQuAD set, it holds up on the articles it never saw, and every short answer the product
+shows is words of the sentence its [1] cites (none for "why" or keyword questions)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from qa.answering import display_sentence
+from qa.short_answers import FEATURES, SHORT_ANSWER_MODEL, ShortAnswerModel, span_candidates
+
+from .conftest import SHARED, shared_dataset
+
+SQUAD = SHARED / "datasets" / "squad2-train-10" / "train-v2.0-10-articles.json"
+
+
+def test_the_shipped_model_is_what_calibration_fits_and_holds_on_unseen_articles(tmp_path):
+    dataset = shared_dataset(SQUAD)
+    output = tmp_path / "short_answers.json"
+    result = CliRunner().invoke(cli, ["calibrate-short-answers", str(dataset), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    fitted, shipped = ShortAnswerModel.load(output), ShortAnswerModel.load(SHORT_ANSWER_MODEL)
+    assert max(abs(fitted.weights[name] - shipped.weights[name]) for name in FEATURES) < 1e-3
+    assert abs(fitted.threshold - shipped.threshold) < 1e-3
+    report = fitted.fitted["report"]  # articles never fitted on, each question given its gold sentence
+    assert report["f1"] >= 0.38 and report["shown"] >= 0.75, report
+    assert report["f1_of_shown"] >= 0.45, report
+
+
+def test_a_model_for_other_features_is_refused(tmp_path):
+    data = json.loads(SHORT_ANSWER_MODEL.read_text())
+    data["weights"].pop(FEATURES[0])
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="calibrate-short-answers"):
+        ShortAnswerModel.load(stale)
+
+
+def test_candidate_spans_are_words_of_the_sentence():
+    sentence = "In return, South Korea pledges $350 billion (about 20% of GDP) in US investments."
+    candidates = span_candidates("How much did South Korea pledge?", sentence)
+    texts = [sentence[a:b] for a, b in candidates.spans]
+    assert "$350 billion" in texts and "20%" in texts
+    assert not any(text.startswith(("the ", "in ")) or "(" in text or ")" in text for text in texts)
+    assert candidates.features.shape == (len(texts), len(FEATURES))
+    assert span_candidates("Why did South Korea pledge?", sentence).spans == []
+    assert span_candidates("South Korea investment pledge", sentence).spans == []
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("How much did South Korea pledge to invest in the US?", "$350 billion"),
+    ("How many vessels does Singapore supply with marine fuel each year?", "130,000"),
+])
+def test_short_answers_on_the_shipped_corpus(assistant, question, expected):
+    answer = assistant.ask(question)
+    assert answer.short_answer == expected
+    assert answer.short_answer in answer.citations[0].quote and answer.segments[0] == (expected, (1,))
+    assert answer.text.startswith(f"{expected} [1]\n\n")
+
+
+@pytest.mark.parametrize("question", ["Why is the tariff deal contested?", "KORUS FTA regulatory harmonization"])
+def test_no_short_answer_where_no_few_words_answer(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.abstained and answer.short_answer is None
+    assert answer.text.startswith(display_sentence(answer.citations[0].quote) + " [1]")
