@@ -27,7 +27,7 @@ def test_the_shipped_model_is_what_calibration_fits_and_holds_on_unseen_articles
     assert max(abs(fitted.weights[name] - shipped.weights[name]) for name in FEATURES) < 1e-3
     assert abs(fitted.threshold - shipped.threshold) < 1e-3
     report = fitted.fitted["report"]  # articles never fitted on, each question given its gold sentence
-    assert report["f1"] >= 0.38 and report["shown"] >= 0.75, report
+    assert report["f1"] >= 0.45 and report["shown"] >= 0.9, report
     assert report["f1_of_shown"] >= 0.45, report
 
 
