@@ -65,7 +65,7 @@ def test_supported_sentences_that_never_state_the_passages_answer_give_the_extra
     stand_in.reply = f"Singapore is already the world's largest bunkering hub [{n}]. " * 3
     answer = generating.ask(QUESTION, generate=True)
     assert all(c["supported"] for c in answer.checked) and answer.generated_by is None
-    assert "do not state what the passages answer (130,000)" in answer.notice
+    assert "do not state what the passages answer (130,000 vessels)" in answer.notice
     assert answer.short_answer == "130,000"  # the question's own word "vessels" is left out, as in SQuAD
     stand_in.reply = f"Singapore supplies approximately 130,000 vessels with marine fuel each year [{n}]. " * 3
     repeated = generating.ask(QUESTION, generate=True)
