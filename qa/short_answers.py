@@ -33,7 +33,8 @@ _PLACEMENT = ("in_question", "any_in_question", "log_distance", "near_question_w
               "after_article", "after_comma", "before_punctuation", "before_parenthesis", "after_parenthesis",
               "place_in_sentence", "question_words_before", "question_words_after", "same_word_before_as_question",
               "question_noun_nearby", "mean_word_length", "ends_ing_ly_ed", "commas", "holds_and",
-              "question_word_next", "question_word_previous")
+              "question_word_next", "question_word_previous", "name_continues_left", "name_continues_right",
+              "question_words_within_5")
 _BY_CLASS = ("one_word", "three_or_more_words", "near_question_words", "any_in_question", "question_words_left",
              "question_words_right")
 FEATURES = (tuple(f"{c}:{s}" for c in CLASSES for s in SHAPES) + SHAPES + _PLACEMENT
@@ -179,6 +180,10 @@ def _shape(words: list[str]) -> np.ndarray:
     return shape
 
 
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
 def _row(context: _QuestionContext, words: list[str], lowered: list[str], stems: list[str], asked: set[str],
          anchors: list[int], i: int, j: int) -> np.ndarray:
     span, span_lowered, n = words[i:j], lowered[i:j], j - i
@@ -204,6 +209,9 @@ def _row(context: _QuestionContext, words: list[str], lowered: list[str], stems:
         bool(context.asked_noun) and context.asked_noun in lowered[i:j + 3],
         sum(len(w) for w in span) / n / 10, bool(re.search(r"(?:ing|ly|ed)$", span_lowered[0] + " " + span_lowered[-1])),
         span.count(","), "and" in span_lowered, j < len(stems) and stems[j] in asked, i > 0 and stems[i - 1] in asked,
+        i > 1 and _capitalised(words[i - 1]) and _capitalised(span[0]),  # "Heavy Industries" of "Samsung Heavy …"
+        j < len(words) and _capitalised(words[j]) and _capitalised(span[-1]),
+        len(asked.intersection(stems[max(0, i - 5):j + 5])) / per_term,
     ]
     by_class = np.zeros((len(CLASSES), len(_BY_CLASS)))
     by_class[context.kind] = [n == 1, n >= 3, distance <= 2, in_question > 0, left3 > 0, right3 > 0]
