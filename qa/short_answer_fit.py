@@ -50,7 +50,7 @@ def fit_short_answers(dataset: SquadDataset) -> ShortAnswerModel:
         rows.append(candidates.features)
         labels += [normalise_answer(sentence[a:b]) in gold for a, b in candidates.spans]
     regression = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(np.vstack(rows), np.array(labels))
-    model = ShortAnswerModel({name: round(float(w), 6) for name, w in zip(FEATURES, regression.coef_[0])},
+    model = ShortAnswerModel({name: round(float(w), 6) for name, w in zip(FEATURES, regression.coef_[0], strict=True)},
                              round(float(regression.intercept_[0]), 6), threshold=0.0)
     fit_best = _best_spans(model, halves[FIT])
     model.threshold = _threshold(fit_best)
@@ -63,15 +63,12 @@ def _best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]])
     """Per question: its class, the best span's probability, exact match and token F1 (0 with no span)."""
     result = []
     for question, sentence in items:
-        candidates = span_candidates(question.question, sentence)
-        if not candidates.spans:
-            result.append((question_class(question.question), 0.0, 0.0, 0.0))
+        kind, best = question_class(question.question), model.best(question.question, sentence)
+        if best is None:
+            result.append((kind, 0.0, 0.0, 0.0))
             continue
-        probabilities = model.probabilities(candidates)
-        best = int(probabilities.argmax())
-        text = sentence[slice(*candidates.spans[best])]
-        result.append((question_class(question.question), float(probabilities[best]),
-                       max(float(normalise_answer(text) == normalise_answer(g)) for g in question.answers),
+        text = sentence[slice(*best[1])]
+        result.append((kind, best[0], max(float(normalise_answer(text) == normalise_answer(g)) for g in question.answers),
                        max(token_f1(text, g) for g in question.answers)))
     return result
 

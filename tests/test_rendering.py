@@ -34,7 +34,7 @@ def test_markdown_text_neutralises_links_and_markup():
 def test_answer_markdown_links_only_its_own_citation_markers(assistant):
     answer = assistant.ask("How many vessels does Singapore supply with marine fuel each year?")
     rendered = answer_markdown(answer)
-    assert rendered.startswith("**130,000 vessels [\\[1\\]](#cite-1)**\n\n")
+    assert rendered.startswith("**130,000 [\\[1\\]](#cite-1)**\n\n")
     assert rendered.count("](#cite-") == answer.text.count("[1]") == 2
     assert rendered.endswith("<sub>served by hybrid retrieval</sub>")
 
