@@ -30,7 +30,6 @@ def calibrate(questions: Path, split: str, output: Path | None, without_dense: b
     """Fit answer selection, confidence and the "not in the documents" threshold on labelled
     QUESTIONS (scikit-learn logistic regression)."""
     from qa.calibration import calibrate as fit
-    from qa.squad import is_squad_file
 
     if squad is not None and not is_squad_file(squad):
         raise CliError(f"{squad} is not a SQuAD-format JSON file")
@@ -43,7 +42,7 @@ def calibrate(questions: Path, split: str, output: Path | None, without_dense: b
     if output is None:
         emit_json(settings.__dict__)
     else:
-        settings.save(output)
+        _write(lambda: settings.save(output), output)
         stats = settings.calibration
         click.echo(f"wrote {output}: threshold {settings.threshold} (declines {stats['abstention_recall']} of "
                    f"the unanswerable fit questions, answers {stats['answered_recall']} of the answerable)", err=True)
@@ -72,7 +71,7 @@ def calibrate_verifier(dataset: Path, per_article: int, output: Path | None) -> 
     if output is None:
         emit_json({**settings.__dict__, "fitted": measured})
     else:
-        settings.save(output, measured)
+        _write(lambda: settings.save(output, measured), output)
         report = measured["similarity"]["report"]
         click.echo(f"wrote {output}: {settings}; on the report articles precision {report['precision']}, "
                    f"recall {report['recall']}", err=True)
@@ -98,8 +97,15 @@ def calibrate_short_answers(dataset: Path, output: Path | None) -> None:
     if output is None:
         emit_json(model.__dict__)
         return
-    model.save(output)
+    _write(lambda: model.save(output), output)
     report = model.fitted["report"]
     click.echo(f"wrote {output}: threshold {model.threshold}; on the report articles' gold sentences a short "
                f"answer for {report['shown']} of the questions, token F1 {report['f1']} "
                f"({report['f1_of_shown']} of those shown)", err=True)
+
+
+def _write(save, output: Path) -> None:
+    try:
+        save()
+    except OSError as error:
+        raise CliError(f"cannot write {output}: {error.strerror or error}") from error

@@ -12,6 +12,7 @@ import numpy as np
 from index.sentences import sentence_spans
 
 from .answer_eval import FIT, REPORT, article_split, token_f1
+from .datasets import DatasetError
 from .labelled_eval import normalise_answer
 from .short_answers import FEATURES, ShortAnswerModel, question_class, span_candidates
 from .squad import SquadDataset, SquadQuestion
@@ -49,6 +50,9 @@ def fit_short_answers(dataset: SquadDataset) -> ShortAnswerModel:
         gold = {normalise_answer(a) for a in question.answers}
         rows.append(candidates.features)
         labels += [normalise_answer(sentence[a:b]) in gold for a, b in candidates.spans]
+    if not any(labels) or all(labels):
+        raise DatasetError(f"{dataset.path}: its fit articles hold no answerable question whose gold answer "
+                           "is a candidate span; nothing to fit a short-answer model on")
     regression = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(np.vstack(rows), np.array(labels))
     model = ShortAnswerModel({name: round(float(w), 6) for name, w in zip(FEATURES, regression.coef_[0], strict=True)},
                              round(float(regression.intercept_[0]), 6), threshold=0.0)

@@ -67,3 +67,16 @@ def test_no_short_answer_where_no_few_words_answer(assistant, question):
     answer = assistant.ask(question)
     assert not answer.abstained and answer.short_answer is None
     assert answer.text.startswith(display_sentence(answer.citations[0].quote) + " [1]")
+
+
+def test_a_squad_file_with_nothing_to_fit_on_is_a_clear_error(tmp_path):
+    context = "The harbour opened in 1850."
+    unanswerable = [{"id": f"q{i}", "question": "Who built the harbour?", "is_impossible": True, "answers": []}
+                    for i in range(3)]
+    data = [{"title": f"Article {n}", "paragraphs": [{"context": context, "qas": unanswerable}]} for n in range(2)]
+    path = tmp_path / "unanswerable.json"
+    path.write_text(json.dumps({"version": "v2.0", "data": data}))
+    output = tmp_path / "model.json"
+    result = CliRunner().invoke(cli, ["calibrate-short-answers", str(path), "--output", str(output)])
+    assert result.exit_code == 2 and "nothing to fit a short-answer model on" in result.stderr
+    assert not output.exists()
