@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
-from bench.run import scifact_texts
+from bench.run import scifact_texts, timed
 from index.embedding import Embedder
 
 
 def passages_per_second(embedder: Embedder, passages: list[str], batch_size: int | None = None) -> float:
-    start = time.perf_counter()
-    embedder.encode(passages, batch_size=batch_size)
-    return len(passages) / (time.perf_counter() - start)
+    ms, _ = timed(embedder.encode, passages, batch_size)
+    return len(passages) / (ms / 1000)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ answer scorer and its threshold, the verifier of generated sentences and the sho
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -95,7 +96,7 @@ def calibrate_short_answers(dataset: Path, output: Path | None) -> None:
     except DatasetError as error:
         raise CliError(str(error)) from error
     if output is None:
-        emit_json(model.__dict__)
+        emit_json(dataclasses.asdict(model))
         return
     _write(lambda: model.save(output), output)
     report = model.fitted["report"]

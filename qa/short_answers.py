@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,8 @@ def span_candidates(question: str, sentence: str) -> SpanCandidates:
     """Every run of 1 to ``MAX_SPAN_WORDS`` words that starts and ends with a content word and
     crosses no clause break, described by ``FEATURES``; none for a question without a few words
     for an answer ("why …", or keywords with no question word)."""
-    if question_class(question) in WITHOUT_SHORT_ANSWER:
+    kind = question_class(question)
+    if kind in WITHOUT_SHORT_ANSWER:
         return SpanCandidates([], np.zeros((0, len(FEATURES))))
     tokens = list(_TOKEN.finditer(sentence))
     words = [t.group() for t in tokens]
@@ -90,7 +92,7 @@ def span_candidates(question: str, sentence: str) -> SpanCandidates:
     stems = _STEMMER.stem_words(lowered)
     asked = question_words(question)
     anchors = [k for k, w in enumerate(stems) if w in asked]
-    context = _QuestionContext.of(question)
+    context = _QuestionContext.of(question, kind)
     spans, rows = [], []
     for i, j in _word_runs(words, lowered):
         if "\n" in sentence[tokens[i].start():tokens[j - 1].end()]:  # list items are separate answers
@@ -103,7 +105,7 @@ def span_candidates(question: str, sentence: str) -> SpanCandidates:
 def question_words(question: str) -> set[str]:
     """The stems of the question's content words."""
     words = {w.lower() for w in re.findall(r"\w+", question)} - _STOP - _ASKING
-    return set(_STEMMER.stem_words(sorted(words)))
+    return set(_STEMMER.stem_words(list(words)))
 
 
 @dataclass
@@ -123,9 +125,13 @@ class ShortAnswerModel:
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
 
+    @cached_property
+    def _vector(self) -> np.ndarray:
+        """The weights in ``FEATURES`` order (built once, not per question)."""
+        return np.array([self.weights[name] for name in FEATURES])
+
     def probabilities(self, candidates: SpanCandidates) -> np.ndarray:
-        vector = np.array([self.weights[name] for name in FEATURES])
-        return 1.0 / (1.0 + np.exp(-(candidates.features @ vector + self.bias)))
+        return 1.0 / (1.0 + np.exp(-(candidates.features @ self._vector + self.bias)))
 
     def best(self, question: str, sentence: str) -> tuple[float, tuple[int, int]] | None:
         """The likeliest span of ``sentence`` with its probability (None: no candidate)."""
@@ -151,14 +157,14 @@ class _QuestionContext:
     asked_noun: str  # the word after what/which/how: "year" of "what year", "many" of "how many"
 
     @classmethod
-    def of(cls, question: str) -> _QuestionContext:
+    def of(cls, question: str, kind: str) -> _QuestionContext:
         words = re.findall(r"\w+", question.lower())
         at = next((k for k, w in enumerate(words) if w in _ASKING - {"many", "much"}), None)
         before = words[at - 1] if at else ""
         if not before and words and words[-1] in _STRANDED:  # "What will the tariff be cut to?"
             before = words[-1]
         noun = words[at + 1] if at is not None and at + 1 < len(words) and words[at] in {"what", "which", "how"} else ""
-        return cls(CLASSES.index(question_class(question)), before, noun)
+        return cls(CLASSES.index(kind), before, noun)
 
 
 def _word_runs(words: list[str], lowered: list[str]) -> Iterator[tuple[int, int]]:
