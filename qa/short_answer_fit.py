@@ -20,6 +20,7 @@ from .squad import SquadDataset, SquadQuestion
 # A short answer is shown when the spans scored like it averaged at least this token F1 on the
 # fit articles: below, a wrong short answer above the cited sentence would be as likely as not.
 SHOWN_ANSWER_F1 = 0.5
+NO_SPAN = -1.0  # the "probability" of a question whose sentence has no candidate span
 REGULARISATION = 1.0  # scikit-learn's C (inverse strength); the report half never chose it
 
 
@@ -64,12 +65,13 @@ def fit_short_answers(dataset: SquadDataset) -> ShortAnswerModel:
 
 
 def _best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]]) -> list[tuple[str, float, float, float]]:
-    """Per question: its class, the best span's probability, exact match and token F1 (0 with no span)."""
+    """Per question: its class, the best span's probability (NO_SPAN without one: never shown),
+    exact match and token F1 (0 with no span)."""
     result = []
     for question, sentence in items:
         kind, best = question_class(question.question), model.best(question.question, sentence)
         if best is None:
-            result.append((kind, 0.0, 0.0, 0.0))
+            result.append((kind, NO_SPAN, 0.0, 0.0))
             continue
         text = sentence[slice(*best[1])]
         result.append((kind, best[0], max(float(normalise_answer(text) == normalise_answer(g)) for g in question.answers),
@@ -82,8 +84,8 @@ def _threshold(best: list[tuple[str, float, float, float]]) -> float:
     ordered = sorted(best, key=lambda row: -row[1])
     f1_sums = np.cumsum([row[3] for row in ordered])
     means = f1_sums / np.arange(1, len(ordered) + 1)
-    passing = [k for k in range(len(ordered)) if means[k] >= SHOWN_ANSWER_F1]
-    return round(ordered[passing[-1]][1], 6) if passing else 1.0
+    passing = [k for k in range(len(ordered)) if means[k] >= SHOWN_ANSWER_F1 and ordered[k][1] != NO_SPAN]
+    return ordered[passing[-1]][1] if passing else 1.0  # unrounded: rounding down would show one more
 
 
 def _measure(best: list[tuple[str, float, float, float]], threshold: float) -> dict:
