@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +79,36 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def encode_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        """``encode``'s vectors and, from the same run, each text's ``TokenVectors``."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        if self._onnx:
+            return self._onnx.encode_with_tokens(list(texts))
+        outputs = self._model.encode(list(texts), batch_size=32, output_value=None)
+        vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
+        vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        tokens = []
+        for o in outputs:
+            length = int(o["attention_mask"].sum())
+            pieces = self._model.tokenizer.convert_ids_to_tokens(o["input_ids"][1:length - 1].tolist())
+            tokens.append(TokenVectors.of(pieces, o["token_embeddings"][1:length - 1].float().numpy()))
+        return np.ascontiguousarray(vectors, dtype=np.float32), tokens
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """A text's word pieces (without [CLS] and [SEP]) and their contextual vectors, each
+    L2-normalised: what a question and a sentence are aligned on, piece by piece."""
+
+    pieces: list[str]
+    vectors: np.ndarray  # pieces × dimension, float32
+
+    @classmethod
+    def of(cls, pieces: list[str], hidden: np.ndarray) -> TokenVectors:
+        norms = np.clip(np.linalg.norm(hidden, axis=1, keepdims=True), 1e-12, None)
+        return cls(list(pieces), np.ascontiguousarray(hidden / norms, dtype=np.float32))
 
 
 def _load_sentence_transformer(name: str):

@@ -83,41 +83,59 @@ class OnnxEncoder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding()
-        self.dimension = int(self._encode_batch(["dimension probe"]).shape[1])
+        self.dimension = int(self._infer(self._feeds(["dimension probe"])[0]).shape[-1])
 
     def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
         """Vectors in the order of ``texts``; batches are formed in length order (as
         sentence-transformers does), so each is padded to a similar length, not the longest,
         and run several at a time where the runtime can overlap them, each batch tokenized
         while the ones before it run. A single text (a query) takes the query path."""
-        if len(texts) == 1:
-            return self._encode_batch(texts)
-        batch_size = batch_size or BATCH_SIZE
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = np.argsort([len(text) for text in texts], kind="stable")
-        rows = [order[i:i + batch_size] for i in range(0, len(texts), batch_size)]
-        feeds: list[dict] = []
-
-        def tokenized() -> Iterator[dict]:
-            for batch in rows:
-                feeds.append(self._feeds([texts[j] for j in batch]))
-                yield feeds[-1]
-
-        run = self._many or (lambda stream: [self._infer(feed) for feed in stream])
-        hidden_states = run(tokenized())
-        for batch, feed, hidden in zip(rows, feeds, hidden_states):
+        for batch, feed, _, hidden in self._hidden_states(texts, batch_size):
             vectors[batch] = _pool(hidden, feed["attention_mask"])
         return vectors
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        feeds = self._feeds(texts)
-        return _pool(self._infer(feeds), feeds["attention_mask"])
+    def encode_with_tokens(self, texts: list[str], batch_size: int | None = None) -> tuple[np.ndarray, list]:
+        """``encode``'s vectors and, from the same run, each text's ``TokenVectors``."""
+        from .embedding import TokenVectors
 
-    def _feeds(self, texts: list[str]) -> dict[str, np.ndarray]:
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        tokens: list = [None] * len(texts)
+        for batch, feed, pieces, hidden in self._hidden_states(texts, batch_size):
+            vectors[batch] = _pool(hidden, feed["attention_mask"])
+            for row, (j, text_pieces) in enumerate(zip(batch, pieces)):
+                length = int(feed["attention_mask"][row].sum())
+                tokens[j] = TokenVectors.of(text_pieces[1:length - 1], hidden[row, 1:length - 1])
+        return vectors, tokens
+
+    def _hidden_states(self, texts: list[str], batch_size: int | None) -> Iterator[tuple[np.ndarray, dict, list, np.ndarray]]:
+        """Per batch: its rows in ``texts``, its inputs, its word pieces and the model's output."""
+        if len(texts) == 1:
+            feed, pieces = self._feeds(texts)
+            yield np.array([0]), feed, pieces, self._infer(feed)
+            return
+        batch_size = batch_size or BATCH_SIZE
+        order = np.argsort([len(text) for text in texts], kind="stable")
+        rows = [order[i:i + batch_size] for i in range(0, len(texts), batch_size)]
+        inputs: list[tuple[dict, list]] = []
+
+        def tokenized() -> Iterator[dict]:
+            for batch in rows:
+                inputs.append(self._feeds([texts[j] for j in batch]))
+                yield inputs[-1][0]
+
+        run = self._many or (lambda stream: [self._infer(feed) for feed in stream])
+        hidden_states = run(tokenized())
+        for batch, (feed, pieces), hidden in zip(rows, inputs, hidden_states):
+            yield batch, feed, pieces, hidden
+
+    def _feeds(self, texts: list[str]) -> tuple[dict[str, np.ndarray], list[list[str]]]:
+        """The model's inputs for ``texts`` and each text's word pieces."""
         encodings = self._tokenizer.encode_batch(texts)
-        return {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+        return ({"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                 "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                 "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)},
+                [e.tokens for e in encodings])
 
 
 def _pool(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:

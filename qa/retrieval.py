@@ -11,6 +11,7 @@ from functools import cached_property
 import numpy as np
 
 from index.backends import Scope, SearchBackend
+from index.embedding import TokenVectors
 from index.lexical import LexicalIndex
 from index.store import RecordStore
 from index.text import strip_unsafe
@@ -77,6 +78,10 @@ class Retriever:
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding (cached for repeated and follow-up queries)."""
         return self.query_vectors.get(query)
+
+    def query_tokens(self, query: str) -> TokenVectors:
+        """The query's word pieces and their vectors (cached with its embedding)."""
+        return self.query_vectors.tokens(query)
 
     def close(self) -> None:
         self.records.close()
@@ -159,30 +164,40 @@ def fused_by_backend(fused: list[tuple[int, float]], dense: list[tuple[int, floa
 
 
 class QueryVectorCache:
-    """Query embeddings by text, least recently used dropped first; safe across threads
-    (two threads may embed the same new query once each, never corrupt the cache)."""
+    """Query embeddings by text (the vector and its ``TokenVectors``, from one run of the
+    model; 4,096 questions of ~15 word pieces hold about 100 MB), least recently used dropped
+    first; safe across threads (two threads may embed the same new query once each, never
+    corrupt the cache)."""
 
     def __init__(self, embedder, capacity: int = 4096) -> None:
         self._embedder = embedder
         self._capacity = capacity
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, query: str) -> np.ndarray:
+        return self._entry(query)[0]
+
+    def tokens(self, query: str) -> TokenVectors:
+        return self._entry(query)[1]
+
+    def _entry(self, query: str) -> tuple[np.ndarray, TokenVectors]:
         with self._lock:
-            vector = self._vectors.get(query)
-            if vector is not None:
-                self._vectors.move_to_end(query)
-                return vector
-        vector = self._embedder.encode_query(query)
+            entry = self._entries.get(query)
+            if entry is not None:
+                self._entries.move_to_end(query)
+                return entry
+        vectors, tokens = self._embedder.encode_with_tokens([query])
+        vector = vectors[0]
         vector.setflags(write=False)
+        entry = (vector, tokens[0])
         with self._lock:
-            self._vectors[query] = vector
-            while len(self._vectors) > self._capacity:
-                self._vectors.popitem(last=False)
-        return vector
+            self._entries[query] = entry
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+        return entry
 
     def clear(self) -> None:
         """Forget every vector (evaluation times each mode with a cold cache)."""
         with self._lock:
-            self._vectors.clear()
+            self._entries.clear()

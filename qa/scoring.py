@@ -17,10 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from index.embedding import TokenVectors
+
 from .answer_features import (
     CONFIDENCE_FEATURES,
     FEATURES,
+    best_matches,
     confidence_features,
+    content_pieces,
     sentence_features,
 )
 from .answer_types import expected_type, find_short_answer
@@ -104,16 +108,19 @@ class SentenceScorer:
     def features(self, query: str, question: str, candidates: list[Candidate]) -> np.ndarray:
         """One row of FEATURES per candidate (``query``: the retrieval query, which may
         carry a follow-up's context; ``question``: as asked)."""
-        dense = None
+        dense = matches = None
         if candidates and self.retriever.has_dense:
-            sentences = self._vectors.get([c.text for c in candidates])
+            entries = self._vectors.entries([c.text for c in candidates])
+            sentences = np.stack([vector for vector, _ in entries])
             dense = sentences @ self.retriever.query_vector(question)
             if query != question:  # a follow-up: its context counts as much as its words
                 dense = (dense + sentences @ self.retriever.query_vector(query)) / 2
+            pieces = content_pieces(self.retriever.query_tokens(question))
+            matches = [best_matches(pieces, tokens) for _, tokens in entries]
         expects = expected_type(question) is not None
         typed = [c.typed_answer(question) if expects else None for c in candidates]
         return sentence_features(question, query, candidates, self.retriever.tokenizer,
-                                 self.retriever.lexical.idf, typed, dense)
+                                 self.retriever.lexical.idf, typed, dense, matches)
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """Per candidate: how well it answers (chooses the sentences)."""
@@ -146,25 +153,35 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
 
 
 class _VectorCache:
-    """Sentence embeddings by text, computed in one batch per call, kept for reuse."""
+    """Sentence embeddings and ``TokenVectors`` by text, computed in one batch per call, kept
+    for reuse (2,048 sentences of ~30 word pieces hold about 100 MB)."""
 
-    def __init__(self, retriever: Retriever, capacity: int = 50_000) -> None:
+    def __init__(self, retriever: Retriever, capacity: int = 2048) -> None:
         self._retriever = retriever
         self._capacity = capacity
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, texts: list[str]) -> np.ndarray:
+        return np.stack([vector for vector, _ in self.entries(texts)])
+
+    def tokens(self, texts: list[str]) -> list[TokenVectors]:
+        return [tokens for _, tokens in self.entries(texts)]
+
+    def entries(self, texts: list[str]) -> list[tuple[np.ndarray, TokenVectors]]:
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            missing = list(dict.fromkeys(t for t in texts if t not in self._entries))
+        computed = {}
         if missing:
-            encoded = self._retriever.embedder.encode(missing)
+            vectors, tokens = self._retriever.embedder.encode_with_tokens(missing)
+            computed = dict(zip(missing, zip(vectors, tokens)))
             with self._lock:
-                self._vectors.update(zip(missing, encoded))
-                while len(self._vectors) > self._capacity:
-                    self._vectors.popitem(last=False)
+                self._entries.update(computed)
+                while len(self._entries) > self._capacity:
+                    self._entries.popitem(last=False)
         with self._lock:
-            found = {t: self._vectors.get(t) for t in texts}
-        if any(v is None for v in found.values()):  # evicted meanwhile by another thread
-            return self._retriever.embedder.encode(texts)
-        return np.stack([found[t] for t in texts])
+            found = [computed.get(t) or self._entries.get(t) for t in texts]
+        if any(entry is None for entry in found):  # evicted meanwhile by another thread
+            vectors, tokens = self._retriever.embedder.encode_with_tokens(texts)
+            return list(zip(vectors, tokens))
+        return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.answer_features import FEATURES
+from qa.answer_features import FEATURES, best_matches, content_pieces
 from qa.calibration import (
     DECLINE_TARGET,
     Sample,
@@ -39,9 +39,24 @@ def _samples(count: int = 60, seed: int = 0) -> list[Sample]:
     return samples
 
 
-def test_selection_weights_favour_what_marks_evidence():
-    weights = fit_selection(_samples())
+@pytest.mark.parametrize("hard_negatives", [0, 5])
+def test_selection_weights_favour_what_marks_evidence(hard_negatives):
+    weights = fit_selection(_samples(), hard_negatives=hard_negatives)
     assert weights["lexical"] > 0 and weights["lexical"] == max(weights.values())
+
+
+def test_alignment_finds_the_question_in_a_paraphrase(embedder):
+    question = "Who gave Beyoncé pronunciation coaching for her Spanish recordings?"
+    answer = "To record these, Beyoncé was coached phonetically by American record producer Rudy Perez."
+    other = "It sold 541,000 copies in its first week and debuted atop the Billboard 200."
+    asked = embedder.encode_with_tokens([question])[1][0]
+    pieces = content_pieces(asked)
+    assert 0 < len(pieces) < len(asked.pieces)  # "who", "for", "her" and "?" are not content
+    sentences = embedder.encode_with_tokens([answer, other, answer + " " + other])[1]
+    aligned, unrelated, both = (best_matches(pieces, tokens) for tokens in sentences)
+    assert aligned.shape == (len(pieces),) and aligned.mean() > unrelated.mean() + 0.1
+    assert 0 < unrelated.mean() < both.mean() <= 1.0 + 1e-6
+    assert not best_matches(pieces[:0], sentences[0]).size  # a question of stop words only aligns nothing
 
 
 def test_the_threshold_declines_the_target_share_of_unanswerable_questions():

@@ -29,6 +29,18 @@ def test_onnx_vectors_match_torch_on_the_shipped_corpus(assistant, backends):
     assert cosines.min() >= 0.999, f"lowest cosine {cosines.min():.5f}"
 
 
+def test_onnx_word_pieces_match_torch(assistant, backends):
+    """The contextual vectors answers are aligned on (``encode_with_tokens``), from both backends."""
+    records = assistant.retriever.records
+    texts = [c.text for c in records.chunks(list(range(0, records.size, 8)))] + ["How many vessels?"]
+    (reference, reference_tokens), (fast, fast_tokens) = (e.encode_with_tokens(texts) for e in backends)
+    assert np.sum(reference * fast, axis=1).min() >= 0.999
+    assert np.array_equal(fast, backends[1].encode(texts))  # the same run as encode's vectors
+    for slow, quick in zip(reference_tokens, fast_tokens):
+        assert quick.pieces == slow.pieces and "[CLS]" not in quick.pieces and "[SEP]" not in quick.pieces
+        assert np.sum(slow.vectors * quick.vectors, axis=1).min() >= 0.99
+
+
 def test_onnx_queries_give_the_same_top_5(assistant, backends):
     index = assistant.retriever.backend.dense_index
     for question in load_questions(ROOT / "qa" / "data" / "questions.jsonl"):
