@@ -108,7 +108,9 @@ class TokenVectors:
     @classmethod
     def of(cls, pieces: list[str], hidden: np.ndarray) -> TokenVectors:
         norms = np.clip(np.linalg.norm(hidden, axis=1, keepdims=True), 1e-12, None)
-        return cls(list(pieces), np.ascontiguousarray(hidden / norms, dtype=np.float32))
+        vectors = np.ascontiguousarray(hidden / norms, dtype=np.float32)
+        vectors.setflags(write=False)  # shared by the caches' readers across threads
+        return cls(list(pieces), vectors)
 
 
 def _load_sentence_transformer(name: str):
