@@ -101,7 +101,7 @@ def _alignments(matches: list[np.ndarray], candidates: list, neighbours: list) -
     """The three alignment columns from each candidate's ``best_matches``: the sentence, with
     its neighbours, and with its passage's other sentences (SQuAD fit articles, each left out
     of the fit in turn: the evidence sentence scored best for 0.711 without them, 0.722 with
-    the first, 0.746 with all three and the second selection fit; 0.736 with the first alone)."""
+    the first, 0.736 adding the second selection fit, 0.746 with all three)."""
     if not matches or not len(matches[0]):
         return np.zeros((len(candidates), 3), dtype=np.float32)
     passages: dict[str, np.ndarray] = {}

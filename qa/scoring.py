@@ -165,9 +165,6 @@ class _VectorCache:
     def get(self, texts: list[str]) -> np.ndarray:
         return np.stack([vector for vector, _ in self.entries(texts)])
 
-    def tokens(self, texts: list[str]) -> list[TokenVectors]:
-        return [tokens for _, tokens in self.entries(texts)]
-
     def entries(self, texts: list[str]) -> list[tuple[np.ndarray, TokenVectors]]:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._entries))
