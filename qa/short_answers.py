@@ -43,14 +43,15 @@ FEATURES = (tuple(f"{c}:{s}" for c in CLASSES for s in SHAPES) + SHAPES + _PLACE
             + tuple(f"{c}:{g}" for c in CLASSES for g in _BY_CLASS))
 
 _STOP = frozenset(ENGLISH_STOPWORDS)
-# Words a short answer neither starts nor ends with ("Moreover", "has already"), beside _STOP;
-# the fit articles' gold answers start with one of them 1 time in 2,004 ("did"). Pronouns and
-# determiners may start one ("her father": 19 times, "all", "more": 6) but end almost none (7 times).
-_NOT_AT_EDGES = frozenset(
+# Words a short answer does not start with: stop words, auxiliaries and sentence adverbs
+# ("Moreover", "has already"; the fit articles' gold answers start with one of the latter 1 time
+# in 2,004, "did"), nor end with: those, pronouns and quantifiers (which may start one: "her
+# father" 19 times, "all", "more" 6; they end 7).
+_NOT_AT_START = _STOP | frozenset(
     "am is are was were be been being has have had having do does did can could might must shall should will "
     "would already also however moreover furthermore additionally meanwhile therefore thus hence instead "
     "nevertheless nonetheless consequently indeed still yet even just so although though whereas".split())
-_NOT_AT_END = _NOT_AT_EDGES | frozenset(
+_NOT_AT_END = _NOT_AT_START | frozenset(
     "i me my we our he him his she her hers it its they them their theirs you your who whom whose which what "
     "that this these those very too because various several many some any other each every all both few more most "
     "own such no much".split())
@@ -182,12 +183,12 @@ class _QuestionContext:
 
 def _word_runs(words: list[str], lowered: list[str]) -> Iterator[tuple[int, int]]:
     for i, word in enumerate(words):
-        if lowered[i] in _STOP or lowered[i] in _NOT_AT_EDGES or not (word[0].isalnum() or word[0] in "$€£¥"):
+        if lowered[i] in _NOT_AT_START or not (word[0].isalnum() or word[0] in "$€£¥"):
             continue
         for j in range(i, min(len(words), i + MAX_SPAN_WORDS)):
             if words[j] in _BREAKS:
                 break
-            if lowered[j] not in _STOP and lowered[j] not in _NOT_AT_END and (words[j][-1].isalnum() or words[j][-1] == "%"):
+            if lowered[j] not in _NOT_AT_END and (words[j][-1].isalnum() or words[j][-1] == "%"):
                 yield i, j + 1
 
 
