@@ -16,6 +16,7 @@ from .evaluation import percentile
 from .records import Answer, Hit
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+_EM_DASH = re.compile("—")  # between words, unlike a hyphen or an en dash ("Korea–US")
 _PUNCTUATION = str.maketrans("", "", string.punctuation + "‘’“”–—")
 
 
@@ -49,9 +50,9 @@ def normalise_answer(text: str) -> str:
 
 def holds_answer(text: str, accepted: list[str]) -> bool:
     """Some accepted answer occurs in ``text`` as whole words after normalisation
-    ("SK" is not found in "risk")."""
-    padded = f" {normalise_answer(text)} "
-    return any(f" {a} " in padded for a in map(normalise_answer, accepted) if a)
+    ("SK" is not found in "risk"); an em dash parts the words beside it ("(1910-1945)—have")."""
+    padded = f" {normalise_answer(_EM_DASH.sub(' ', text))} "
+    return any(f" {a} " in padded for a in (normalise_answer(_EM_DASH.sub(" ", a)) for a in accepted) if a)
 
 
 def answer_is_correct(assistant: Assistant, question: LabelledQuestion, answer: Answer) -> bool:

@@ -139,6 +139,7 @@ def test_score_fusion_normalises_each_list_and_floors_absent_rows(method):
     ("Cut to 15%.", ["15 %"], True),  # SQuAD drops punctuation: "15 %" is "15"
     ("Cut to 15%.", ["5%"], False),
     ("The Korea–US FTA", ["the Korea-US FTA"], True),  # either dash
+    ("Japan’s occupation of Korea (1910-1945)—have long", ["1910-1945"], True),  # an em dash parts words
 ])
 def test_holds_answer_matches_whole_words(text, accepted, expected):
     assert holds_answer(text, accepted) is expected
