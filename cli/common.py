@@ -67,10 +67,11 @@ def corpus_dir(corpus: Path | None) -> Path:
 def open_assistant(index_dir: Path | None, dense: bool = True, llm=None):
     from qa.assistant import Assistant
     from qa.scoring import AnswerConfigError
+    from qa.span_syntax import ParserUnavailable
 
     try:
         return Assistant.open(index_dir, dense=dense, llm=llm)
-    except (IndexUnavailable, AnswerConfigError) as error:
+    except (IndexUnavailable, AnswerConfigError, ParserUnavailable) as error:
         raise CliError(str(error)) from error
 
 

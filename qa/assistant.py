@@ -18,6 +18,7 @@ from .generation import LLMSettings
 from .records import Answer, Hit
 from .retrieval import FusionSettings, QueryError, Retriever, SearchResult
 from .scoring import AnswerSettings
+from .span_syntax import check_installed
 
 PASSAGES_READ = 8  # passages an answer reads: `ask`, the page, calibration and eval alike
 
@@ -39,8 +40,10 @@ class Assistant:
         self.manifest = manifest
         self.retriever = retriever
         self.llm = llm
-        # read now, so that an unusable configuration fails on opening, not mid-conversation
+        # read now, so that an unusable configuration or a missing parser fails on opening,
+        # not mid-conversation
         self.answer_settings = AnswerSettings.load(dense=retriever.has_dense)
+        check_installed()
         self._answerer = self._generator = None
 
     @classmethod

@@ -6,7 +6,8 @@ above the fitted threshold there is no short answer rather than a wrong one.
 Each span is described by what the question asks for (its class: who, when, how many, …)
 crossed with the span's shape (year, number, capitalised name, lower-case phrase, amount), by
 where the question's words are around it (answers sit next to the words they share with the
-question, and are rarely made of them) and by its length and boundaries. Fitted by
+question, and are rarely made of them), by its length and boundaries, and by what a parser
+says of it (``span_syntax``: an entity of which kind, a noun phrase, its role). Fitted by
 ``corpusqa calibrate-short-answers`` (``qa/short_answer_fit.py``)."""
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from index.tokenization import ENGLISH_STOPWORDS, Tokenizer
+
+from .span_syntax import ENTITY_LABELS, FLAGS, KINDS_ASKED_BY, LAST_WORD_TAGS, ROLES, SpanSyntax, span_syntax
 
 SHORT_ANSWER_MODEL = Path(__file__).parent / "data" / "short_answers.json"
 MAX_SPAN_WORDS = 7  # with it, 93 % of the fit questions' gold answers are one of the candidates
@@ -39,18 +42,25 @@ _PLACEMENT = ("in_question", "any_in_question", "log_distance", "near_question_w
               "question_words_within_5")
 _BY_CLASS = ("one_word", "three_or_more_words", "near_question_words", "any_in_question", "question_words_left",
              "question_words_right")
+_SYNTAX = (tuple(f"{c}:entity:{e}" for c in CLASSES for e in ENTITY_LABELS) + tuple(f"entity:{e}" for e in ENTITY_LABELS)
+           + FLAGS + ("entity_of_kind_asked", "entity_of_other_kind")
+           + tuple(f"{c}:last_word:{t}" for c in CLASSES for t in LAST_WORD_TAGS)
+           + tuple(f"{c}:role:{r}" for c in CLASSES for r in ROLES))
 FEATURES = (tuple(f"{c}:{s}" for c in CLASSES for s in SHAPES) + SHAPES + _PLACEMENT
-            + tuple(f"{c}:{g}" for c in CLASSES for g in _BY_CLASS))
+            + tuple(f"{c}:{g}" for c in CLASSES for g in _BY_CLASS) + _SYNTAX)
+_SYNTAX_AT = {name: i for i, name in enumerate(_SYNTAX)}
+_FLAGS_AT = _SYNTAX_AT[FLAGS[0]]
 
 _STOP = frozenset(ENGLISH_STOPWORDS)
-# Words a short answer does not start with: stop words, auxiliaries and sentence adverbs
-# ("Moreover", "has already"; the fit articles' gold answers start with one of the latter 1 time
-# in 2,004, "did"), nor end with: those, pronouns and quantifiers (which may start one: "her
-# father" 19 times, "all", "more" 6; they end 7).
+# Words a short answer does not start with: stop words, auxiliaries, sentence adverbs and hedges
+# ("Moreover", "has already", "approximately 130,000"; the fit articles' gold answers start with
+# one of the latter 1 time in 2,004, "did"), nor end with: those, pronouns and quantifiers (which
+# may start one: "her father" 19 times, "all", "more" 6; they end 7).
 _NOT_AT_START = _STOP | frozenset(
     "am is are was were be been being has have had having do does did can could might must shall should will "
     "would already also however moreover furthermore additionally meanwhile therefore thus hence instead "
-    "nevertheless nonetheless consequently indeed still yet even just so although though whereas".split())
+    "nevertheless nonetheless consequently indeed still yet even just so although though whereas approximately roughly "
+    "nearly".split())
 _NOT_AT_END = _NOT_AT_START | frozenset(
     "i me my we our he him his she her hers it its they them their theirs you your who whom whose which what "
     "that this these those very too because various several many some any other each every all both few more most "
@@ -113,7 +123,10 @@ def span_candidates(question: str, sentence: str) -> SpanCandidates:
         end = tokens[j - 1].end() - (2 if _POSSESSIVE.search(words[j - 1]) else 0)  # "Maxthon’s" answers "Maxthon"
         spans.append((tokens[i].start(), end))
         rows.append(_row(context, words, lowered, stems, asked, anchors, i, j))
-    return SpanCandidates(spans, np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)))
+    if not spans:
+        return SpanCandidates([], np.zeros((0, len(FEATURES))))
+    syntax = _syntax_rows(context, span_syntax(sentence, spans, asked, _STEMMER.stem_words, _NOT_AT_START))
+    return SpanCandidates(spans, np.hstack([np.array(rows, dtype=np.float64), syntax]))
 
 
 def question_words(question: str) -> set[str]:
@@ -243,3 +256,20 @@ def _row(context: _QuestionContext, words: list[str], lowered: list[str], stems:
     by_class = np.zeros((len(CLASSES), len(_BY_CLASS)))
     by_class[context.kind] = [n == 1, n >= 3, distance <= 2, in_question > 0, left3 > 0, right3 > 0]
     return np.concatenate([by_shape.ravel(), shape, np.array(placement, dtype=np.float64), by_class.ravel()])
+
+
+def _syntax_rows(context: _QuestionContext, spans: list[SpanSyntax]) -> np.ndarray:
+    """The ``_SYNTAX`` columns of each span: its entity kind, last word and role crossed with
+    the question's class (a "who" question wants a PERSON, a "when" one a DATE), the flags, and
+    whether an entity is of the kind the question's noun asks for ("what city": a GPE)."""
+    rows = np.zeros((len(spans), len(_SYNTAX)))
+    asked = KINDS_ASKED_BY.get(context.asked_noun, frozenset())
+    for row, span in zip(rows, spans, strict=True):
+        if span.entity:
+            row[_SYNTAX_AT[f"{CLASSES[context.kind]}:entity:{span.entity}"]] = 1
+            row[_SYNTAX_AT[f"entity:{span.entity}"]] = 1
+            row[_SYNTAX_AT["entity_of_kind_asked" if span.entity in asked else "entity_of_other_kind"]] = bool(asked)
+        row[_FLAGS_AT:_FLAGS_AT + len(FLAGS)] = span.flags
+        row[_SYNTAX_AT[f"{CLASSES[context.kind]}:last_word:{span.last_word}"]] = 1
+        row[_SYNTAX_AT[f"{CLASSES[context.kind]}:role:{span.role}"]] = 1
+    return rows

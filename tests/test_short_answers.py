@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from qa.answering import display_sentence
+from qa import span_syntax
 from qa.short_answers import FEATURES, SHORT_ANSWER_MODEL, ShortAnswerModel, span_candidates
 
 from .conftest import SHARED, shared_dataset
@@ -56,9 +57,32 @@ def test_candidate_spans_are_words_of_the_sentence():
     assert span_candidates("South Korea investment pledge", sentence).spans == []
 
 
+def test_the_parser_tells_names_dates_and_phrases_apart():
+    sentence = "Marie Curie was born in Warsaw in 1867 to a Polish family."
+    spans = {text: (sentence.index(text), sentence.index(text) + len(text))
+             for text in ("Marie Curie", "Curie", "Warsaw", "1867", "Polish family", "Curie was born")}
+    found = dict(zip(spans, span_syntax.span_syntax(sentence, list(spans.values()), {"born"},
+                                                    lambda words: words, frozenset({"the", "a"}))))
+    assert [found[t].entity for t in ("Marie Curie", "Warsaw", "1867", "Polish family")] == ["PERSON", "GPE", "DATE", None]
+    flag = {name: i for i, name in enumerate(span_syntax.FLAGS)}
+    assert found["Polish family"].flags[flag["noun_phrase"]]  # "a" dropped, as a short answer drops it
+    assert found["Curie"].flags[flag["cuts_entity"]] and not found["Marie Curie"].flags[flag["cuts_entity"]]
+    assert found["Marie Curie"].role == "nsubjpass" and found["Marie Curie"].flags[flag["head_in_question"]]
+    assert not found["1867"].flags[flag["head_in_question"]]  # it hangs off "in", not "born"
+    assert found["Curie was born"].role == "ROOT" and found["Curie was born"].last_word == "VERB"
+
+
+def test_a_missing_parser_is_a_clear_error_on_opening(monkeypatch, shipped_index):
+    monkeypatch.setattr(span_syntax, "PIPELINE", "en_core_web_not_installed")
+    result = CliRunner().invoke(cli, ["ask", "Who leads the talks?", "--index-dir", str(shipped_index)])
+    assert result.exit_code == 2
+    assert "en_core_web_not_installed not installed" in result.stderr and "make setup" in result.stderr
+
+
 @pytest.mark.parametrize(("question", "expected"), [
     ("How much did South Korea pledge to invest in the US?", "$350 billion"),
     ("How many vessels does Singapore supply with marine fuel each year?", "130,000"),
+    ("Who is the South Korean prime minister who spoke about the visa issue?", "Kim Min-seok"),
 ])
 def test_short_answers_on_the_shipped_corpus(assistant, question, expected):
     answer = assistant.ask(question)

@@ -22,6 +22,7 @@ from qa.feedback import FEEDBACK_FILE, FeedbackStore
 from qa.generation import LLMSettings
 from qa.records import Answer
 from qa.retrieval import SearchResult
+from qa.span_syntax import parse
 
 
 class Service:
@@ -36,6 +37,7 @@ class Service:
         self._current = self._open()
         self._leases: dict[Assistant, int] = {self._current: 0}
         self.feedback = FeedbackStore(index_dir / FEEDBACK_FILE)
+        threading.Thread(target=parse.load, name="parser-load", daemon=True).start()  # for short answers
 
     def _open(self) -> Assistant:
         assistant = Assistant.open(self.index_dir, embedder=self.embedder, llm=self.llm)
