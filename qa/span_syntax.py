@@ -87,6 +87,8 @@ class _Parsed:
 
 
 class _Parser:
+    """The pipeline, loaded once, and the last ``_CACHED`` sentences' parses; one lock for both."""
+
     def __init__(self) -> None:
         self._nlp = None
         self._lock = threading.RLock()
