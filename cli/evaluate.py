@@ -166,7 +166,7 @@ def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool
     questions = [q for q in load_questions(dataset) if split == "all" or q.split == split]
     if not questions:
         raise DatasetError(f"no questions of split {split!r} in {dataset} (use --split all)")
-    settings = f"each question asked as `corpusqa ask --k {k}`"
+    settings = f"each question asked as `corpusqa ask --k {k}`; latency per mode from cold caches"
     if not as_json:
         click.echo(f"settings: {settings}", err=True)
     with open_assistant(index_dir, llm=llm) as assistant:

@@ -37,7 +37,8 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
     build_index(corpus, index_dir, progress=progress)
     docs = {a.doc for a in dataset.articles if a.title in titles}
     asked = [q for q in dataset.questions if q.doc in docs]
-    settings = f"each question asked as `corpusqa ask --k {k}` on all {len(dataset.articles)} articles indexed"
+    settings = (f"each question asked as `corpusqa ask --k {k}` on all {len(dataset.articles)} articles indexed; "
+                "latency per mode from cold caches")
     if progress:
         click.echo(f"settings: {settings}; split {split}: {len(titles)} articles, {len(asked)} questions", err=True)
     rows = []

@@ -56,6 +56,7 @@ def ask_all(assistant: Assistant, questions: list[SquadQuestion], mode: str = "h
             k: int = PASSAGES_READ, history: dict[str, list[str]] | None = None,
             progress: bool = False) -> list[SquadOutcome]:
     """``history`` gives some questions a preceding turn (e.g. from another article)."""
+    assistant.forget_cached()  # each mode timed from cold
     outcomes = []
     for q in progress_bar(questions, f"asking ({mode})", progress, unit="question"):
         started = time.perf_counter()

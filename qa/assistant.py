@@ -18,7 +18,7 @@ from .generation import LLMSettings
 from .records import Answer, Hit
 from .retrieval import FusionSettings, QueryError, Retriever, SearchResult
 from .scoring import AnswerSettings
-from .span_syntax import check_installed
+from .span_syntax import check_installed, parse
 
 PASSAGES_READ = 8  # passages an answer reads: `ask`, the page, calibration and eval alike
 
@@ -87,6 +87,14 @@ class Assistant:
         except Exception:
             retriever.close()
             raise
+
+    def forget_cached(self) -> None:
+        """Drop the cached query vectors, sentence vectors and parses, so that evaluation
+        times each mode from cold, as a question about new passages is."""
+        self.retriever.query_vectors.clear()
+        if self._answerer is not None:
+            self._answerer.scorer.forget_vectors()
+        parse.forget()
 
     def close(self) -> None:
         """Release the SQLite connections, caches and the model server's connection."""

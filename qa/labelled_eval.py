@@ -85,6 +85,7 @@ def citations_are_exact(assistant: Assistant, answer: Answer) -> bool:
 def run_questions(assistant: Assistant, questions: list[LabelledQuestion], mode: str = "hybrid",
                   k: int = PASSAGES_READ, progress: bool = False, generate: bool = False) -> list[Outcome]:
     """Ask each question as `corpusqa ask` does (``generate``: as `ask --llm`, streamed)."""
+    assistant.forget_cached()  # each mode timed from cold
     outcomes = []
     for q in progress_bar(questions, f"asking ({mode}{' + LLM' if generate else ''})", progress, unit="question"):
         started, first_text = time.perf_counter(), None

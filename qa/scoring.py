@@ -122,6 +122,10 @@ class SentenceScorer:
         return sentence_features(question, query, candidates, self.retriever.tokenizer,
                                  self.retriever.lexical.idf, typed, dense, matches)
 
+    def forget_vectors(self) -> None:
+        """Drop the cached sentence vectors (evaluation times each mode from cold)."""
+        self._vectors.clear()
+
     def score(self, features: np.ndarray) -> np.ndarray:
         """Per candidate: how well it answers (chooses the sentences)."""
         return features @ self.settings.vector()
@@ -164,6 +168,10 @@ class _VectorCache:
 
     def get(self, texts: list[str]) -> np.ndarray:
         return np.stack([vector for vector, _ in self.entries(texts)])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
     def entries(self, texts: list[str]) -> list[tuple[np.ndarray, TokenVectors]]:
         with self._lock:

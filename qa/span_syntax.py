@@ -101,6 +101,11 @@ class _Parser:
             if self._nlp is None:
                 self._nlp = _load()
 
+    def forget(self) -> None:
+        """Drop the cached parses (evaluation times each mode from cold)."""
+        with self._lock:
+            self._parsed.clear()
+
     def __call__(self, sentence: str) -> _Parsed:
         with self._lock:
             if sentence in self._parsed:

@@ -115,7 +115,7 @@ def test_labelled_eval_uses_asks_settings_and_calibration_reproduces_its_figures
                                  "--index-dir", str(shipped_index)])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["settings"] == "each question asked as `corpusqa ask --k 8`"
+    assert payload["settings"] == "each question asked as `corpusqa ask --k 8`; latency per mode from cold caches"
     row = payload["results"][0]
     assert row["citation_exactness"] == 1.0 and row["evidence_recall@5"] >= 0.9
     assert row["answer_accuracy"] >= 0.75 and row["follow_up_accuracy"] >= 0.66
@@ -190,3 +190,17 @@ def test_feedback_files_of_the_earlier_schema_open_and_take_reasons(tmp_path):
     store.explain(1, WRONG_ANSWER, {"doc": "a.txt", "text": "The answer."})
     assert store.rows()[0]["verdict"] == WRONG_ANSWER and store.rows()[0]["right_doc"] == "a.txt"
     store.close()
+
+
+def test_each_evaluated_mode_starts_from_cold_caches(assistant, monkeypatch):
+    question = "How many vessels does Singapore supply with marine fuel each year?"
+    assistant.ask(question)
+    embedded: list[int] = []
+    embed = assistant.retriever.embedder.encode_with_tokens
+    monkeypatch.setattr(assistant.retriever.embedder, "encode_with_tokens",
+                        lambda texts: embedded.append(len(texts)) or embed(texts))
+    assistant.ask(question)
+    assert embedded == []  # warm: the question and its sentences were kept
+    assistant.forget_cached()  # what every evaluated mode starts with
+    assistant.ask(question)
+    assert embedded[0] == 1 and sum(embedded[1:]) > 1  # the question, then its passages' sentences
