@@ -15,6 +15,7 @@ from .answer_eval import FIT, REPORT, article_split, token_f1
 from .datasets import DatasetError
 from .labelled_eval import normalise_answer
 from .short_answers import FEATURES, ShortAnswerModel, question_class, span_candidates
+from .span_syntax import parse
 from .squad import SquadDataset, SquadQuestion
 
 # A short answer is shown when the spans scored like it averaged at least this token F1 on the
@@ -45,9 +46,14 @@ def gold_sentences(dataset: SquadDataset) -> dict[str, list[tuple[SquadQuestion,
 
 
 def fit_short_answers(dataset: SquadDataset) -> ShortAnswerModel:
+    halves = gold_sentences(dataset)
+    with parse.held([sentence for half in halves.values() for _, sentence in half]):
+        return _fit(halves, str(dataset.path))
+
+
+def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str) -> ShortAnswerModel:
     from sklearn.linear_model import LogisticRegression
 
-    halves = gold_sentences(dataset)
     rows, labels = [], []
     for question, sentence in halves[FIT]:
         candidates = span_candidates(question.question, sentence)
@@ -55,7 +61,7 @@ def fit_short_answers(dataset: SquadDataset) -> ShortAnswerModel:
         rows.append(candidates.features)
         labels += [normalise_answer(sentence[a:b]) in gold for a, b in candidates.spans]
     if not any(labels) or all(labels):
-        raise DatasetError(f"{dataset.path}: its fit articles hold no answerable question whose gold answer "
+        raise DatasetError(f"{source}: its fit articles hold no answerable question whose gold answer "
                            "is a candidate span; nothing to fit a short-answer model on")
     regression = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(np.vstack(rows), np.array(labels))
     model = ShortAnswerModel({name: round(float(w), 6) for name, w in zip(FEATURES, regression.coef_[0], strict=True)},

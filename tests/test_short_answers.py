@@ -73,6 +73,17 @@ def test_the_parser_tells_names_dates_and_phrases_apart():
     assert found["Curie was born"].role == "ROOT" and found["Curie was born"].last_word == "VERB"
 
 
+def test_sentences_parsed_in_a_batch_read_as_parsed_one_by_one():
+    sentences = ["Marie Curie was born in Warsaw in 1867.", "The pier is made of recycled steel.",
+                 "Seoul agreed to invest $350 billion in July 2025."]
+    one_by_one = [span_syntax.parse(s) for s in sentences]
+    span_syntax.parse.forget()
+    with span_syntax.parse.held(sentences):
+        assert [span_syntax.parse(s) for s in sentences] == one_by_one
+        assert span_syntax.parse._held.keys() == set(sentences)
+    assert not span_syntax.parse._held  # released when the block ends
+
+
 def test_a_missing_parser_is_a_clear_error_on_opening(monkeypatch, shipped_index):
     monkeypatch.setattr(span_syntax, "PIPELINE", "en_core_web_not_installed")
     result = CliRunner().invoke(cli, ["ask", "Who leads the talks?", "--index-dir", str(shipped_index)])
