@@ -47,7 +47,8 @@ def gold_sentences(dataset: SquadDataset) -> dict[str, list[tuple[SquadQuestion,
 
 def fit_short_answers(dataset: SquadDataset) -> ShortAnswerModel:
     halves = gold_sentences(dataset)
-    with parse.held([sentence for half in halves.values() for _, sentence in half]):
+    with parse.held([text for half in halves.values() for question, sentence in half
+                     for text in (question.question, sentence)]):
         return _fit(halves, str(dataset.path))
 
 

@@ -125,7 +125,7 @@ def span_candidates(question: str, sentence: str) -> SpanCandidates:
         rows.append(_row(context, words, lowered, stems, asked, anchors, i, j))
     if not spans:
         return SpanCandidates([], np.zeros((0, len(FEATURES))))
-    syntax = _syntax_rows(context, span_syntax(sentence, spans, asked, _STEMMER.stem_words, _NOT_AT_START))
+    syntax = _syntax_rows(context, span_syntax(sentence, spans, question, asked, _STEMMER.stem_words, _NOT_AT_START))
     return SpanCandidates(spans, np.hstack([np.array(rows, dtype=np.float64), syntax]))
 
 

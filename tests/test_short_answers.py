@@ -62,8 +62,8 @@ def test_the_parser_tells_names_dates_and_phrases_apart():
     sentence = "Marie Curie was born in Warsaw in 1867 to a Polish family."
     spans = {text: (sentence.index(text), sentence.index(text) + len(text))
              for text in ("Marie Curie", "Curie", "Warsaw", "1867", "Polish family", "Curie was born")}
-    found = dict(zip(spans, span_syntax.span_syntax(sentence, list(spans.values()), {"born"},
-                                                    lambda words: words, frozenset({"the", "a"}))))
+    found = dict(zip(spans, span_syntax.span_syntax(sentence, list(spans.values()), "Who was born in Warsaw?",
+                                                    {"born", "warsaw"}, lambda words: words, frozenset({"the", "a"}))))
     assert [found[t].entity for t in ("Marie Curie", "Warsaw", "1867", "Polish family")] == ["PERSON", "GPE", "DATE", None]
     flag = {name: i for i, name in enumerate(span_syntax.FLAGS)}
     assert found["Polish family"].flags[flag["noun_phrase"]]  # "a" dropped, as a short answer drops it
@@ -71,6 +71,10 @@ def test_the_parser_tells_names_dates_and_phrases_apart():
     assert found["Marie Curie"].role == "nsubjpass" and found["Marie Curie"].flags[flag["head_in_question"]]
     assert not found["1867"].flags[flag["head_in_question"]]  # it hangs off "in", not "born"
     assert found["Curie was born"].role == "ROOT" and found["Curie was born"].last_word == "VERB"
+    # "Who" is the subject of "born", as "Marie Curie" is; "Warsaw" hangs off "in"
+    as_asked = [flag[name] for name in ("role_as_asked", "head_as_asked", "content_head_as_asked")]
+    assert [found["Marie Curie"].flags[i] for i in as_asked] == [True, True, True]
+    assert [found["Warsaw"].flags[i] for i in as_asked] == [False, False, False]
 
 
 def test_sentences_parsed_in_a_batch_read_as_parsed_one_by_one():
@@ -82,6 +86,13 @@ def test_sentences_parsed_in_a_batch_read_as_parsed_one_by_one():
         assert [span_syntax.parse(s) for s in sentences] == one_by_one
         assert span_syntax.parse._held.keys() == set(sentences)
     assert not span_syntax.parse._held  # released when the block ends
+
+
+def test_a_questions_tree_alone_reads_as_in_the_whole_parse():
+    for question in ("Who did Beyoncé tour with?", "How many people live in Seoul?", "What city hosts the summit?"):
+        tree, whole = span_syntax.parse.structure(question), span_syntax.parse(question)
+        assert (tree.lower, tree.heads, tree.dep) == (whole.lower, whole.heads, whole.dep)
+        assert not tree.entities and whole.dep.count("ROOT") == 1
 
 
 def test_a_missing_parser_is_a_clear_error_on_opening(monkeypatch, shipped_index):
