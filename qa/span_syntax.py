@@ -234,7 +234,7 @@ def _asking_phrase(q: _Parsed, stem_words: Callable[[list[str]], list[str]]) -> 
     if q.lower[at] in ("what", "which", "whose", "how") and q.heads[at] != at \
             and q.dep[at] in ("det", "advmod", "poss", "amod"):
         root = q.heads[at]
-        if q.lower[at] == "how" and q.heads[root] != root:  # how -> many -> people
+        if q.lower[at] == "how" and q.heads[root] != root:  # how -> many -> people; how -> long -> is
             root = q.heads[root]
     return (q.dep[root], *_heads(q, stem_words(q.lower), root))
 
