@@ -5,7 +5,9 @@ dataset, then the one setting chosen by the mean nDCG@10 of both (never per data
     .venv/bin/python -m bench.tune_retrieval [--scifact DIR] [--squad FILE] [--output FILE]
 
 Each dataset's index is built once with the product's pipeline (cached); the rankers' top
-100 per query are computed once per BM25 variant, then every fusion setting re-fuses them."""
+100 per query are computed once per BM25 setting (variant, fields, stopword list), then every
+fusion setting re-fuses them (score fusion with a row missing from one list floored at that
+list's lowest, or given its exact score)."""
 
 from __future__ import annotations
 
@@ -21,11 +23,11 @@ from index.builder import build_index
 from index.dense import load_dense, search_dense
 from index.embedding import Embedder
 from index.generations import current_generation
-from index.lexical import BM25Settings, LexicalIndex
+from index.lexical import BM25Settings, LexicalIndex, top_positive
 from index.manifest import Manifest
 from index.store import RECORDS_FILE, RecordStore
 from index.text import indexed_text
-from index.tokenization import Tokenizer
+from index.tokenization import STOPWORD_LISTS, Tokenizer, TokenizerSettings
 from qa.datasets import doc_id_from_path, load_beir, materialise_beir_corpus
 from qa.evaluation import collapse_to_documents, ranking_metrics
 from qa.fusion import FusionSettings, fuse
@@ -33,9 +35,9 @@ from qa.squad import load_squad, materialise_squad_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPTH = 100
-FUSIONS = ([FusionSettings("rrf", k, w) for k, w in itertools.product((10, 30, 60), (1.0, 1.25, 1.5))]
-           + [FusionSettings(m, dense_weight=a, bm25_weight=1 - a) for m in ("minmax", "zscore", "dbsf")
-              for a in (0.3, 0.4, 0.5, 0.6, 0.7)])
+FUSIONS = ([FusionSettings("rrf", k, w, bm25_weight=1.0) for k, w in itertools.product((10, 30, 60), (1.0, 1.25, 1.5))]
+           + [FusionSettings(m, dense_weight=a, bm25_weight=1 - a, exact_missing=exact)
+              for m in ("minmax", "zscore", "dbsf") for a in (0.3, 0.4, 0.5, 0.6, 0.7) for exact in (False, True)])
 FIELDS = ("in body", "separate field")  # title/section repeated into each chunk's tokens, or a second ranker
 FIELD_WEIGHTS = (0.25, 0.5, 1.0)
 
@@ -53,6 +55,7 @@ class Prepared:
         self.chunks = records.chunks(list(range(records.size)))
         self.units = [units_of_row(c) for c in self.chunks]
         self.dense_index = load_dense(generation, manifest.dense_index, records.size, manifest.dimension)
+        self.vectors = self.dense_index.reconstruct_n(0, self.dense_index.ntotal)
         started = time.perf_counter()
         self.query_vectors = embedder.encode(list(queries.values()))
         print(f"{name}: {len(self.chunks)} chunks, {len(queries)} queries embedded in "
@@ -61,17 +64,28 @@ class Prepared:
     def dense_runs(self) -> list[list[tuple[int, float]]]:
         return [search_dense(self.dense_index, v, DEPTH) for v in self.query_vectors]
 
-    def bm25_runs(self, settings: BM25Settings, fields: str, field_weight: float) -> list[list[tuple[int, float]]]:
-        tokenize = Tokenizer()
+    def bm25_runs(self, settings: BM25Settings, fields: str, field_weight: float, stopwords: str):
+        """Each query's BM25 top ``DEPTH`` and, per query, its exact (cosine, BM25) scores of given rows."""
+        tokenize = Tokenizer(TokenizerSettings(stopwords=stopwords))
         queries = [tokenize(q) for q in self.queries.values()]
+        place = None
         if fields == "in body":
             body = LexicalIndex([tokenize(indexed_text(c.title, c.section, c.text)) for c in self.chunks], settings)
-            return [body.search(q, DEPTH) for q in queries]
-        body = LexicalIndex([tokenize(c.text) for c in self.chunks], settings)
-        place = LexicalIndex([tokenize(indexed_text(c.title, c.section, "")) for c in self.chunks], settings)
-        from index.lexical import top_positive
+            runs = [body.search(q, DEPTH) for q in queries]
+        else:
+            body = LexicalIndex([tokenize(c.text) for c in self.chunks], settings)
+            place = LexicalIndex([tokenize(indexed_text(c.title, c.section, "")) for c in self.chunks], settings)
+            runs = [top_positive(body.scores(q) + field_weight * place.scores(q), DEPTH) for q in queries]
 
-        return [top_positive(body.scores(q) + field_weight * place.scores(q), DEPTH) for q in queries]
+        def exact_for(query: list[str], vector: np.ndarray):
+            def exact(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                bm25 = body.scores_at(query, rows)
+                if place is not None:
+                    bm25 = bm25 + field_weight * place.scores_at(query, rows)
+                return self.vectors[rows] @ vector, bm25
+            return exact
+
+        return runs, [exact_for(q, v) for q, v in zip(queries, self.query_vectors)]
 
     def metrics(self, rankings: list[list[int]]) -> dict[str, float]:
         run = {}
@@ -110,15 +124,13 @@ def main() -> None:
         dense = data.dense_runs()
         table = results.setdefault(data.name, {})
         table["dense"] = data.metrics([[r for r, _ in run] for run in dense])
-        for variant in ("okapi", "atire", "lucene"):
-            for fields in FIELDS:
-                for field_weight in (FIELD_WEIGHTS if fields == "separate field" else (0.0,)):
-                    bm25 = data.bm25_runs(BM25Settings(variant), fields, field_weight)
-                    lexical = f"bm25 {variant}, {fields}" + (f" ×{field_weight}" if field_weight else "")
-                    table[lexical] = data.metrics([[r for r, _ in run] for run in bm25])
-                    for fusion in FUSIONS:
-                        fused = [fuse(d, b, DEPTH, fusion).rows.tolist() for d, b in zip(dense, bm25)]
-                        table[f"hybrid {describe(fusion)} | {lexical}"] = data.metrics(fused)
+        for variant, fields, field_weight, stopwords in lexical_settings():
+            bm25, exact = data.bm25_runs(BM25Settings(variant), fields, field_weight, stopwords)
+            lexical = f"bm25 {variant}, {stopwords} stopwords, {fields}" + (f" ×{field_weight}" if field_weight else "")
+            table[lexical] = data.metrics([[r for r, _ in run] for run in bm25])
+            for fusion in FUSIONS:
+                fused = [fuse(d, b, DEPTH, fusion, e).rows.tolist() for d, b, e in zip(dense, bm25, exact)]
+                table[f"hybrid {describe(fusion)} | {lexical}"] = data.metrics(fused)
         print_table(data.name, table)
     choose(results)
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -126,10 +138,25 @@ def main() -> None:
     print(f"\nall rows: {args.output}")
 
 
+def lexical_settings():
+    """(variant, fields, field weight, stopword list): each variant with title and section in
+    the body or as a weighted second field, under the default stopwords; then every stopword
+    list for the default variant."""
+    default = TokenizerSettings().stopwords
+    for variant in ("okapi", "atire", "lucene"):
+        for fields in FIELDS:
+            for field_weight in (FIELD_WEIGHTS if fields == "separate field" else (0.0,)):
+                yield variant, fields, field_weight, default
+    for stopwords in STOPWORD_LISTS:
+        if stopwords != default:
+            yield BM25Settings().variant, FIELDS[0], 0.0, stopwords
+
+
 def describe(fusion: FusionSettings) -> str:
     if fusion.method == "rrf":
         return f"rrf k={fusion.rrf_k} dense×{fusion.dense_weight}"
-    return f"{fusion.method} dense {fusion.dense_weight:.1f}"
+    missing = "exact" if fusion.exact_missing else "floor"
+    return f"{fusion.method} dense {fusion.dense_weight:.1f}, missing rows {missing}"
 
 
 def print_table(name: str, table: dict, top: int = 12) -> None:

@@ -140,8 +140,9 @@ def _ranked(corpus: Path, index_dir: Path, queries: dict, qrels: dict, units_of,
         fusion = assistant.retriever.fusion
         settings = (f"each query ranked as `corpusqa search --k {depth}`: hybrid fuses each ranker's top "
                     f"{max(depth, fusion.depth)} ({describe_fusion(fusion)}); BM25 "
-                    f"{assistant.retriever.lexical.settings.variant}; latency per mode with a cold "
-                    "query-vector cache")
+                    f"{assistant.retriever.lexical.settings.variant}, "
+                    f"{assistant.retriever.tokenizer.settings.stopwords} stopwords; latency per mode with a "
+                    "cold query-vector cache")
         if progress:
             click.echo(f"settings: {settings}", err=True)
         results = evaluate_retrieval(queries, qrels, assistant.retriever, modes, units_of(assistant.retriever),
@@ -154,7 +155,9 @@ def _ranked(corpus: Path, index_dir: Path, queries: dict, qrels: dict, units_of,
 def describe_fusion(fusion) -> str:
     if fusion.method == "rrf":
         return f"RRF k {fusion.rrf_k}, dense weight {fusion.dense_weight}"
-    return f"{fusion.method} scores, dense weight {fusion.dense_weight}, BM25 weight {fusion.bm25_weight}"
+    missing = "its exact score" if fusion.exact_missing else "the list's lowest"
+    return (f"{fusion.method} scores, dense weight {fusion.dense_weight}, BM25 weight {fusion.bm25_weight}; "
+            f"a row missing from one list gets {missing}")
 
 
 def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool, index_dir: Path | None,

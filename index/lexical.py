@@ -82,6 +82,14 @@ class LexicalIndex:
             return np.zeros(self.size)
         return self._bm25.get_scores(query_tokens)
 
+    def scores_at(self, query_tokens: list[str], rows: np.ndarray) -> np.ndarray:
+        """The BM25 scores of ascending chunk ``rows`` for the query."""
+        if self._bm25 is None or not query_tokens:
+            return np.zeros(len(rows))
+        if isinstance(self._bm25, SparseBM25):
+            return self._bm25.scores_of(query_tokens, rows)
+        return self.scores(query_tokens)[rows]
+
     def search(self, query_tokens: list[str], depth: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
         """``(row, score)`` of the best ``depth`` chunks (among ``rows``, if given) with a
         positive score, best first."""

@@ -91,6 +91,15 @@ class SparseBM25:
         multiplicity = np.fromiter(terms.values(), dtype=np.float32)
         return np.asarray(self._matrix[:, ids] @ multiplicity, dtype=np.float64).ravel()
 
+    def scores_of(self, query: list[str], rows: np.ndarray) -> np.ndarray:
+        """The scores of ascending ``rows``, equal to ``get_scores`` at them, from their postings."""
+        terms = Counter(self._vocabulary[t] for t in query if t in self._vocabulary)
+        if not terms:
+            return np.zeros(len(rows), dtype=np.float64)
+        ids = np.fromiter(terms.keys(), dtype=np.int64)
+        multiplicity = np.fromiter(terms.values(), dtype=np.float32)
+        return self._scores_at(np.asarray(rows), ids, multiplicity).astype(np.float64)
+
     def top(self, query: list[str], depth: int) -> list[tuple[int, float]]:
         """``(row, score)`` of the ``depth`` best positive scores, best first (ties: lower row),
         equal to ranking ``get_scores``, without scoring every row. The terms in more than a

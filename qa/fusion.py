@@ -4,27 +4,33 @@ and Weaviate do), normalised by min-max, z-score or distribution (DBSF: mean ± 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 METHODS = ("rrf", "minmax", "zscore", "dbsf")
+# Each ranker's exact scores for the given rows (dense, BM25): what a backend can tell about a
+# candidate that is missing from one ranker's list.
+ExactScores = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
 class FusionSettings:
     """``rrf``: ``Σ weight / (rrf_k + rank)``. The others: ``dense_weight·n(dense) +
-    bm25_weight·n(bm25)`` with ``n`` the normalisation over that ranker's candidates; a row
-    missing from one list gets that list's lowest normalised score. Each ranker gives its
-    top ``depth`` (the product's 100). The default, z-scores with equal weights, was chosen on
-    SciFact train and the SQuAD set together (``bench/tune_retrieval.py``: mean nDCG@10 of
-    both); RRF with k 10 and dense weight 1.25 was best on SciFact alone."""
+    bm25_weight·n(bm25)`` with ``n`` the normalisation fitted to that ranker's candidates
+    (its top ``depth``, the product's 100). A row missing from one list gets its exact score
+    from that ranker when the backend can tell (``exact_missing``), else that list's lowest
+    normalised score. The default, z-scores with equal weights and exact scores for missing
+    rows, was chosen on SciFact train and the SQuAD set together (``bench/tune_retrieval.py``:
+    mean nDCG@10 of both); RRF with k 10 and dense weight 1.25 was best on SciFact alone."""
 
     method: str = "zscore"
     rrf_k: int = 10
     dense_weight: float = 0.5
     bm25_weight: float = 0.5
     depth: int = 100
+    exact_missing: bool = True
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -45,9 +51,10 @@ class Fused:
 
 
 def fuse(dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int,
-         settings: FusionSettings = FusionSettings()) -> Fused:
+         settings: FusionSettings = FusionSettings(), exact: ExactScores | None = None) -> Fused:
     """The top ``k`` of the fused ranking; each row appears once. Ties go to the row with the
-    better single-list rank, then the lower row number (deterministic)."""
+    better single-list rank, then the lower row number (deterministic). ``exact`` (used when
+    ``settings.exact_missing``) scores the rows one list lacks."""
     dense_rows = np.fromiter((r for r, _ in dense), dtype=np.int64, count=len(dense))
     bm25_rows = np.fromiter((r for r, _ in bm25), dtype=np.int64, count=len(bm25))
     rows, inverse = np.unique(np.concatenate([dense_rows, bm25_rows]), return_inverse=True)
@@ -59,31 +66,34 @@ def fuse(dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int,
         scores = (np.where(dense_ranks > 0, settings.dense_weight / (settings.rrf_k + dense_ranks), 0.0)
                   + np.where(bm25_ranks > 0, settings.bm25_weight / (settings.rrf_k + bm25_ranks), 0.0))
     else:
+        filled = exact(rows) if exact is not None and settings.exact_missing and dense and bm25 else None
         scores = np.zeros(len(rows))
-        for weight, ranked, positions in ((settings.dense_weight, dense, inverse[: len(dense)]),
-                                          (settings.bm25_weight, bm25, inverse[len(dense):])):
+        for side, (weight, ranked, positions) in enumerate(((settings.dense_weight, dense, inverse[: len(dense)]),
+                                                            (settings.bm25_weight, bm25, inverse[len(dense):]))):
             if not ranked:
                 continue
-            normalised = _normalise(np.fromiter((s for _, s in ranked), dtype=np.float64, count=len(ranked)),
-                                    settings.method)
-            floor = normalised.min()  # what a row absent from this list gets
-            scores += weight * floor
-            scores[positions] += weight * (normalised - floor)
+            listed = np.fromiter((s for _, s in ranked), dtype=np.float64, count=len(ranked))
+            normalise = _normaliser(listed, settings.method)
+            if filled is None:  # a row absent from this list gets its lowest
+                column = np.full(len(rows), normalise(listed).min())
+            else:
+                column = normalise(np.asarray(filled[side], dtype=np.float64))
+            column[positions] = normalise(listed)
+            scores += weight * column
     best_single = np.minimum(np.where(dense_ranks > 0, dense_ranks, 1 << 30),
                              np.where(bm25_ranks > 0, bm25_ranks, 1 << 30))
     order = np.lexsort((rows, best_single, -scores))[:k]
     return Fused(rows[order], scores[order], dense_ranks[order], bm25_ranks[order])
 
 
-def _normalise(values: np.ndarray, method: str) -> np.ndarray:
-    """Scores of one candidate list mapped to about [0, 1]."""
-    if len(values) == 0:
-        return values
+def _normaliser(listed: np.ndarray, method: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The map of one ranker's scores to about [0, 1] (z-scores: mean 0, deviation 1), fitted
+    to its candidate list."""
+    if method == "zscore":
+        mean, spread = listed.mean(), listed.std()
+        return (lambda v: (v - mean) / spread) if spread > 0 else (lambda v: np.ones_like(v))
     if method == "minmax":
-        low, high = values.min(), values.max()
-    elif method == "zscore":
-        spread = values.std()
-        return (values - values.mean()) / spread if spread > 0 else np.ones_like(values)
+        low, high = listed.min(), listed.max()
     else:  # dbsf: the mean ± 3 standard deviations as the range
-        low, high = values.mean() - 3 * values.std(), values.mean() + 3 * values.std()
-    return (values - low) / (high - low) if high > low else np.ones_like(values)
+        low, high = listed.mean() - 3 * listed.std(), listed.mean() + 3 * listed.std()
+    return (lambda v: (v - low) / (high - low)) if high > low else (lambda v: np.ones_like(v))

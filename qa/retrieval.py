@@ -17,7 +17,7 @@ from index.store import RecordStore
 from index.text import strip_unsafe
 from index.tokenization import Tokenizer
 
-from .fusion import FusionSettings, fuse
+from .fusion import ExactScores, FusionSettings, fuse
 from .records import Hit
 
 MODES = ("hybrid", "dense", "bm25")
@@ -144,13 +144,15 @@ class Retriever:
                                     (self.fusion.dense_weight, self.fusion.bm25_weight))
         if served is not None:
             return fused_by_backend(*served)
-        return self.fuse(self.backend.dense(vector, depth, scope), self.backend.sparse(tokens, depth, scope), k)
+        return self.fuse(self.backend.dense(vector, depth, scope), self.backend.sparse(tokens, depth, scope), k,
+                         lambda rows: self.backend.scores_at(vector, tokens, rows))
 
     def bm25_candidates(self, query: str, depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         return self.backend.sparse(self.tokenizer(query), depth, scope)
 
-    def fuse(self, dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int) -> list[Ranked]:
-        fused = fuse(dense, bm25, k, self.fusion)
+    def fuse(self, dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int,
+             exact: ExactScores | None = None) -> list[Ranked]:
+        fused = fuse(dense, bm25, k, self.fusion, exact)
         return [Ranked(int(row), float(score), int(d) or None, int(b) or None)
                 for row, score, d, b in zip(fused.rows, fused.scores, fused.dense_ranks, fused.bm25_ranks)]
 

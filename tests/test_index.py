@@ -203,6 +203,44 @@ def test_the_bm25_matrix_is_saved_and_opened_without_tokenizing(shipped_index, t
     assert (current_generation(copy) / BM25_FOLDER / "vocabulary.json").is_file()
 
 
+def test_a_row_missing_from_one_rankers_list_is_fused_with_its_exact_score(shipped_index, embedder):
+    """Each ranker gives its top 10 here: every hybrid hit, rows missing from one list included,
+    scores half the z-score of its real cosine and half that of its real BM25 score, each
+    z-score fitted to that ranker's list."""
+    from qa.fusion import FusionSettings
+
+    query = "visa problems at the Hyundai plant"
+    with Assistant.open(shipped_index, embedder=embedder, fusion=FusionSettings(depth=10)) as opened:
+        retriever = opened.retriever
+        every = dict(search_dense(retriever.backend.dense_index, retriever.query_vector(query), retriever.records.size))
+        bm25 = retriever.lexical.scores(retriever.tokenizer(query))
+        listed_dense = np.array(sorted(every.values(), reverse=True)[:10])
+        listed_bm25 = np.array([s for _, s in retriever.bm25_candidates(query, 10)])
+        hits = opened.search(query, k=10)
+        rows = retriever.records.rows_of_chunks([h.chunk_id for h in hits])
+    assert any(h.dense_rank is None for h in hits) and any(h.bm25_rank is None for h in hits)
+    z = lambda value, listed: (value - listed.mean()) / listed.std()  # noqa: E731
+    for hit, row in zip(hits, rows):
+        expected = 0.5 * z(every[row], listed_dense) + 0.5 * z(bm25[row], listed_bm25)
+        assert hit.score == pytest.approx(expected, rel=1e-4, abs=1e-5), hit.chunk_id
+
+
+def test_bm25_leaves_out_nltks_stopwords_but_quantifiers_and_an_index_on_lucenes_list_is_rebuilt(corpus_copy, tmp_path, embedder):
+    from index.tokenization import Tokenizer, TokenizerSettings
+
+    assert Tokenizer()("What were the effects of it during the war, and after?") == ["effect", "war"]
+    assert Tokenizer()("Which drug helps the most patients, or only a few?") == ["drug", "help", "most", "patient", "onli", "few"]
+    assert TokenizerSettings(stopwords=True).stopwords == "lucene"  # how manifests before named lists say it
+    with pytest.raises(ValueError, match="unknown stopword list"):
+        TokenizerSettings(stopwords="klingon")
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, embedder=embedder, tokenizer=TokenizerSettings(stopwords="lucene"))
+    with Assistant.open(index_dir, embedder=embedder) as older:
+        assert older.retriever.tokenizer("during the war") == ["dure", "war"]  # the list it was built with
+    rebuilt = build_index(corpus_copy, index_dir, embedder=embedder)
+    assert "tokenizer settings changed" in rebuilt.rebuild_reason and rebuilt.embedded == 0
+
+
 def test_the_manifest_keeps_file_entries_beside_it_and_older_manifests_still_open(shipped_index, tmp_path):
     import json
     import shutil

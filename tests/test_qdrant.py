@@ -49,6 +49,22 @@ def test_every_mode_ranks_as_the_local_backend_does(qdrant_index, assistant, emb
         assert "130,000" in answer.text and answer.mode == "hybrid"
 
 
+def test_client_fusion_scores_rows_missing_from_one_list_as_the_local_backend_does(qdrant_index, embedder):
+    """Each ranker's top 10 only, so fused candidates are often missing from one list: Qdrant
+    gives their exact scores by a second, filtered query, as the local stores do."""
+    _, index_dir, _ = qdrant_index
+    shallow = FusionSettings(depth=10)
+    with Assistant.open(index_dir, embedder=embedder, fusion=shallow) as remote, \
+            Assistant.open(index_dir, embedder=embedder, fusion=shallow, backend=BackendConfig()) as local:
+        missing = 0
+        for query in QUERIES:
+            hits, theirs = remote.search(query, 10, "hybrid"), local.search(query, 10, "hybrid")
+            missing += sum(h.dense_rank is None or h.bm25_rank is None for h in hits)
+            assert [h.chunk_id for h in hits[:5]] == [h.chunk_id for h in theirs[:5]], query
+            assert [h.score for h in hits] == pytest.approx([h.score for h in theirs], abs=2e-3)
+        assert missing > 0
+
+
 PIER = "# Pier\n\nThe new pier is made of recycled steel from old ships.\n"
 
 

@@ -40,6 +40,12 @@ class SearchBackend(ABC):
         None to let the retriever fuse the two lists (the default)."""
         return None
 
+    def scores_at(self, vector: np.ndarray, tokens: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each ranker's exact score (cosine, BM25) for ascending ``rows``: fusion gives a row
+        missing from one ranker's list its real score there. None when the backend cannot tell
+        cheaply (the default): such a row then gets that list's lowest."""
+        return None
+
     def describe(self) -> str:
         return self.name
 

@@ -24,3 +24,8 @@ class LocalBackend(SearchBackend):
 
     def sparse(self, tokens: list[str], depth: int, scope: Scope | None = None) -> list[tuple[int, float]]:
         return self.lexical.search(tokens, depth, None if scope is None else scope.rows)
+
+    def scores_at(self, vector: np.ndarray, tokens: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosines from the vectors FAISS stores (flat and HNSW alike), BM25 from the postings."""
+        cosines = self.dense_index.reconstruct_batch(rows) @ vector if len(rows) else np.zeros(0)
+        return cosines, self.lexical.scores_at(tokens, rows)

@@ -3,7 +3,8 @@ named dense vector (cosine) and a sparse BM25 vector whose IDF Qdrant computes
 (``Modifier.IDF``, the same ``log(1 + (N − n + 0.5)/(n + 0.5))`` as the local lucene BM25).
 Generations share a collection and are told apart by a payload flag (``qdrant_publish.py``
 uploads only what changed), so every query filters on its generation's flag. Hybrid can fuse
-in corpusqa (``client``: the same fusion as the local backend) or on the server (``rrf`` /
+in corpusqa (``client``: the same fusion as the local backend, a candidate missing from one list
+scored by a second query filtered to the candidates) or on the server (``rrf`` /
 ``dbsf`` over a dense and a sparse prefetch). Works against a server or cluster (``url``) and
 qdrant-client's embedded local mode (``path``) alike."""
 
@@ -140,6 +141,24 @@ class QdrantBackend(SearchBackend):
                                        with_payload=["chunk_id"])
         responses = self.client.query_batch_points(self.collection, requests=[combined, dense, sparse])
         return tuple(self._rows(r.points, positive=n == 2) for n, r in enumerate(responses))
+
+    def scores_at(self, vector: np.ndarray, tokens: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Qdrant's own cosine and sparse score of each row (0 for a row no query term is in),
+        in one round trip: both queries filtered to the rows' chunk ids."""
+        from qdrant_client import models
+
+        ids = [c.chunk_id for c in self.records.chunks(rows.tolist())]
+        only = models.Filter(must=[self._visible, models.FieldCondition(key="chunk_id", match=models.MatchAny(any=ids))])
+        queries = [(vector.tolist(), DENSE)] + ([(sparse_vector(tokens), SPARSE)] if tokens else [])
+        responses = self.client.query_batch_points(self.collection, requests=[
+            models.QueryRequest(query=q, using=using, limit=len(ids), filter=only, with_payload=["chunk_id"])
+            for q, using in queries])
+        position = {row: i for i, row in enumerate(rows.tolist())}
+        scores = np.zeros((2, len(rows)))
+        for side, response in enumerate(responses):
+            for row, score in self._rows(response.points):
+                scores[side, position[row]] = score
+        return scores[0], scores[1]
 
     def _request(self, query, using: str, depth: int, scope: Scope | None):
         from qdrant_client import models

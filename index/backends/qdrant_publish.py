@@ -104,8 +104,9 @@ def _collection_for(client, config: BackendConfig, generation: str, manifest: Ma
     client.create_collection(name, vectors_config=dense, **cluster,
                              sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
                              metadata={"layout": layout, "average": average, "generations": [], "pending": []})
-    if config.qdrant_url:  # keyword index for --doc filters (local mode has none and warns)
-        client.create_payload_index(name, "doc", models.PayloadSchemaType.KEYWORD)
+    if config.qdrant_url:  # keyword indexes for --doc filters and fusion's candidates (local mode has none)
+        for key in ("doc", "chunk_id"):
+            client.create_payload_index(name, key, models.PayloadSchemaType.KEYWORD)
     return name, True
 
 
