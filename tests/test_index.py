@@ -225,6 +225,23 @@ def test_a_row_missing_from_one_rankers_list_is_fused_with_its_exact_score(shipp
         assert hit.score == pytest.approx(expected, rel=1e-4, abs=1e-5), hit.chunk_id
 
 
+def test_exact_scores_read_the_same_from_a_flat_and_an_hnsw_index(assistant):
+    """Above 200,000 chunks the vectors live in HNSW: the cosines fusion reads back from it
+    equal the flat index's, and the BM25 scores read from postings equal a full scoring."""
+    from index.backends.local import LocalBackend
+    from index.dense import build_dense, dense_config
+
+    retriever, query = assistant.retriever, "visa problems at the Hyundai plant"
+    vectors = retriever.backend.dense_index.reconstruct_n(0, retriever.records.size)
+    hnsw = build_dense(vectors, {**dense_config(10**6), "ef_construction": 40})
+    rows = np.array(sorted({r for r, _ in retriever.bm25_candidates(query, 3)} | {0, retriever.records.size - 1}))
+    tokens, vector = retriever.tokenizer(query), retriever.query_vector(query)
+    flat_scores = retriever.backend.scores_at(vector, tokens, rows)
+    hnsw_scores = LocalBackend(hnsw, retriever.lexical).scores_at(vector, tokens, rows)
+    assert np.allclose(flat_scores[0], vectors[rows] @ vector) and np.allclose(hnsw_scores[0], flat_scores[0])
+    assert np.allclose(flat_scores[1], retriever.lexical.scores(tokens)[rows]) and flat_scores[1].max() > 0
+
+
 def test_bm25_leaves_out_nltks_stopwords_but_quantifiers_and_an_index_on_lucenes_list_is_rebuilt(corpus_copy, tmp_path, embedder):
     from index.tokenization import Tokenizer, TokenizerSettings
 
