@@ -83,21 +83,23 @@ class SparseBM25:
         return float(self._idf(np.zeros(1), 0.0)[0]) if self.variant == "lucene" else \
             float(np.log(self.corpus_size + 0.5) - np.log(0.5))
 
-    def get_scores(self, query: list[str]) -> np.ndarray:
+    def _terms(self, query: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The query's known terms as column ids and how often each occurs in it."""
         terms = Counter(self._vocabulary[t] for t in query if t in self._vocabulary)
-        if not terms:
+        return (np.fromiter(terms.keys(), dtype=np.int64, count=len(terms)),
+                np.fromiter(terms.values(), dtype=np.float32, count=len(terms)))
+
+    def get_scores(self, query: list[str]) -> np.ndarray:
+        ids, multiplicity = self._terms(query)
+        if not len(ids):
             return np.zeros(self.corpus_size, dtype=np.float64)
-        ids = np.fromiter(terms.keys(), dtype=np.int32)
-        multiplicity = np.fromiter(terms.values(), dtype=np.float32)
         return np.asarray(self._matrix[:, ids] @ multiplicity, dtype=np.float64).ravel()
 
     def scores_of(self, query: list[str], rows: np.ndarray) -> np.ndarray:
         """The scores of ascending ``rows``, equal to ``get_scores`` at them, from their postings."""
-        terms = Counter(self._vocabulary[t] for t in query if t in self._vocabulary)
-        if not terms:
+        ids, multiplicity = self._terms(query)
+        if not len(ids):
             return np.zeros(len(rows), dtype=np.float64)
-        ids = np.fromiter(terms.keys(), dtype=np.int64)
-        multiplicity = np.fromiter(terms.values(), dtype=np.float32)
         return self._scores_at(np.asarray(rows), ids, multiplicity).astype(np.float64)
 
     def top(self, query: list[str], depth: int) -> list[tuple[int, float]]:
@@ -106,11 +108,9 @@ class SparseBM25:
         tenth of the rows are set aside; the rest are summed over their postings only, and a row
         can reach the top only if that partial sum plus the set-aside terms' largest weights
         reaches the ``depth``-th best partial sum. Those rows are then scored exactly."""
-        terms = Counter(self._vocabulary[t] for t in query if t in self._vocabulary)
-        if not terms or depth <= 0:
+        ids, multiplicity = self._terms(query)
+        if not len(ids) or depth <= 0:
             return []
-        ids = np.fromiter(terms.keys(), dtype=np.int64)
-        multiplicity = np.fromiter(terms.values(), dtype=np.float32)
         matrix = self._matrix
         starts, ends = matrix.indptr[ids], matrix.indptr[ids + 1]
         common = (ends - starts) > self.corpus_size // COMMON_SHARE

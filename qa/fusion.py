@@ -74,11 +74,12 @@ def fuse(dense: list[tuple[int, float]], bm25: list[tuple[int, float]], k: int,
                 continue
             listed = np.fromiter((s for _, s in ranked), dtype=np.float64, count=len(ranked))
             normalise = _normaliser(listed, settings.method)
+            normalised = normalise(listed)
             if filled is None:  # a row absent from this list gets its lowest
-                column = np.full(len(rows), normalise(listed).min())
+                column = np.full(len(rows), normalised.min())
             else:
                 column = normalise(np.asarray(filled[side], dtype=np.float64))
-            column[positions] = normalise(listed)
+            column[positions] = normalised
             scores += weight * column
     best_single = np.minimum(np.where(dense_ranks > 0, dense_ranks, 1 << 30),
                              np.where(bm25_ranks > 0, bm25_ranks, 1 << 30))
