@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.answer_features import FEATURES, best_matches, content_pieces
+from index.tokenization import Tokenizer
+from qa.answer_features import FEATURES, best_matches, content_pieces, sentence_features
 from qa.calibration import (
     DECLINE_TARGET,
     Sample,
@@ -18,7 +19,8 @@ from qa.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from qa.datasets import DatasetError
 from qa.fusion import FusionSettings, fuse
 from qa.labelled_eval import holds_answer, normalise_answer
-from qa.scoring import AnswerSettings
+from qa.records import Hit
+from qa.scoring import AnswerSettings, Candidate
 
 # --- fitting the answer model (scikit-learn on synthetic samples) ---
 
@@ -57,6 +59,31 @@ def test_alignment_finds_the_question_in_a_paraphrase(embedder):
     assert aligned.shape == (len(pieces),) and aligned.mean() > unrelated.mean() + 0.1
     assert 0 < unrelated.mean() < both.mean() <= 1.0 + 1e-6
     assert not best_matches(pieces[:0], sentences[0]).size  # a question of stop words only aligns nothing
+
+
+def _one_passage(sentences: list[str]) -> list[Candidate]:
+    text = " ".join(sentences)
+    hit = Hit(1, "c1", "beyonce.md", "Beyoncé", "", 0, len(text), 1, 1, 1.0, 1, 1, text)
+    starts = [text.index(s) for s in sentences]
+    return [Candidate(hit, start, start + len(s), s, 1, 1) for start, s in zip(starts, sentences)]
+
+
+BEYONCE = ["Beyoncé's second solo album B'Day was released on September 5, 2006, in the US.",
+           "Beyoncé toured Europe and Asia with her band in 2007.",
+           "Beyoncé married Jay-Z in April 2008.",
+           "Her first solo album Dangerously in Love was released on June 24, 2003."]
+
+
+def test_alignment_contrast_ranks_each_sentence_among_the_others(embedder):
+    question = "When did Beyoncé release her first solo album?"
+    pieces = content_pieces(embedder.encode_with_tokens([question])[1][0])
+    matches = [best_matches(pieces, tokens) for tokens in embedder.encode_with_tokens(BEYONCE)[1]]
+    features = sentence_features(question, question, _one_passage(BEYONCE), Tokenizer(), lambda term: 1.0,
+                                 [None] * 4, None, matches)
+    contrast, alignment = features[:, FEATURES.index("alignment_contrast")], features[:, FEATURES.index("alignment")]
+    assert abs(contrast.sum()) < 1e-4  # z-scores among the candidates, word by word
+    assert set(np.argsort(-contrast)[:2]) == set(np.argsort(-alignment)[:2]) == {0, 3}  # the two album sentences
+    assert contrast[0] > 0 > contrast[1] and contrast[3] > 0 > contrast[2]
 
 
 def test_the_threshold_declines_the_target_share_of_unanswerable_questions():
