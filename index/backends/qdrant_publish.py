@@ -93,8 +93,11 @@ def _collection_for(client, config: BackendConfig, generation: str, manifest: Ma
     name = f"{config.collection}-{generation}"
     for candidate in (alias_target(client, config), name):
         if candidate and client.collection_exists(candidate):
-            metadata = client.get_collection(candidate).config.metadata or {}
+            existing = client.get_collection(candidate)
+            metadata = existing.config.metadata or {}
             if metadata.get("layout") == layout and abs(metadata["average"] / average - 1) <= AVERAGE_DRIFT:
+                if config.qdrant_url:  # collections made before fusion's candidate filter lack its index
+                    _keyword_indexes(client, candidate, set(existing.payload_schema or {}))
                 return candidate, False
     if client.collection_exists(name):
         client.delete_collection(name)  # built with other settings, or by an earlier version
@@ -104,10 +107,18 @@ def _collection_for(client, config: BackendConfig, generation: str, manifest: Ma
     client.create_collection(name, vectors_config=dense, **cluster,
                              sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
                              metadata={"layout": layout, "average": average, "generations": [], "pending": []})
-    if config.qdrant_url:  # keyword indexes for --doc filters and fusion's candidates (local mode has none)
-        for key in ("doc", "chunk_id"):
-            client.create_payload_index(name, key, models.PayloadSchemaType.KEYWORD)
+    if config.qdrant_url:  # local mode has no payload indexes
+        _keyword_indexes(client, name, set())
     return name, True
+
+
+def _keyword_indexes(client, collection: str, present: set[str]) -> None:
+    """The keyword indexes ``--doc`` filters and fusion's exact scores for candidates filter by."""
+    from qdrant_client import models
+
+    for key in ("doc", "chunk_id"):
+        if key not in present:
+            client.create_payload_index(collection, key, models.PayloadSchemaType.KEYWORD)
 
 
 def _add_generation(client, collection: str, generation: Path, manifest: Manifest, records: RecordStore,
