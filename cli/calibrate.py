@@ -80,20 +80,23 @@ def calibrate_verifier(dataset: Path, per_article: int, output: Path | None) -> 
 
 @click.command("calibrate-short-answers")
 @click.argument("dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--without-dense", is_flag=True,
+              help="Fit the model for BM25 fallback, which reads no word vectors.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the model [default: print it with the measurements]; the shipped one "
-                   "is qa/data/short_answers.json.")
-def calibrate_short_answers(dataset: Path, output: Path | None) -> None:
+              help="Where to write the model [default: print it with the measurements]; the shipped ones "
+                   "are qa/data/short_answers.json and (--without-dense) short_answers_lexical.json.")
+def calibrate_short_answers(dataset: Path, without_dense: bool, output: Path | None) -> None:
     """Fit the short-answer model (which words of the cited sentence answer) on the "fit"
     articles of a SQuAD file, each question with its gold sentence; token F1 reported on both
     halves."""
+    from index.embedding import Embedder, EmbeddingUnavailable
     from qa.short_answer_fit import fit_short_answers
 
     if not is_squad_file(dataset):
         raise CliError(f"{dataset} is not a SQuAD .json file")
     try:
-        model = fit_short_answers(load_squad(dataset))
-    except DatasetError as error:
+        model = fit_short_answers(load_squad(dataset), None if without_dense else Embedder())
+    except (DatasetError, EmbeddingUnavailable) as error:
         raise CliError(str(error)) from error
     if output is None:
         emit_json(dataclasses.asdict(model))

@@ -41,7 +41,7 @@ class Answerer:
         self.retriever = retriever
         self.settings = settings or AnswerSettings.load(dense=retriever.has_dense)
         self.scorer = SentenceScorer(retriever, self.settings)
-        self.short_answers = ShortAnswerModel.load()
+        self.short_answers = ShortAnswerModel.load(dense=retriever.has_dense)
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int, docs: Sequence[str] = ()) -> Answer:
         question = check_query(question, mode, k)
@@ -104,7 +104,9 @@ class Answerer:
         citations = [Citation(n, c.hit.doc, c.hit.title, c.hit.section, c.start, c.end,
                               c.line_start, c.line_end, c.hit.chunk_id, c.text, records.page_at(c.hit.doc, c.start))
                      for n, c in enumerate(chosen, start=1)]
-        span = self.short_answers.find(question, chosen[0].text)
+        vectors = (self.retriever.query_tokens(question), self.scorer.token_vectors(chosen[0].text)) \
+            if self.short_answers.reads_vectors else None
+        span = self.short_answers.find(question, chosen[0].text, vectors)
         short = chosen[0].text[span[0]:span[1]] if span else None
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,)) for c in citations]
         return Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,

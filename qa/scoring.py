@@ -122,6 +122,10 @@ class SentenceScorer:
         return sentence_features(question, query, candidates, self.retriever.tokenizer,
                                  self.retriever.lexical.idf, typed, dense, matches)
 
+    def token_vectors(self, text: str) -> TokenVectors:
+        """A candidate sentence's word vectors (cached with its embedding)."""
+        return self._vectors.entries([text])[0][1]
+
     def forget_vectors(self) -> None:
         """Drop the cached sentence vectors (evaluation times each mode from cold)."""
         self._vectors.clear()

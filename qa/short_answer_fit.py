@@ -1,11 +1,13 @@
 """Fitting the short-answer model on SQuAD: every answerable question of the "fit" articles with
 the sentence holding its gold answer; each candidate span of that sentence is a positive when
 it equals a gold answer after SQuAD's normalisation. Measured on the "report" articles, which
-are never fitted on."""
+are never fitted on. Given an embedder, the spans are also described by the word vectors of
+the question and the sentence (``span_vectors``): the model used with dense retrieval."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -14,7 +16,7 @@ from index.sentences import sentence_spans
 from .answer_eval import FIT, REPORT, article_split, token_f1
 from .datasets import DatasetError
 from .labelled_eval import normalise_answer
-from .short_answers import FEATURES, ShortAnswerModel, question_class, span_candidates
+from .short_answers import DENSE_FEATURES, FEATURES, ShortAnswerModel, question_class, span_candidates
 from .span_syntax import parse
 from .squad import SquadDataset, SquadQuestion
 
@@ -45,19 +47,31 @@ def gold_sentences(dataset: SquadDataset) -> dict[str, list[tuple[SquadQuestion,
     return result
 
 
-def fit_short_answers(dataset: SquadDataset) -> ShortAnswerModel:
+Vectors = Callable[[str, str], tuple | None]  # (question, sentence) -> their TokenVectors, or None
+
+
+def fit_short_answers(dataset: SquadDataset, embedder=None) -> ShortAnswerModel:
+    """The model for dense retrieval given ``embedder`` (an ``index.embedding.Embedder``), else
+    the one for BM25 fallback."""
     halves = gold_sentences(dataset)
-    with parse.held([text for half in halves.values() for question, sentence in half
-                     for text in (question.question, sentence)]):
-        return _fit(halves, str(dataset.path))
+    texts = list(dict.fromkeys(text for half in halves.values() for question, sentence in half
+                               for text in (question.question, sentence)))
+    tokens = dict(zip(texts, embedder.encode_with_tokens(texts)[1], strict=True)) if embedder is not None else {}
+
+    def vectors(question: str, sentence: str) -> tuple | None:
+        return (tokens[question], tokens[sentence]) if tokens else None
+
+    with parse.held(texts):
+        return _fit(halves, str(dataset.path), vectors, DENSE_FEATURES if embedder is not None else FEATURES)
 
 
-def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str) -> ShortAnswerModel:
+def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str, vectors: Vectors,
+         names: tuple[str, ...]) -> ShortAnswerModel:
     from sklearn.linear_model import LogisticRegression
 
     rows, labels = [], []
     for question, sentence in halves[FIT]:
-        candidates = span_candidates(question.question, sentence)
+        candidates = span_candidates(question.question, sentence, vectors(question.question, sentence))
         gold = {normalise_answer(a) for a in question.answers}
         rows.append(candidates.features)
         labels += [normalise_answer(sentence[a:b]) in gold for a, b in candidates.spans]
@@ -65,21 +79,24 @@ def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str) -> Sho
         raise DatasetError(f"{source}: its fit articles hold no answerable question whose gold answer "
                            "is a candidate span; nothing to fit a short-answer model on")
     regression = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(np.vstack(rows), np.array(labels))
-    model = ShortAnswerModel({name: round(float(w), 6) for name, w in zip(FEATURES, regression.coef_[0], strict=True)},
+    model = ShortAnswerModel({name: round(float(w), 6) for name, w in zip(names, regression.coef_[0], strict=True)},
                              round(float(regression.intercept_[0]), 6), threshold=0.0)
-    fit_best = _best_spans(model, halves[FIT])
+    fit_best = _best_spans(model, halves[FIT], vectors)
     model.threshold = _threshold(fit_best)
     model.fitted = {"positives": int(sum(labels)), "candidates": len(labels), "shown_answer_f1": SHOWN_ANSWER_F1,
-                    **{half: _measure(_best_spans(model, halves[half]), model.threshold) for half in (FIT, REPORT)}}
+                    **{half: _measure(_best_spans(model, halves[half], vectors), model.threshold)
+                       for half in (FIT, REPORT)}}
     return model
 
 
-def _best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]]) -> list[tuple[str, float, float, float]]:
+def _best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]],
+                vectors: Vectors) -> list[tuple[str, float, float, float]]:
     """Per question: its class, the best span's probability (NO_SPAN without one: never shown),
     exact match and token F1 (0 with no span)."""
     result = []
     for question, sentence in items:
-        kind, best = question_class(question.question), model.best(question.question, sentence)
+        kind = question_class(question.question)
+        best = model.best(question.question, sentence, vectors(question.question, sentence))
         if best is None:
             result.append((kind, NO_SPAN, 0.0, 0.0))
             continue

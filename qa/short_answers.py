@@ -7,8 +7,10 @@ Each span is described by what the question asks for (its class: who, when, how 
 crossed with the span's shape (year, number, capitalised name, lower-case phrase, amount), by
 where the question's words are around it (answers sit next to the words they share with the
 question, and are rarely made of them), by its length and boundaries, and by what a parser
-says of it (``span_syntax``: an entity of which kind, a noun phrase, its role). Fitted by
-``corpusqa calibrate-short-answers`` (``qa/short_answer_fit.py``)."""
+says of it (``span_syntax``: an entity of which kind, a noun phrase, its role), and, with dense
+retrieval, by what the embedding model's word vectors say (``span_vectors``: how close it is to
+the question's asking phrase). Fitted by ``corpusqa calibrate-short-answers``
+(``qa/short_answer_fit.py``): one model with the vectors, one without for BM25 fallback."""
 
 from __future__ import annotations
 
@@ -22,11 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from index.embedding import TokenVectors
 from index.tokenization import ENGLISH_STOPWORDS, Tokenizer
 
 from .span_syntax import ENTITY_LABELS, FLAGS, KINDS_ASKED_BY, LAST_WORD_TAGS, ROLES, SpanSyntax, span_syntax
+from .span_vectors import VECTOR_FEATURES, vector_rows
 
 SHORT_ANSWER_MODEL = Path(__file__).parent / "data" / "short_answers.json"
+SHORT_ANSWER_MODEL_LEXICAL = Path(__file__).parent / "data" / "short_answers_lexical.json"  # no dense retrieval
 MAX_SPAN_WORDS = 7  # with it, 93 % of the fit questions' gold answers are one of the candidates
 CLASSES = ("who", "when", "where", "how_many", "how_much", "how_measure", "which", "what_noun", "what", "why",
            "other")
@@ -48,6 +53,7 @@ _SYNTAX = (tuple(f"{c}:entity:{e}" for c in CLASSES for e in ENTITY_LABELS) + tu
            + tuple(f"{c}:role:{r}" for c in CLASSES for r in ROLES))
 FEATURES = (tuple(f"{c}:{s}" for c in CLASSES for s in SHAPES) + SHAPES + _PLACEMENT
             + tuple(f"{c}:{g}" for c in CLASSES for g in _BY_CLASS) + _SYNTAX)
+DENSE_FEATURES = FEATURES + VECTOR_FEATURES  # the model used with dense retrieval
 _SYNTAX_AT = {name: i for i, name in enumerate(_SYNTAX)}
 _FLAGS_AT = _SYNTAX_AT[FLAGS[0]]
 
@@ -101,16 +107,19 @@ class SpanCandidates:
     """The candidate spans of one sentence for one question, with their feature rows."""
 
     spans: list[tuple[int, int]]  # [start, end) in the sentence
-    features: np.ndarray  # spans × FEATURES
+    features: np.ndarray  # spans × FEATURES (DENSE_FEATURES with vectors)
 
 
-def span_candidates(question: str, sentence: str) -> SpanCandidates:
+def span_candidates(question: str, sentence: str,
+                    vectors: tuple[TokenVectors, TokenVectors] | None = None) -> SpanCandidates:
     """Every run of 1 to ``MAX_SPAN_WORDS`` words that starts and ends with a content word and
-    crosses no clause break, described by ``FEATURES``; none for a question without a few words
-    for an answer ("why …", or keywords with no question word)."""
+    crosses no clause break, described by ``FEATURES`` (and, given the question's and the
+    sentence's ``vectors``, ``DENSE_FEATURES``); none for a question without a few words for an
+    answer ("why …", or keywords with no question word)."""
     kind = question_class(question)
+    width = len(DENSE_FEATURES if vectors else FEATURES)
     if kind in WITHOUT_SHORT_ANSWER:
-        return SpanCandidates([], np.zeros((0, len(FEATURES))))
+        return SpanCandidates([], np.zeros((0, width)))
     tokens = list(_TOKEN.finditer(sentence))
     words = [t.group() for t in tokens]
     lowered = [w.lower() for w in words]
@@ -126,9 +135,12 @@ def span_candidates(question: str, sentence: str) -> SpanCandidates:
         spans.append((tokens[i].start(), end))
         rows.append(_row(context, words, lowered, stems, asked, anchors, i, j))
     if not spans:
-        return SpanCandidates([], np.zeros((0, len(FEATURES))))
+        return SpanCandidates([], np.zeros((0, width)))
     syntax = _syntax_rows(context, span_syntax(sentence, spans, question, asked, _STEMMER.stem_words, _NOT_AT_START))
-    return SpanCandidates(spans, np.hstack([np.array(rows, dtype=np.float64), syntax]))
+    columns = [np.array(rows, dtype=np.float64), syntax]
+    if vectors:
+        columns.append(vector_rows(*vectors, sentence, spans))
+    return SpanCandidates(spans, np.hstack(columns))
 
 
 def question_words(question: str) -> set[str]:
@@ -139,17 +151,23 @@ def question_words(question: str) -> set[str]:
 
 @dataclass
 class ShortAnswerModel:
-    weights: dict[str, float]  # one per FEATURES name
+    weights: dict[str, float]  # one per FEATURES or DENSE_FEATURES name
     bias: float
     threshold: float  # lowest probability shown as a short answer
     fitted: dict = field(default_factory=dict)  # what it was fitted on and how it measured
 
     @classmethod
-    def load(cls, path: Path = SHORT_ANSWER_MODEL) -> ShortAnswerModel:
+    def load(cls, path: Path | None = None, dense: bool = True) -> ShortAnswerModel:
+        """The fitted model: with the word-vector features, or (``dense=False``) without them."""
+        path = path or (SHORT_ANSWER_MODEL if dense else SHORT_ANSWER_MODEL_LEXICAL)
         data = json.loads(path.read_text(encoding="utf-8"))
-        if set(data["weights"]) != set(FEATURES):
+        if set(data["weights"]) not in (set(FEATURES), set(DENSE_FEATURES)):
             raise ValueError(f"{path} was fitted for other span features: run `corpusqa calibrate-short-answers`")
         return cls(data["weights"], float(data["bias"]), float(data["threshold"]), data.get("fitted", {}))
+
+    @property
+    def reads_vectors(self) -> bool:
+        return VECTOR_FEATURES[0] in self.weights
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
@@ -157,25 +175,30 @@ class ShortAnswerModel:
     @cached_property
     def _vector(self) -> np.ndarray:
         """The weights in ``FEATURES`` order (built once, not per question)."""
-        return np.array([self.weights[name] for name in FEATURES])
+        return np.array([self.weights[name] for name in (DENSE_FEATURES if self.reads_vectors else FEATURES)])
 
     def probabilities(self, candidates: SpanCandidates) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(candidates.features @ self._vector + self.bias)))
 
-    def best(self, question: str, sentence: str) -> tuple[float, tuple[int, int]] | None:
-        """The likeliest span of ``sentence`` with its probability (None: no candidate)."""
-        candidates = span_candidates(question, sentence)
+    def best(self, question: str, sentence: str,
+             vectors: tuple[TokenVectors, TokenVectors] | None = None) -> tuple[float, tuple[int, int]] | None:
+        """The likeliest span of ``sentence`` with its probability (None: no candidate);
+        ``vectors``: the question's and the sentence's, which a model that reads them needs."""
+        if self.reads_vectors and vectors is None:
+            raise ValueError("this short-answer model reads word vectors: give the question's and the sentence's")
+        candidates = span_candidates(question, sentence, vectors if self.reads_vectors else None)
         if not candidates.spans:
             return None
         probabilities = self.probabilities(candidates)
         k = int(probabilities.argmax())
         return float(probabilities[k]), candidates.spans[k]
 
-    def find(self, question: str, sentence: str) -> tuple[int, int] | None:
+    def find(self, question: str, sentence: str,
+             vectors: tuple[TokenVectors, TokenVectors] | None = None) -> tuple[int, int] | None:
         """The span of ``sentence`` answering ``question``, or None when none is likely enough.
         Only the first cited sentence is read: the best span of every cited one scored lower
         (SQuAD fit articles, end to end: token F1 0.349 against 0.366)."""
-        best = self.best(question, sentence)
+        best = self.best(question, sentence, vectors)
         return best[1] if best and best[0] >= self.threshold else None
 
 

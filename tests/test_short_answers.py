@@ -13,29 +13,70 @@ from click.testing import CliRunner
 from cli.main import cli
 from qa import span_syntax
 from qa.answering import display_sentence
-from qa.short_answers import FEATURES, SHORT_ANSWER_MODEL, ShortAnswerModel, span_candidates
+from qa.short_answers import (
+    DENSE_FEATURES,
+    FEATURES,
+    SHORT_ANSWER_MODEL,
+    SHORT_ANSWER_MODEL_LEXICAL,
+    ShortAnswerModel,
+    span_candidates,
+)
+from qa.span_vectors import VECTOR_FEATURES, piece_spans, vector_rows
 
 from .conftest import SHARED, shared_dataset
 
 SQUAD = SHARED / "datasets" / "squad2-train-10" / "train-v2.0-10-articles.json"
 
 
-def test_the_shipped_model_is_what_calibration_fits_and_holds_on_unseen_articles(tmp_path):
+@pytest.mark.parametrize("options, shipped_path, names", [
+    ([], SHORT_ANSWER_MODEL, DENSE_FEATURES), (["--without-dense"], SHORT_ANSWER_MODEL_LEXICAL, FEATURES)])
+def test_the_shipped_models_are_what_calibration_fits_and_hold_on_unseen_articles(tmp_path, options, shipped_path,
+                                                                                   names):
     dataset = shared_dataset(SQUAD)
     output = tmp_path / "short_answers.json"
-    result = CliRunner().invoke(cli, ["calibrate-short-answers", str(dataset), "--output", str(output)])
+    result = CliRunner().invoke(cli, ["calibrate-short-answers", str(dataset), *options, "--output", str(output)])
     assert result.exit_code == 0, result.output
-    fitted, shipped = ShortAnswerModel.load(output), ShortAnswerModel.load(SHORT_ANSWER_MODEL)
-    assert max(abs(fitted.weights[name] - shipped.weights[name]) for name in FEATURES) < 1e-3
+    fitted, shipped = ShortAnswerModel.load(output), ShortAnswerModel.load(shipped_path)
+    assert set(fitted.weights) == set(names) and fitted.reads_vectors == (not options)
+    assert max(abs(fitted.weights[name] - shipped.weights[name]) for name in names) < 1e-3
     assert abs(fitted.threshold - shipped.threshold) < 1e-3
     report = fitted.fitted["report"]  # articles never fitted on, each question given its gold sentence
     assert report["f1"] >= 0.45 and report["shown"] >= 0.9, report
     assert report["f1_of_shown"] >= 0.45, report
+    if not options:  # the word vectors read better than the model without them, on unseen articles
+        assert report["f1"] > ShortAnswerModel.load(SHORT_ANSWER_MODEL_LEXICAL).fitted["report"]["f1"]
+
+
+def test_word_pieces_are_found_in_the_text_they_came_from():
+    text = "Frédéric Chopin left Żelazowa Wola — for good."
+    pieces = ["frederic", "chopin", "left", "ze", "##la", "##zow", "##a", "wo", "##la", "—", "for", "good", ".", "[UNK]"]
+    spans = piece_spans(text, pieces)
+    assert [text[a:b] for a, b in spans[:9]] == ["Frédéric", "Chopin", "left", "Że", "la", "zow", "a", "Wo", "la"]
+    assert text[slice(*spans[12])] == "." and spans[13] is None
+
+
+def test_word_vectors_describe_spans_and_the_dense_model_reads_them(embedder):
+    sentence = "The Minute Waltz was composed by Frédéric Chopin in 1847 in Paris."
+    words = ["Frédéric Chopin", "1847", "Paris", "Minute Waltz"]
+    spans = [(sentence.index(w), sentence.index(w) + len(w)) for w in words]
+    model = ShortAnswerModel.load(SHORT_ANSWER_MODEL)
+    for question, expected in [("Who composed the Minute Waltz?", "Frédéric Chopin"),
+                               ("When was the Minute Waltz composed?", "1847")]:
+        tokens = embedder.encode_with_tokens([question, sentence])[1]
+        rows = vector_rows(tokens[0], tokens[1], sentence, spans)
+        assert rows.shape == (4, len(VECTOR_FEATURES)) and (rows[:, :2] > 0).all()
+        repeats = rows[:, VECTOR_FEATURES.index("question_match")]
+        assert repeats[3] > 0.9 and repeats[:3].max() < 0.5  # "Minute Waltz" is the question's own words
+        assert sentence[slice(*model.find(question, sentence, (tokens[0], tokens[1])))] == expected
+    with pytest.raises(ValueError, match="reads word vectors"):
+        model.best(question, sentence)
+    no_asking_phrase = embedder.encode_with_tokens(["Minute Waltz composer", sentence])[1]
+    assert not vector_rows(*no_asking_phrase, sentence, spans).any()
 
 
 def test_a_model_for_other_features_is_refused(tmp_path):
     data = json.loads(SHORT_ANSWER_MODEL.read_text())
-    data["weights"].pop(FEATURES[0])
+    data["weights"].pop(DENSE_FEATURES[0])
     stale = tmp_path / "stale.json"
     stale.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="calibrate-short-answers"):
