@@ -31,7 +31,7 @@ FLAGS = ("noun_phrase", "constituent", "entity", "cuts_entity", "ends_inside_wor
 # many people"): the same dependency role, the same head word ("with" of "Who did she tour with?"),
 # the same content word as head or its head ("tour"). SQuAD fit articles, each left out in turn,
 # gold sentence given: short-answer token F1 0.531 without them, 0.540 with them.
-_WH_WORDS = frozenset("who whom whose what which when where how".split())  # where an asking phrase starts
+WH_WORDS = frozenset("who whom whose what which when where how".split())  # where an asking phrase starts
 _CACHED = 256  # parsed sentences kept (a conversation asks about the same passages again)
 # The entity kinds a noun after "what"/"which" asks for ("what city" a GPE): on the SQuAD fit
 # articles, each left out in turn, short-answer F1 0.527 without it, 0.531 with it.
@@ -227,7 +227,7 @@ def _heads(p: _Parsed, stems: list[str], token: int) -> tuple[str, str]:
 def _asking_phrase(q: _Parsed, stem_words: Callable[[list[str]], list[str]]) -> tuple[str, str, str] | None:
     """The dependency role of the question's asking phrase ("who"; "what city" and "how many
     people" by their noun) and the stems of its head and its head's head; None without one."""
-    at = next((i for i, word in enumerate(q.lower) if word in _WH_WORDS), None)
+    at = next((i for i, word in enumerate(q.lower) if word in WH_WORDS), None)
     if at is None:
         return None
     root = at

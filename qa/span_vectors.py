@@ -16,9 +16,9 @@ import numpy as np
 from index.embedding import TokenVectors
 
 from .answer_features import content_pieces
+from .span_syntax import WH_WORDS
 
 VECTOR_FEATURES = ("asking_match_max", "asking_match_mean", "question_match")
-_ASKING = frozenset("what which who whom whose when where how".split())
 
 
 def piece_spans(text: str, pieces: list[str]) -> list[tuple[int, int] | None]:
@@ -50,7 +50,7 @@ def vector_rows(question: TokenVectors, sentence: TokenVectors, text: str,
     """One row of ``VECTOR_FEATURES`` per span of ``text`` (zeros where a span has no pieces,
     e.g. past the model's length limit, or the question has no asking phrase)."""
     rows = np.zeros((len(spans), len(VECTOR_FEATURES)), dtype=np.float64)
-    at = next((i for i, piece in enumerate(question.pieces) if piece in _ASKING), None)
+    at = next((i for i, piece in enumerate(question.pieces) if piece in WH_WORDS), None)
     if at is None:
         return rows
     to_asking = sentence.vectors @ question.vectors[at:at + 2].T  # pieces × (1 or 2)
