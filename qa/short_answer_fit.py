@@ -81,11 +81,10 @@ def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str, vector
     regression = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(np.vstack(rows), np.array(labels))
     model = ShortAnswerModel({name: round(float(w), 6) for name, w in zip(names, regression.coef_[0], strict=True)},
                              round(float(regression.intercept_[0]), 6), threshold=0.0)
-    fit_best = _best_spans(model, halves[FIT], vectors)
-    model.threshold = _threshold(fit_best)
+    best = {FIT: _best_spans(model, halves[FIT], vectors), REPORT: _best_spans(model, halves[REPORT], vectors)}
+    model.threshold = _threshold(best[FIT])
     model.fitted = {"positives": int(sum(labels)), "candidates": len(labels), "shown_answer_f1": SHOWN_ANSWER_F1,
-                    **{half: _measure(_best_spans(model, halves[half], vectors), model.threshold)
-                       for half in (FIT, REPORT)}}
+                    **{half: _measure(best[half], model.threshold) for half in (FIT, REPORT)}}
     return model
 
 
