@@ -3,7 +3,6 @@ answer scorer and its threshold, the verifier of generated sentences and the sho
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
@@ -99,7 +98,7 @@ def calibrate_short_answers(dataset: Path, without_dense: bool, output: Path | N
     except (DatasetError, EmbeddingUnavailable) as error:
         raise CliError(str(error)) from error
     if output is None:
-        emit_json(dataclasses.asdict(model))
+        emit_json(model.as_json())
         return
     _write(lambda: model.save(output), output)
     report = model.fitted["report"]

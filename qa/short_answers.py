@@ -1,5 +1,5 @@
 """Short answers: the words of a cited sentence that answer the question ("1831", "the piano",
-"Frédéric Chopin"), chosen by a fitted logistic model over every short span of the sentence,
+"Frédéric Chopin"), chosen by fitted ranking trees over every short span of the sentence,
 so a short answer is always a substring of the sentence its ``[1]`` cites. When no span scores
 above the fitted threshold there is no short answer rather than a wrong one.
 
@@ -18,8 +18,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ from index.tokenization import ENGLISH_STOPWORDS, Tokenizer
 
 from .span_syntax import ENTITY_LABELS, FLAGS, KINDS_ASKED_BY, LAST_WORD_TAGS, ROLES, SpanSyntax, span_syntax
 from .span_vectors import VECTOR_FEATURES, vector_rows
+from .tree_ensemble import TreeEnsemble
 
 SHORT_ANSWER_MODEL = Path(__file__).parent / "data" / "short_answers.json"
 SHORT_ANSWER_MODEL_LEXICAL = Path(__file__).parent / "data" / "short_answers_lexical.json"  # no dense retrieval
@@ -151,9 +151,9 @@ def question_words(question: str) -> set[str]:
 
 @dataclass
 class ShortAnswerModel:
-    weights: dict[str, float]  # one per FEATURES or DENSE_FEATURES name
-    bias: float
-    threshold: float  # lowest probability shown as a short answer
+    features: tuple[str, ...]  # the columns its trees read: FEATURES, or DENSE_FEATURES with word vectors
+    trees: TreeEnsemble  # ranks a sentence's candidate spans (LightGBM's lambdarank)
+    threshold: float  # lowest score shown as a short answer
     fitted: dict = field(default_factory=dict)  # what it was fitted on and how it measured
 
     @classmethod
@@ -161,41 +161,41 @@ class ShortAnswerModel:
         """The fitted model: with the word-vector features, or (``dense=False``) without them."""
         path = path or (SHORT_ANSWER_MODEL if dense else SHORT_ANSWER_MODEL_LEXICAL)
         data = json.loads(path.read_text(encoding="utf-8"))
-        if set(data["weights"]) not in (set(FEATURES), set(DENSE_FEATURES)):
+        if data.get("features") not in (list(FEATURES), list(DENSE_FEATURES)) or "trees" not in data:
             raise ValueError(f"{path} was fitted for other span features: run `corpusqa calibrate-short-answers`")
-        return cls(data["weights"], float(data["bias"]), float(data["threshold"]), data.get("fitted", {}))
+        trees = TreeEnsemble.from_json(data["trees"], columns=len(data["features"]))
+        return cls(tuple(data["features"]), trees, float(data["threshold"]), data.get("fitted", {}))
 
     @property
     def reads_vectors(self) -> bool:
-        return VECTOR_FEATURES[0] in self.weights
+        return self.features == DENSE_FEATURES
+
+    def as_json(self) -> dict:
+        return {"features": list(self.features), "threshold": self.threshold, "fitted": self.fitted,
+                "trees": self.trees.as_json()}
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(self.as_json()) + "\n", encoding="utf-8")
 
-    @cached_property
-    def _vector(self) -> np.ndarray:
-        """The weights in ``FEATURES`` order (built once, not per question)."""
-        return np.array([self.weights[name] for name in (DENSE_FEATURES if self.reads_vectors else FEATURES)])
-
-    def probabilities(self, candidates: SpanCandidates) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(candidates.features @ self._vector + self.bias)))
+    def scores(self, candidates: SpanCandidates) -> np.ndarray:
+        return self.trees.scores(candidates.features)
 
     def best(self, question: str, sentence: str,
              vectors: tuple[TokenVectors, TokenVectors] | None = None) -> tuple[float, tuple[int, int]] | None:
-        """The likeliest span of ``sentence`` with its probability (None: no candidate);
+        """The best-scored span of ``sentence`` with its score (None: no candidate);
         ``vectors``: the question's and the sentence's, which a model that reads them needs."""
         if self.reads_vectors and vectors is None:
             raise ValueError("this short-answer model reads word vectors: give the question's and the sentence's")
         candidates = span_candidates(question, sentence, vectors if self.reads_vectors else None)
         if not candidates.spans:
             return None
-        probabilities = self.probabilities(candidates)
-        k = int(probabilities.argmax())
-        return float(probabilities[k]), candidates.spans[k]
+        scores = self.scores(candidates)
+        k = int(scores.argmax())
+        return float(scores[k]), candidates.spans[k]
 
     def find(self, question: str, sentence: str,
              vectors: tuple[TokenVectors, TokenVectors] | None = None) -> tuple[int, int] | None:
-        """The span of ``sentence`` answering ``question``, or None when none is likely enough.
+        """The span of ``sentence`` answering ``question``, or None when none scores high enough.
         Only the first cited sentence is read: the best span of every cited one scored lower
         (SQuAD fit articles, end to end: token F1 0.349 against 0.366)."""
         best = self.best(question, sentence, vectors)
