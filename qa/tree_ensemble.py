@@ -55,6 +55,7 @@ class TreeEnsemble:
                        np.array(data["roots"], dtype=np.int64))
         if not ((0 <= ensemble.feature) & (ensemble.feature < columns)).all():
             raise ValueError(f"trees that read columns beyond the {columns} given")
+        _ = ensemble._tables  # built (and the trees' size checked) now, not at the first question
         return ensemble
 
     def as_json(self) -> dict:
