@@ -18,7 +18,8 @@ from index.sentences import sentence_spans
 from .answer_eval import FIT, REPORT, article_split, token_f1
 from .datasets import DatasetError
 from .labelled_eval import normalise_answer
-from .short_answers import DENSE_FEATURES, FEATURES, ShortAnswerModel, question_class, span_candidates
+from .short_answers import (DENSE_FEATURES, FEATURES, ShortAnswerModel, SpanCandidates, question_class,
+                            span_candidates)
 from .span_syntax import parse
 from .squad import SquadDataset, SquadQuestion
 from .tree_ensemble import TreeEnsemble
@@ -78,9 +79,10 @@ def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str, vector
          names: tuple[str, ...]) -> ShortAnswerModel:
     import lightgbm
 
+    described = {half: [span_candidates(question.question, sentence, vectors(question.question, sentence))
+                        for question, sentence in items] for half, items in halves.items()}
     rows, labels, sizes = [], [], []
-    for question, sentence in halves[FIT]:
-        candidates = span_candidates(question.question, sentence, vectors(question.question, sentence))
+    for (question, sentence), candidates in zip(halves[FIT], described[FIT], strict=True):
         gold = {normalise_answer(a) for a in question.answers}
         if candidates.spans:
             rows.append(candidates.features)
@@ -92,7 +94,7 @@ def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str, vector
     spans = lightgbm.Dataset(np.vstack(rows), label=np.array(labels, dtype=int), group=sizes)
     ranker = lightgbm.train(RANKER, spans, num_boost_round=ROUNDS)
     model = ShortAnswerModel(names, TreeEnsemble.from_lightgbm(ranker.dump_model()), threshold=0.0)
-    best = {FIT: _best_spans(model, halves[FIT], vectors), REPORT: _best_spans(model, halves[REPORT], vectors)}
+    best = {half: _best_spans(model, halves[half], described[half]) for half in (FIT, REPORT)}
     model.threshold = _threshold(best[FIT])
     model.fitted = {"positives": int(sum(labels)), "candidates": len(labels), "shown_answer_f1": SHOWN_ANSWER_F1,
                     **{half: _measure(best[half], model.threshold) for half in (FIT, REPORT)}}
@@ -100,13 +102,13 @@ def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str, vector
 
 
 def _best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]],
-                vectors: Vectors) -> list[tuple[str, float, float, float]]:
+                described: list[SpanCandidates]) -> list[tuple[str, float, float, float]]:
     """Per question: its class, the best span's score (NO_SPAN without one: never shown),
     exact match and token F1 (0 with no span)."""
     result = []
-    for question, sentence in items:
+    for (question, sentence), candidates in zip(items, described, strict=True):
         kind = question_class(question.question)
-        best = model.best(question.question, sentence, vectors(question.question, sentence))
+        best = model.best_of(candidates)
         if best is None:
             result.append((kind, NO_SPAN, 0.0, 0.0))
             continue

@@ -177,19 +177,18 @@ class ShortAnswerModel:
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.as_json()) + "\n", encoding="utf-8")
 
-    def scores(self, candidates: SpanCandidates) -> np.ndarray:
-        return self.trees.scores(candidates.features)
-
     def best(self, question: str, sentence: str,
              vectors: tuple[TokenVectors, TokenVectors] | None = None) -> tuple[float, tuple[int, int]] | None:
         """The best-scored span of ``sentence`` with its score (None: no candidate);
         ``vectors``: the question's and the sentence's, which a model that reads them needs."""
         if self.reads_vectors and vectors is None:
             raise ValueError("this short-answer model reads word vectors: give the question's and the sentence's")
-        candidates = span_candidates(question, sentence, vectors if self.reads_vectors else None)
+        return self.best_of(span_candidates(question, sentence, vectors if self.reads_vectors else None))
+
+    def best_of(self, candidates: SpanCandidates) -> tuple[float, tuple[int, int]] | None:
         if not candidates.spans:
             return None
-        scores = self.scores(candidates)
+        scores = self.trees.scores(candidates.features)
         k = int(scores.argmax())
         return float(scores[k]), candidates.spans[k]
 
