@@ -139,13 +139,16 @@ class SentenceScorer:
         logit = float(confidence_features(features, scores) @ self.settings.confidence_vector()) + self.settings.confidence_bias
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
 
-    def select(self, candidates: list[Candidate], scores: np.ndarray) -> list[Candidate]:
-        """The best sentence, plus up to ``max_sentences - 1`` nearly as good, non-redundant ones."""
+    def select(self, candidates: list[Candidate], scores: np.ndarray, first: int | None = None) -> list[Candidate]:
+        """The best sentence (or ``first``), plus up to ``max_sentences - 1`` nearly as good
+        as the best, non-redundant ones."""
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
         best = scores[order[0]]
-        chosen = [order[0]]
+        chosen = [order[0] if first is None else first]
         vectors = self._vectors.get([c.text for c in candidates]) if self.retriever.has_dense else None
-        for i in order[1:]:
+        for i in order:
+            if i in chosen:
+                continue
             if len(chosen) == self.settings.max_sentences or scores[i] < best - self.settings.support_gap:
                 break
             if any(_overlaps(candidates[i], candidates[j]) for j in chosen):

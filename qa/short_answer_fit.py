@@ -112,8 +112,8 @@ def _best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]],
         if best is None:
             result.append((kind, NO_SPAN, 0.0, 0.0))
             continue
-        text = sentence[slice(*best[1])]
-        result.append((kind, best[0], max(float(normalise_answer(text) == normalise_answer(g)) for g in question.answers),
+        text = sentence[slice(*best.span)]
+        result.append((kind, best.score, max(float(normalise_answer(text) == normalise_answer(g)) for g in question.answers),
                        max(token_f1(text, g) for g in question.answers)))
     return result
 

@@ -194,3 +194,34 @@ def test_a_squad_file_with_nothing_to_fit_on_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["calibrate-short-answers", str(path), "--output", str(output)])
     assert result.exit_code == 2 and "nothing to fit a short-answer model on" in result.stderr
     assert not output.exists()
+
+
+def test_the_sentence_cited_first_is_the_one_of_the_two_best_that_holds_a_clear_answer(tmp_path, embedder):
+    from index.builder import build_index
+    from qa import Assistant
+
+    question = "In 1860, approximately how many people of Irish extraction were in New York?"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "immigration.md").write_text(
+        "# Immigration\n\nThe Great Irish Famine brought a large influx of Irish immigrants. Over 200,000 were living "
+        "in New York by 1860, upwards of a quarter of the city's population. There was also extensive immigration "
+        "from the German provinces, where revolutions had disrupted societies, and Germans comprised another 25% of "
+        "New York's population by 1860.\n")
+    (corpus / "chopin.md").write_text(
+        "# Chopin\n\nChopin also endowed popular dance forms with a greater range of melody and expression. The "
+        "series of seven polonaises published in his lifetime (another nine were published posthumously), beginning "
+        "with the Op. 26 pair (published 1836), set a new standard for music in the form.\n")
+    (corpus / "flight.md").write_text(
+        "# Relief\n\nA direct chartered cargo flight was made by China Airlines from Taiwan Taoyuan International "
+        "Airport to Chengdu Shuangliu International Airport sending some 100 tons of relief supplies to the affected "
+        "areas. Approval from mainland Chinese authorities was sought, and the chartered flight departed Taipei at "
+        "17:00 CST, May 15 and arrived in Chengdu by 20:30 CST.\n")
+    build_index(corpus, tmp_path / "index", embedder=embedder)
+    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
+        evidence = assistant.answerer.evidence(question, [], "hybrid", 8)
+        answer = assistant.ask(question)
+    best_scored = evidence.candidates[int(np.argmax(evidence.scores))].text
+    assert best_scored.startswith("There was also extensive immigration")  # the sentence score alone misses it
+    assert answer.citations[0].quote.startswith("Over 200,000 were living") and answer.short_answer == "200,000"
+    assert answer.text.startswith("200,000 [1]\n\n")
