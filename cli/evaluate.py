@@ -17,7 +17,7 @@ from qa.datasets import (
     load_questions,
     materialise_beir_corpus,
 )
-from qa.evaluation import METRIC_NAMES, RANKING_DEPTH, beir_units, evaluate_retrieval
+from qa.evaluation import METRIC_NAMES, RANKING_DEPTH, beir_units, evaluate_retrieval, paired_differences
 from qa.retrieval import MODES
 from qa.squad import is_squad_file, load_squad, materialise_squad_corpus
 
@@ -148,7 +148,7 @@ def _ranked(corpus: Path, index_dir: Path, queries: dict, qrels: dict, units_of,
         results = evaluate_retrieval(queries, qrels, assistant.retriever, modes, units_of(assistant.retriever),
                                      depth, progress=progress)
     payload = {"queries": len(queries), "passages": summary.chunks, "settings": settings,
-               "results": [r.row() for r in results]}
+               "results": [r.row() for r in results], "paired_differences": paired_differences(results)}
     return payload, results
 
 
@@ -197,8 +197,15 @@ def format_table(payload: dict, columns: tuple[str, ...]) -> str:
     header = f"{'mode':<14}" + "".join(f"{_short(c):>14}" for c in columns)
     rows = [f"{r['mode']:<14}" + "".join(_cell(r.get(c), c) for c in columns) for r in payload["results"]]
     passages = f", {payload['passages']} passages" if "passages" in payload else ""
+    intervals = [f"{r['mode']} {r['nDCG@10']:.4f} [{r['nDCG@10_ci95'][0]:.4f}, {r['nDCG@10_ci95'][1]:.4f}]"
+                 for r in payload["results"] if "nDCG@10_ci95" in r]
+    differences = [f"{d['modes']} {d['nDCG@10']:+.4f} [{d['ci95'][0]:+.4f}, {d['ci95'][1]:+.4f}]"
+                   for d in payload.get("paired_differences", [])]
+    notes = ([f"nDCG@10, 95 % bootstrap interval over the queries: {'; '.join(intervals)}"] if intervals else []) + \
+        ([f"paired difference (an interval holding 0: no evidence either ranks better): {'; '.join(differences)}"]
+         if differences else [])
     return "\n".join([f"{payload['dataset']} ({payload['split']}): {payload['queries']} queries{passages}",
-                      header, *rows])
+                      header, *rows, *notes])
 
 
 def _short(column: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
 from qa.datasets import load_questions
-from qa.evaluation import collapse_to_documents, ranking_metrics
+from qa.evaluation import ModeResult, bootstrap_interval, collapse_to_documents, paired_differences, ranking_metrics
 from qa.feedback import FEEDBACK_FILE, FeedbackStore
 
 from .conftest import ROOT
@@ -56,15 +57,37 @@ def test_beir_eval_json_report_and_cache(beir_folder, tmp_path):
     assert "search --k 100" in payload["settings"] and "top 100" in payload["settings"]
     assert [r["mode"] for r in payload["results"]] == ["bm25", "dense", "hybrid"]
     for row in payload["results"]:
-        assert set(row) == {"mode", "nDCG@10", "Recall@10", "Recall@100", "MRR@10", "MAP@100",
+        assert set(row) == {"mode", "nDCG@10", "nDCG@10_ci95", "Recall@10", "Recall@100", "MRR@10", "MAP@100",
                             "latency_ms_p50", "latency_ms_p95"}
+        low, high = row["nDCG@10_ci95"]
+        assert low < row["nDCG@10"] < high <= 1.0, row  # 4 queries: a wide interval
         # Three queries find their document first among 41; the fourth's is never first.
         assert 0.75 <= row["MRR@10"] < 1.0 and row["nDCG@10"] < 1.0, row
     bm25 = payload["results"][0]
     assert bm25["MRR@10"] == 0.75 and bm25["Recall@10"] == 0.75  # BM25 cannot match the fourth at all
+    assert [d["modes"] for d in payload["paired_differences"]] == ["dense - bm25", "hybrid - bm25", "hybrid - dense"]
+    for difference in payload["paired_differences"]:
+        later, earlier = (next(r for r in payload["results"] if r["mode"] == m) for m in difference["modes"].split(" - "))
+        assert difference["nDCG@10"] == pytest.approx(later["nDCG@10"] - earlier["nDCG@10"], abs=2e-4)
     assert {p.name for p in (tmp_path / "report").iterdir()} == {"report.md", "recall_at_k.png", "latency.png"}
     second = runner.invoke(cli, ["eval", str(beir_folder), "--modes", "bm25"])
     assert second.exit_code == 0 and "cached" in second.stderr and "bm25" in second.stdout
+    assert "bm25 0.7500 [0.2500, 1.0000]" in second.stdout and "paired" not in second.stdout  # one mode: no pair
+
+
+def test_paired_differences_tell_a_consistent_gain_from_noise():
+    def mode(name: str, values: list[float]) -> ModeResult:
+        return ModeResult(name, {}, [], per_query_ndcg={f"q{i}": v for i, v in enumerate(values)})
+
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0.2, 0.8, 200)
+    better = mode("better", list(base + 0.05))  # better on every query
+    shuffled = mode("shuffled", list(rng.permutation(base)))  # the same scores on other queries
+    consistent, noise = paired_differences([mode("base", list(base)), better, shuffled])[:2]
+    assert consistent["nDCG@10"] == pytest.approx(0.05, abs=1e-4) and consistent["ci95"] == pytest.approx([0.05, 0.05], abs=1e-4)
+    assert noise["nDCG@10"] == pytest.approx(0.0, abs=1e-4) and noise["ci95"][0] < 0 < noise["ci95"][1]
+    low, high = bootstrap_interval(list(base))
+    assert low < base.mean() < high and high - low < 0.1
 
 
 class CountingEmbedder:
@@ -100,8 +123,8 @@ def test_metrics_come_from_trec_eval_and_keep_each_documents_best_passage():
     qrels = {"q": {"relevant": 1}}
     # Passages of "relevant" at ranks 3 and 1 of the passage list: the document is first.
     run = {"q": collapse_to_documents(["relevant", "other", "relevant", "third"], 100)}
-    metrics, curve = ranking_metrics(qrels, run)
-    assert metrics["nDCG@10"] == 1.0 and metrics["MRR@10"] == 1.0 and curve[1] == 1.0
+    metrics, curve, per_query = ranking_metrics(qrels, run)
+    assert metrics["nDCG@10"] == 1.0 and metrics["MRR@10"] == 1.0 and curve[1] == 1.0 and per_query == {"q": 1.0}
     second = ranking_metrics(qrels, {"q": collapse_to_documents(["other", "relevant"], 100)})[0]
     assert second["MRR@10"] == 0.5 and second["nDCG@10"] == pytest.approx(1 / 1.5849625, rel=1e-6)
     assert ranking_metrics(qrels, {})[0]["Recall@100"] == 0.0  # a query with no results counts as zero
