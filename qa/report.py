@@ -16,6 +16,11 @@ def write_report(folder: Path, payload: dict, results: list[ModeResult]) -> Path
              f"Split `{payload['split']}`, {payload['queries']} queries"
              + (f", {payload['passages']} passages." if "passages" in payload else "."), ""]
     lines += _table(payload["results"])
+    if payload.get("paired_differences"):
+        lines += ["", "nDCG@10 differences over the same queries, with 95 % bootstrap intervals (one holding 0: "
+                  "no evidence either mode ranks better):", "", "| modes | nDCG@10 | 95 % interval |", "|---|---|---|"]
+        lines += [f"| {d['modes']} | {d['nDCG@10']:+.4f} | [{d['ci95'][0]:+.4f}, {d['ci95'][1]:+.4f}] |"
+                  for d in payload["paired_differences"]]
     if results:
         _recall_curves(results, folder / "recall_at_k.png")
         _latency_histogram(results, folder / "latency.png")

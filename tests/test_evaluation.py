@@ -70,6 +70,7 @@ def test_beir_eval_json_report_and_cache(beir_folder, tmp_path):
         later, earlier = (next(r for r in payload["results"] if r["mode"] == m) for m in difference["modes"].split(" - "))
         assert difference["nDCG@10"] == pytest.approx(later["nDCG@10"] - earlier["nDCG@10"], abs=2e-4)
     assert {p.name for p in (tmp_path / "report").iterdir()} == {"report.md", "recall_at_k.png", "latency.png"}
+    assert "| hybrid - dense |" in (tmp_path / "report" / "report.md").read_text()
     second = runner.invoke(cli, ["eval", str(beir_folder), "--modes", "bm25"])
     assert second.exit_code == 0 and "cached" in second.stderr and "bm25" in second.stdout
     assert "bm25 0.7500 [0.2500, 1.0000]" in second.stdout and "paired" not in second.stdout  # one mode: no pair
