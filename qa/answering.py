@@ -20,12 +20,12 @@ from .short_answers import BestSpan, ShortAnswerModel
 
 # The sentence cited first is the better of the two best-scored ones by score + 0.3 × its best
 # short-answer span's score + 1.0 × that span's softmax share. Chosen on the SQuAD fit articles
-# (grid over 2, 3, 5 sentences and weights 0-1 / 0-2; the short-answer trees scored there
-# in-sample): short-answer token F1 0.608 -> 0.622, first cited sentence holds a gold answer
-# 0.728 -> 0.741; in BM25 fallback 0.513 -> 0.532 and 0.634 -> 0.653. Each extra sentence costs
-# a parse (~10 ms), and 3 or 5 did no better on the fit articles; the second is read only
-# when its score is within 1.5 of the best: there, every change of lead happened within 1.41
-# (fallback: 152 of 154 changes), and 55 % of questions (58 %) need no second parse.
+# (`python -m bench.lead_sentence`: 2, 3 or 5 sentences, weights 0-1 / 0-2; the short-answer
+# trees score those articles in-sample): short-answer token F1 0.608 -> 0.622, first cited
+# sentence holds a gold answer 0.727 -> 0.741; BM25 fallback 0.512 -> 0.532, 0.634 -> 0.653.
+# 3 or 5 sentences did no better; weights 0.3 / 2.0 read 0.624 but change leads across wider
+# score gaps. The second sentence is parsed (~10 ms) only within 1.5 of the best: every change
+# of lead there happened within 1.41 (fallback: 152 of 154), and 55 % of questions skip it.
 LEAD_CANDIDATES = 2
 LEAD_WEIGHTS = (0.3, 1.0)
 LEAD_SCORE_GAP = 1.5
