@@ -16,7 +16,7 @@ from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation, Hit
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, Candidate, SentenceScorer
-from .short_answers import BestSpan, ShortAnswerModel
+from .short_answer_model import BestSpan, ShortAnswerModel
 
 # The sentence cited first is the better of the two best-scored ones by score + 0.3 × its best
 # short-answer span's score + 1.0 × that span's softmax share. Chosen on the SQuAD fit articles

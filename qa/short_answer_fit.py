@@ -18,8 +18,8 @@ from index.sentences import sentence_spans
 from .answer_eval import FIT, REPORT, article_split, token_f1
 from .datasets import DatasetError
 from .labelled_eval import normalise_answer
-from .short_answers import (DENSE_FEATURES, FEATURES, ShortAnswerModel, SpanCandidates, question_class,
-                            span_candidates)
+from .short_answer_model import ShortAnswerModel
+from .short_answers import DENSE_FEATURES, FEATURES, SpanCandidates, question_class, span_candidates
 from .span_syntax import parse
 from .squad import SquadDataset, SquadQuestion
 from .tree_ensemble import TreeEnsemble

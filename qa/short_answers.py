@@ -9,17 +9,16 @@ where the question's words are around it (answers sit next to the words they sha
 question, and are rarely made of them), by its length and boundaries, and by what a parser
 says of it (``span_syntax``: an entity of which kind, a noun phrase, its role), and, with dense
 retrieval, by what the embedding model's word vectors say (``span_vectors``: how close it is to
-the question's asking phrase). Fitted by ``corpusqa calibrate-short-answers``
-(``qa/short_answer_fit.py``): one model with the vectors, one without for BM25 fallback."""
+the question's asking phrase). The model that ranks them is
+``short_answer_model``, fitted by ``corpusqa calibrate-short-answers`` (``qa/short_answer_fit.py``):
+one with the vectors, one without for BM25 fallback."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,10 +27,7 @@ from index.tokenization import ENGLISH_STOPWORDS, Tokenizer
 
 from .span_syntax import ENTITY_LABELS, FLAGS, KINDS_ASKED_BY, LAST_WORD_TAGS, ROLES, SpanSyntax, span_syntax
 from .span_vectors import VECTOR_FEATURES, vector_rows
-from .tree_ensemble import TreeEnsemble
 
-SHORT_ANSWER_MODEL = Path(__file__).parent / "data" / "short_answers.json"
-SHORT_ANSWER_MODEL_LEXICAL = Path(__file__).parent / "data" / "short_answers_lexical.json"  # no dense retrieval
 MAX_SPAN_WORDS = 7  # with it, 93 % of the fit questions' gold answers are one of the candidates
 CLASSES = ("who", "when", "where", "how_many", "how_much", "how_measure", "which", "what_noun", "what", "why",
            "other")
@@ -147,71 +143,6 @@ def question_words(question: str) -> set[str]:
     """The stems of the question's content words."""
     words = {w.lower() for w in re.findall(r"\w+", question)} - _STOP - _ASKING
     return set(_STEMMER.stem_words(list(words)))
-
-
-@dataclass
-class ShortAnswerModel:
-    features: tuple[str, ...]  # the columns its trees read: FEATURES, or DENSE_FEATURES with word vectors
-    trees: TreeEnsemble  # ranks a sentence's candidate spans (LightGBM's lambdarank)
-    threshold: float  # lowest score shown as a short answer
-    fitted: dict = field(default_factory=dict)  # what it was fitted on and how it measured
-
-    @classmethod
-    def load(cls, path: Path | None = None, dense: bool = True) -> ShortAnswerModel:
-        """The fitted model: with the word-vector features, or (``dense=False``) without them."""
-        path = path or (SHORT_ANSWER_MODEL if dense else SHORT_ANSWER_MODEL_LEXICAL)
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("features") not in (list(FEATURES), list(DENSE_FEATURES)) or "trees" not in data:
-            raise ValueError(f"{path} was fitted for other span features: run `corpusqa calibrate-short-answers`")
-        trees = TreeEnsemble.from_json(data["trees"], columns=len(data["features"]))
-        return cls(tuple(data["features"]), trees, float(data["threshold"]), data.get("fitted", {}))
-
-    @property
-    def reads_vectors(self) -> bool:
-        return self.features == DENSE_FEATURES
-
-    def as_json(self) -> dict:
-        return {"features": list(self.features), "threshold": self.threshold, "fitted": self.fitted,
-                "trees": self.trees.as_json()}
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.as_json()) + "\n", encoding="utf-8")
-
-    def best(self, question: str, sentence: str,
-             vectors: tuple[TokenVectors, TokenVectors] | None = None) -> BestSpan | None:
-        """The best-scored span of ``sentence`` (None: no candidate); ``vectors``: the
-        question's and the sentence's, which a model that reads them needs. Shown only if
-        ``shown(best)``."""
-        if self.reads_vectors and vectors is None:
-            raise ValueError("this short-answer model reads word vectors: give the question's and the sentence's")
-        return self.best_of(span_candidates(question, sentence, vectors if self.reads_vectors else None))
-
-    def best_of(self, candidates: SpanCandidates) -> BestSpan | None:
-        if not candidates.spans:
-            return None
-        scores = self.trees.scores(candidates.features)
-        k = int(scores.argmax())
-        shares = np.exp(scores - scores[k])
-        return BestSpan(float(scores[k]), candidates.spans[k], float(1.0 / shares.sum()))
-
-    def shown(self, best: BestSpan | None) -> bool:
-        """Whether ``best`` scores high enough to be shown as a short answer."""
-        return best is not None and best.score >= self.threshold
-
-    def find(self, question: str, sentence: str,
-             vectors: tuple[TokenVectors, TokenVectors] | None = None) -> tuple[int, int] | None:
-        """The span of ``sentence`` answering ``question``, or None when none scores high enough."""
-        best = self.best(question, sentence, vectors)
-        return best.span if self.shown(best) else None
-
-
-@dataclass(frozen=True)
-class BestSpan:
-    """A sentence's best-scored candidate span."""
-
-    score: float  # the ranking trees' score
-    span: tuple[int, int]  # [start, end) in the sentence
-    share: float  # its share of the softmax over the sentence's candidates: how clearly it wins
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,8 @@ from click.testing import CliRunner
 from cli.main import cli
 from qa import span_syntax
 from qa.answering import display_sentence
-from qa.short_answers import (
-    DENSE_FEATURES,
-    FEATURES,
-    SHORT_ANSWER_MODEL,
-    SHORT_ANSWER_MODEL_LEXICAL,
-    ShortAnswerModel,
-    span_candidates,
-)
+from qa.short_answer_model import SHORT_ANSWER_MODEL, SHORT_ANSWER_MODEL_LEXICAL, ShortAnswerModel
+from qa.short_answers import DENSE_FEATURES, FEATURES, span_candidates
 from qa.span_vectors import VECTOR_FEATURES, piece_spans, vector_rows
 from qa.tree_ensemble import TreeEnsemble
 
