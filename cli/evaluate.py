@@ -63,7 +63,8 @@ def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, ta
                  llm_url: str | None, llm_model: str | None, llm_timeout: float | None,
                  index_dir: Path | None) -> None:
     """Evaluate retrieval on a BEIR folder or a SQuAD JSON file, or answers on a
-    labelled-questions JSONL file."""
+    labelled-questions JSONL file. Retrieval results give each mode's nDCG@10 with a 95 %
+    bootstrap interval over the queries, and each two modes' paired difference with its own."""
     llm = llm_settings(llm_url, llm_model, llm_timeout, required=True) if generate else None
     if llm and not (dataset.is_file() and dataset.suffix == ".jsonl"):
         raise CliError("--llm evaluates labelled questions (.jsonl) only")
