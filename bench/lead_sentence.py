@@ -26,8 +26,9 @@ import numpy as np
 
 from index.builder import build_index
 from qa.answer_eval import FIT, article_split, token_f1
-from qa.answering import LEAD_CANDIDATES, LEAD_SCORE_GAP, LEAD_WEIGHTS
+from qa.answering import LEAD_CANDIDATES, LEAD_SCORE_GAP, LEAD_WEIGHTS, lead_weight
 from qa.assistant import PASSAGES_READ, Assistant
+from qa.short_answer_model import BestSpan
 from qa.squad import load_squad, materialise_squad_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,8 +42,7 @@ SHARE_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 @dataclass
 class Described:
     score: float  # selection score
-    span: float  # best span's score (0 without a candidate span)
-    share: float  # its softmax share (0 without one)
+    best: BestSpan | None  # its best short-answer span
     holds_gold: bool
     f1: float  # token F1 of the best span against the gold answers
 
@@ -64,7 +64,7 @@ def describe(path: Path, mode: str) -> list[list[Described]]:
                 c = evidence.candidates[int(i)]
                 best = answerer.short_answers.best(q.question, c.text, answerer.word_vectors(q.question, c.text))
                 f1 = max(token_f1(c.text[slice(*best.span)], g) for g in q.answers) if best else 0.0
-                rows.append(Described(float(evidence.scores[i]), best.score if best else 0.0, best.share if best else 0.0,
+                rows.append(Described(float(evidence.scores[i]), best,
                                       any(c.hit.doc == q.doc and c.start <= s and e <= c.end for s, e in q.spans), f1))
             described.append(rows)
     return described
@@ -72,7 +72,7 @@ def describe(path: Path, mode: str) -> list[list[Described]]:
 
 def measure(described: list[list[Described]], sentences: int, span_weight: float, share_weight: float):
     """Token F1 of the lead's best span and the share of leads that hold a gold answer."""
-    leads = [max(rows[:sentences], key=lambda r: r.score + span_weight * r.span + share_weight * r.share)
+    leads = [max(rows[:sentences], key=lambda r: lead_weight(r.score, r.best, (span_weight, share_weight)))
              for rows in described if rows]
     return float(np.mean([r.f1 for r in leads])), float(np.mean([r.holds_gold for r in leads]))
 
@@ -93,10 +93,8 @@ def main() -> None:
         print(f"| {sentences} | {w} | {v} | {f1:.3f} | {gold:.3f} |")
     f1, gold = measure(described, LEAD_CANDIDATES, *LEAD_WEIGHTS)
     print(f"shipped: {LEAD_CANDIDATES} sentences, weights {LEAD_WEIGHTS}: F1 {f1:.3f}, lead holds gold {gold:.3f}")
-    span_weight, share_weight = LEAD_WEIGHTS
-    changed = [rows[0].score - rows[1].score for rows in described if len(rows) > 1
-               and rows[1].score + span_weight * rows[1].span + share_weight * rows[1].share
-               > rows[0].score + span_weight * rows[0].span + share_weight * rows[0].share]
+    changed = [rows[0].score - rows[1].score for rows in described
+               if len(rows) > 1 and lead_weight(rows[1].score, rows[1].best) > lead_weight(rows[0].score, rows[0].best)]
     close = np.mean([rows[0].score - rows[1].score < LEAD_SCORE_GAP for rows in described if len(rows) > 1])
     print(f"score gaps of the {len(changed)} questions whose lead it changes: at most {max(changed):.2f}, "
           f"{np.mean(np.array(changed) < LEAD_SCORE_GAP):.3f} within {LEAD_SCORE_GAP}; "

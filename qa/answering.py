@@ -132,11 +132,7 @@ class Answerer:
         texts = {i: evidence.candidates[i].text for i in top}
         spans = {i: self.short_answers.best(question, text, self.word_vectors(question, text)) for i, text in texts.items()}
 
-        def weighed(i: int) -> float:
-            best = spans[i]
-            return float(scores[i]) + (LEAD_WEIGHTS[0] * best.score + LEAD_WEIGHTS[1] * best.share if best else 0.0)
-
-        lead = max(top, key=weighed)
+        lead = max(top, key=lambda i: lead_weight(float(scores[i]), spans[i]))
         return lead, spans[lead]
 
     def word_vectors(self, question: str, sentence: str) -> tuple | None:
@@ -144,6 +140,12 @@ class Answerer:
         if not self.short_answers.reads_vectors:
             return None
         return self.retriever.query_tokens(question), self.scorer.token_vectors(sentence)
+
+
+def lead_weight(score: float, best: BestSpan | None, weights: tuple[float, float] = LEAD_WEIGHTS) -> float:
+    """How strongly a sentence should lead: its selection score plus ``weights`` times its
+    best span's score and softmax share (a sentence without a candidate span: its score)."""
+    return score + (weights[0] * best.score + weights[1] * best.share if best else 0.0)
 
 
 def candidate_sentences(hits: list[Hit]) -> list[Candidate]:

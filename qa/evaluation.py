@@ -16,6 +16,7 @@ METRIC_NAMES = ("nDCG@10", "Recall@10", "Recall@100", "MRR@10", "MAP@100")
 RANKING_DEPTH = 100  # passages ranked per query: `corpusqa search --k 100`, the product's fusion depth
 RECALL_CURVE_DEPTHS = (1, 2, 3, 5, 10, 20, 50, 100)
 RESAMPLES = 2000  # bootstrap resamples of the queries for 95 % intervals
+BATCH = 100  # resamples drawn at once
 
 
 @dataclass
@@ -43,7 +44,8 @@ def bootstrap_interval(values: list[float], seed: int = 0) -> tuple[float, float
     """The 95 % percentile-bootstrap interval of the mean of ``values`` (queries resampled)."""
     array = np.asarray(values, dtype=np.float64)
     rng = np.random.default_rng(seed)
-    means = array[rng.integers(0, len(array), (RESAMPLES, len(array)))].mean(axis=1)
+    means = np.concatenate([array[rng.integers(0, len(array), (BATCH, len(array)))].mean(axis=1)
+                            for _ in range(RESAMPLES // BATCH)])  # in batches: bounded memory at any size
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 

@@ -68,12 +68,6 @@ class ShortAnswerModel:
         """Whether ``best`` scores high enough to be shown as a short answer."""
         return best is not None and best.score >= self.threshold
 
-    def find(self, question: str, sentence: str,
-             vectors: tuple[TokenVectors, TokenVectors] | None = None) -> tuple[int, int] | None:
-        """The span of ``sentence`` answering ``question``, or None when none scores high enough."""
-        best = self.best(question, sentence, vectors)
-        return best.span if self.shown(best) else None
-
 
 @dataclass(frozen=True)
 class BestSpan:

@@ -65,7 +65,8 @@ def test_word_vectors_describe_spans_and_the_dense_model_reads_them(embedder):
         assert rows.shape == (4, len(VECTOR_FEATURES)) and (rows[:, :2] > 0).all()
         repeats = rows[:, VECTOR_FEATURES.index("question_match")]
         assert repeats[3] > 0.9 and repeats[:3].max() < 0.5  # "Minute Waltz" is the question's own words
-        assert sentence[slice(*model.find(question, sentence, (tokens[0], tokens[1])))] == expected
+        best = model.best(question, sentence, (tokens[0], tokens[1]))
+        assert model.shown(best) and sentence[slice(*best.span)] == expected
     with pytest.raises(ValueError, match="reads word vectors"):
         model.best(question, sentence)
     no_asking_phrase = embedder.encode_with_tokens(["Minute Waltz composer", sentence])[1]
