@@ -12,7 +12,7 @@ import numpy as np
 
 from index.embedding import TokenVectors
 
-from .short_answers import DENSE_FEATURES, FEATURES, SpanCandidates, span_candidates
+from .short_answers import DENSE_FEATURES, FEATURES, SpanCandidates, follows_negation, span_candidates
 from .tree_ensemble import TreeEnsemble
 
 SHORT_ANSWER_MODEL = Path(__file__).parent / "data" / "short_answers.json"
@@ -54,19 +54,22 @@ class ShortAnswerModel:
         ``shown(best)``."""
         if self.reads_vectors and vectors is None:
             raise ValueError("this short-answer model reads word vectors: give the question's and the sentence's")
-        return self.best_of(span_candidates(question, sentence, vectors if self.reads_vectors else None))
+        return self.best_of(span_candidates(question, sentence, vectors if self.reads_vectors else None), sentence)
 
-    def best_of(self, candidates: SpanCandidates) -> BestSpan | None:
+    def best_of(self, candidates: SpanCandidates, sentence: str) -> BestSpan | None:
+        """The best of ``sentence``'s candidate spans."""
         if not candidates.spans:
             return None
         scores = self.trees.scores(candidates.features)
         k = int(scores.argmax())
         shares = np.exp(scores - scores[k])
-        return BestSpan(float(scores[k]), candidates.spans[k], float(1.0 / shares.sum()))
+        span = candidates.spans[k]
+        return BestSpan(float(scores[k]), span, float(1.0 / shares.sum()), follows_negation(sentence, span[0]))
 
     def shown(self, best: BestSpan | None) -> bool:
-        """Whether ``best`` scores high enough to be shown as a short answer."""
-        return best is not None and best.score >= self.threshold
+        """Whether ``best`` is shown as a short answer: it scores high enough and no negation
+        right before it turns it into the opposite of what the sentence says."""
+        return best is not None and best.score >= self.threshold and not best.negated
 
 
 @dataclass(frozen=True)
@@ -76,3 +79,4 @@ class BestSpan:
     score: float  # the ranking trees' score
     span: tuple[int, int]  # [start, end) in the sentence
     share: float  # its share of the softmax over the sentence's candidates: how clearly it wins
+    negated: bool = False  # a negation just before it ("not eligible"): never shown

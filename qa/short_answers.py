@@ -73,6 +73,10 @@ _STEMMER = Tokenizer()  # question and sentence words meet as stems ("cut" finds
 _ASKING = frozenset("how many much what which who whom whose when where why".split())
 _TOKEN = re.compile(r"[$€£¥]?\d+(?:,\d{3})*(?:\.\d+)?%?|\w+(?:[’'.&-]\w+)*|[^\w\s]")
 _POSSESSIVE = re.compile(r"\w[’']s$")
+# A span right after one of these says the opposite of what the sentence says ("Contractors are
+# not eligible": "eligible"; "There is no fee": "fee"; "'No longer', he replied": "longer"), so
+# such a best span is not shown; "whether or not Craig" and "without DRM" are no negation of it.
+_NEGATION_BEFORE = re.compile(r"(?:(?<!\bor )\bnot|\b(?:never|no|nor|neither|cannot)|\wn[’']t)\s+$", re.IGNORECASE)
 _BREAKS = frozenset(";:()[]\"“”?!")
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 _TIME_OR_PLACE = frozenset("in on at during since until by from".split())
@@ -137,6 +141,11 @@ def span_candidates(question: str, sentence: str,
     if vectors:
         columns.append(vector_rows(*vectors, sentence, spans))
     return SpanCandidates(spans, np.hstack(columns))
+
+
+def follows_negation(sentence: str, start: int) -> bool:
+    """Whether the word just before ``start`` negates what follows it ("not", "never", "no", "isn't" …)."""
+    return bool(_NEGATION_BEFORE.search(sentence, max(0, start - 16), start))
 
 
 def question_words(question: str) -> set[str]:

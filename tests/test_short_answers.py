@@ -15,7 +15,7 @@ from cli.main import cli
 from qa import span_syntax
 from qa.answering import display_sentence
 from qa.short_answer_model import SHORT_ANSWER_MODEL, SHORT_ANSWER_MODEL_LEXICAL, ShortAnswerModel
-from qa.short_answers import DENSE_FEATURES, FEATURES, span_candidates
+from qa.short_answers import DENSE_FEATURES, FEATURES, follows_negation, span_candidates
 from qa.span_vectors import VECTOR_FEATURES, piece_spans, vector_rows
 from qa.tree_ensemble import TreeEnsemble
 
@@ -220,3 +220,37 @@ def test_the_sentence_cited_first_is_the_one_of_the_two_best_that_holds_a_clear_
     assert best_scored.startswith("There was also extensive immigration")  # the sentence score alone misses it
     assert answer.citations[0].quote.startswith("Over 200,000 were living") and answer.short_answer == "200,000"
     assert answer.text.startswith("200,000 [1]\n\n")
+
+
+@pytest.mark.parametrize(("sentence", "span", "negated"), [
+    ("Contractors are not eligible.", "eligible", True), ("There is no fee.", "fee", True),
+    ("It isn’t free.", "free", True), ('"No longer", he replied.', "longer", True),
+    ("It never closed after 1932.", "closed", True), ("Tolls were abolished in 2004.", "2004", False),
+    ("It depends on whether or not Craig returns.", "Craig", False),
+    ("A converter without Digital Rights Management is free.", "Digital Rights Management", False),
+    ("The pianist played No. 5 twice.", "5", False), ("Smith was not invited.", "Smith", False),
+])
+def test_a_negation_just_before_a_span_is_told(sentence, span, negated):
+    assert follows_negation(sentence, sentence.index(span)) is negated
+
+
+def test_a_short_answer_that_would_drop_a_negation_is_not_shown(tmp_path, embedder):
+    from index.builder import build_index
+    from qa import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "policy.md").write_text(
+        "# Remote work policy\n\n## Eligibility\nEmployees who have completed their probation period of 90 days may "
+        "work remotely up to three days per week. Contractors are not eligible.\n\n## Equipment\nThe company "
+        "provides a laptop and a monitor.\n")
+    build_index(corpus, tmp_path / "index", embedder=embedder)
+    question = "And what about contractors?"
+    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
+        answer = assistant.ask(question, ["Who may work remotely?"])
+        sentence = answer.citations[0].quote
+        answerer = assistant.answerer
+        best = answerer.short_answers.best(question, sentence, answerer.word_vectors(question, sentence))
+    assert sentence == "Contractors are not eligible." and sentence[slice(*best.span)] == "eligible"
+    assert best.score >= answerer.short_answers.threshold and best.negated  # it would have been shown
+    assert answer.short_answer is None and answer.text.startswith("Contractors are not eligible. [1]")
