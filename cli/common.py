@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from index.manifest import IndexUnavailable
+from index.generations import current_generation
+from index.manifest import IndexUnavailable, Manifest
 from qa.retrieval import QueryError, check_query
 
 CORPUS_ENV = "CORPUSQA_CORPUS"
@@ -60,8 +61,21 @@ def llm_settings(url: str | None, model: str | None, timeout: float | None, requ
     return settings
 
 
-def corpus_dir(corpus: Path | None) -> Path:
-    return (corpus or Path(os.environ.get(CORPUS_ENV) or DEFAULT_CORPUS)).expanduser().resolve()
+def corpus_dir(corpus: Path | None, index_dir: Path) -> Path:
+    """The documents folder: ``corpus`` (``--corpus``), else ``$CORPUSQA_CORPUS``, else the folder
+    the index in ``index_dir`` was built from (if it is still there: updating another folder's
+    index never swaps ./corpus in by default), else ./corpus."""
+    recorded = indexed_corpus(index_dir)
+    chosen = corpus or os.environ.get(CORPUS_ENV) or (recorded if recorded and recorded.is_dir() else DEFAULT_CORPUS)
+    return Path(chosen).expanduser().resolve()
+
+
+def indexed_corpus(index_dir: Path) -> Path | None:
+    """The folder the current index in ``index_dir`` was built from (None: no index there)."""
+    try:
+        return Path(Manifest.load(current_generation(index_dir), files=False).corpus)
+    except IndexUnavailable:
+        return None
 
 
 def open_assistant(index_dir: Path | None, dense: bool = True, llm=None):

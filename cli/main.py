@@ -25,6 +25,7 @@ from .common import (
     doc_option,
     emit_json,
     index_dir_option,
+    indexed_corpus,
     json_option,
     llm_options,
     llm_settings,
@@ -43,7 +44,8 @@ def cli() -> None:
 
 @cli.command("index")
 @click.option("--corpus", type=click.Path(path_type=Path), default=None,
-              help=f"Documents folder [default: ${CORPUS_ENV} or ./{DEFAULT_CORPUS}].")
+              help=f"Documents folder [default: ${CORPUS_ENV}, else the folder the index was built from, "
+                   f"else ./{DEFAULT_CORPUS}].")
 @index_dir_option
 @click.option("--model", default=None, help="Embedding model: name or path [default: the packaged "
               "all-MiniLM-L6-v2, or $CORPUSQA_MODEL].")
@@ -79,7 +81,7 @@ def index_command(corpus: Path | None, index_dir: Path | None, model: str | None
             config.save(index_dir)
         except ValueError as error:
             raise CliError(str(error)) from error
-    summary = run_index(corpus_dir(corpus), index_dir, model, progress=not as_json)
+    summary = run_index(corpus_dir(corpus, index_dir), index_dir, model, progress=not as_json)
     if as_json:
         emit_json(summary.as_dict())
 
@@ -89,11 +91,14 @@ def run_index(corpus: Path, index_dir: Path, model: str | None, progress: bool =
     from index.builder import build_index
     from index.scanning import CorpusError
 
+    previous = indexed_corpus(index_dir)
     try:
         summary = build_index(corpus, index_dir, model=model, progress=progress)
     except CorpusError as error:
         raise CliError(str(error)) from error
     if progress:
+        if previous is not None and previous != corpus:
+            click.echo(f"note: {index_dir} indexed {previous}; it now indexes {corpus}", err=True)
         click.echo(describe_build(summary, corpus, index_dir), err=True)
     return summary
 
@@ -181,7 +186,8 @@ def ask(question: str, history: tuple[str, ...], mode: str, k: int, generate: bo
               help="Address to bind; anything but loopback exposes the page to your network.")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--corpus", type=click.Path(path_type=Path), default=None,
-              help=f"Documents folder, indexed at start-up [default: ${CORPUS_ENV} or ./{DEFAULT_CORPUS}].")
+              help=f"Documents folder, indexed at start-up [default: ${CORPUS_ENV}, else the folder the index "
+                   f"was built from, else ./{DEFAULT_CORPUS}].")
 @llm_options
 @index_dir_option
 def serve(host: str, port: int, corpus: Path | None, llm_url: str | None, llm_model: str | None,
@@ -193,7 +199,8 @@ def serve(host: str, port: int, corpus: Path | None, llm_url: str | None, llm_mo
     from ui.app import Service, launch
 
     llm = llm_settings(llm_url, llm_model, llm_timeout, required=False)
-    corpus, index_dir = corpus_dir(corpus), resolve_index_dir(index_dir)
+    index_dir = resolve_index_dir(index_dir)
+    corpus = corpus_dir(corpus, index_dir)
     try:
         run_index(corpus, index_dir, model=None)
     except CliError as error:

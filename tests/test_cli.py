@@ -137,3 +137,25 @@ def test_search_and_ask_within_a_document_or_folder(runner, corpus_copy, tmp_pat
     assert all(c["doc"] == "notes/pier.md" for c in json.loads(asked.stdout)["citations"])
     unknown = runner.invoke(cli, ["ask", "What is the pier made of?", "--doc", "nope", "--index-dir", index_dir])
     assert unknown.exit_code == 2 and "no document or folder 'nope'" in unknown.output
+
+
+def test_an_index_is_updated_from_the_folder_it_was_built_from(runner, tmp_path, monkeypatch):
+    docs, other = tmp_path / "notes", tmp_path / "corpus"
+    docs.mkdir(), other.mkdir()
+    (docs / "pier.md").write_text("The pier is made of recycled steel.\n")
+    (other / "tolls.md").write_text("Tolls were abolished in 2004.\n")
+    monkeypatch.chdir(tmp_path)  # ./corpus exists: the default for a folder with no index
+    monkeypatch.delenv("CORPUSQA_CORPUS", raising=False)
+    index_dir = tmp_path / "index"
+    assert runner.invoke(cli, ["index", "--corpus", str(docs), "--index-dir", str(index_dir)]).exit_code == 0
+
+    (docs / "bridge.md").write_text("The bridge opened in 1932.\n")
+    updated = runner.invoke(cli, ["index", "--index-dir", str(index_dir), "--json"])
+    assert updated.exit_code == 0, updated.output
+    summary = json.loads(updated.stdout)
+    assert summary["added"] == ["bridge.md"] and summary["removed"] == [] and summary["documents"] == 2
+
+    moved = runner.invoke(cli, ["index", "--corpus", str(other), "--index-dir", str(index_dir)])
+    assert moved.exit_code == 0, moved.output
+    assert f"note: {index_dir} indexed {docs}; it now indexes {other}" in moved.stderr
+    assert "1 added, 0 changed, 2 removed" in moved.stderr
