@@ -90,8 +90,8 @@ def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
             else:
                 documents, stored = _chunk_all(files, previous, chunker, tokenizer, summary, progress)
                 if not documents:
-                    raise CorpusError(f"no indexable documents in {corpus} ({len(summary.skipped)} "
-                                      "skipped): the index was not changed")
+                    raise CorpusError(f"no indexable documents in {corpus} ({describe_skipped(summary.skipped)}): "
+                                      "the index was not changed")
                 vectors, dimension = _vectors(stored, previous, embedder, model, summary, progress)
                 manifest = Manifest(
                     project_version=__version__, corpus=str(corpus), embedding_model=model,
@@ -163,6 +163,15 @@ def _open_previous(index_dir: Path, model: str, chunker: ChunkerSettings, tokeni
     if changes:
         return previous, "; ".join(changes) + ": full rebuild", notes
     return previous, None, notes
+
+
+def describe_skipped(skipped: dict[str, str], shown: int = 3) -> str:
+    """How many files were skipped and why (the first ``shown`` of them); "no files found" for none."""
+    if not skipped:
+        return "no files found"
+    reasons = "; ".join(f"{path}: {reason}" for path, reason in list(skipped.items())[:shown])
+    more = f"; {len(skipped) - shown} more" if len(skipped) > shown else ""
+    return f"{len(skipped)} skipped: {reasons}{more}"
 
 
 def _classify(files: list[CorpusFile], previous: _Previous | None, summary: BuildSummary) -> None:
