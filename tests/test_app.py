@@ -64,3 +64,19 @@ def test_endpoints_search_and_answer_within_chosen_documents(client):
     assert asked["citations"] and {c["doc"] for c in asked["citations"]} == {doc}
     with pytest.raises(AppError, match="no document or folder"):
         client.predict("tariffs", 5, "hybrid", ["nope.txt"], api_name="/search")
+
+
+def test_example_questions_are_offered_only_where_the_index_answers_them(served, tmp_path, embedder):
+    from index.builder import build_index
+    from ui.app import EXAMPLES, Service, answered_examples
+
+    assert answered_examples(served[0]) == EXAMPLES  # the shipped documents answer every one
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "pier.md").write_text("# Pier\n\nThe pier is made of recycled steel. It opened in 1932.\n")
+    build_index(corpus, tmp_path / "index", embedder=embedder)
+    own = Service(corpus, tmp_path / "index", embedder)
+    try:
+        assert answered_examples(own) == []  # no question about Singapore's ships over a pier
+    finally:
+        own.close()

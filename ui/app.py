@@ -28,6 +28,12 @@ _CITE_LINK = re.compile(r"\[\\\[(\d+)\\\]\]\(#cite-\d+\)")
 NO_PASSAGE = "none of these"
 
 
+def answered_examples(service: Service) -> list[str]:
+    """The example questions (about the shipped documents) that this index answers: none
+    suggested about documents a user's own corpus does not hold."""
+    return [question for question in EXAMPLES if not service.ask(question).abstained]
+
+
 def build_app(service: Service) -> gr.Blocks:
     with gr.Blocks(title="corpusqa") as demo:
         gr.Markdown("## corpusqa — answers from your documents, with the exact sources")
@@ -52,7 +58,9 @@ def build_app(service: Service) -> gr.Blocks:
                 generate = gr.Checkbox(service.llm is not None, visible=service.llm is not None, elem_id="generate",
                                        label=f"Let {service.llm.model if service.llm else 'the model'} write the "
                                              "answer (each sentence checked against its source)")
-                gr.Examples(EXAMPLES, inputs=question, label="Try")
+                examples = answered_examples(service)
+                if examples:
+                    gr.Examples(examples, inputs=question, label="Try")
                 with gr.Accordion("Settings", open=False):
                     mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="mode")
                     k = gr.Slider(1, 20, value=PASSAGES_READ, step=1, label="Passages to read", elem_id="passages")
