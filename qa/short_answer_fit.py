@@ -103,13 +103,13 @@ def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str, vector
 
 def _best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]],
                 described: list[SpanCandidates]) -> list[tuple[str, float, float, float]]:
-    """Per question: its class, the best span's score (NO_SPAN without one or when negated: never shown),
+    """Per question: its class, the best span's score (NO_SPAN without one or when withheld: never shown),
     exact match and token F1 (0 with no span)."""
     result = []
     for (question, sentence), candidates in zip(items, described, strict=True):
         kind = question_class(question.question)
         best = model.best_of(candidates, sentence)
-        if best is None or best.negated:  # never shown
+        if best is None or best.withheld:  # never shown
             result.append((kind, NO_SPAN, 0.0, 0.0))
             continue
         text = sentence[slice(*best.span)]

@@ -12,7 +12,7 @@ import numpy as np
 
 from index.embedding import TokenVectors
 
-from .short_answers import DENSE_FEATURES, FEATURES, SpanCandidates, follows_negation, span_candidates
+from .short_answers import DENSE_FEATURES, FEATURES, SpanCandidates, span_candidates, withheld
 from .tree_ensemble import TreeEnsemble
 
 SHORT_ANSWER_MODEL = Path(__file__).parent / "data" / "short_answers.json"
@@ -64,12 +64,12 @@ class ShortAnswerModel:
         k = int(scores.argmax())
         shares = np.exp(scores - scores[k])
         span = candidates.spans[k]
-        return BestSpan(float(scores[k]), span, float(1.0 / shares.sum()), follows_negation(sentence, span[0]))
+        return BestSpan(float(scores[k]), span, float(1.0 / shares.sum()), withheld(candidates.asks_who, sentence, span))
 
     def shown(self, best: BestSpan | None) -> bool:
-        """Whether ``best`` is shown as a short answer: it scores high enough and no negation
-        right before it turns it into the opposite of what the sentence says."""
-        return best is not None and best.score >= self.threshold and not best.negated
+        """Whether ``best`` is shown as a short answer: it scores high enough and is not
+        ``withheld`` (a negation before it, an amount for "who")."""
+        return best is not None and best.score >= self.threshold and not best.withheld
 
 
 @dataclass(frozen=True)
@@ -79,4 +79,4 @@ class BestSpan:
     score: float  # the ranking trees' score
     span: tuple[int, int]  # [start, end) in the sentence
     share: float  # its share of the softmax over the sentence's candidates: how clearly it wins
-    negated: bool = False  # a negation just before it ("not eligible"): never shown
+    withheld: bool = False  # never shown (``short_answers.withheld``: "not eligible", "who" → "three days")

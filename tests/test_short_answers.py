@@ -15,7 +15,7 @@ from cli.main import cli
 from qa import span_syntax
 from qa.answering import display_sentence
 from qa.short_answer_model import SHORT_ANSWER_MODEL, SHORT_ANSWER_MODEL_LEXICAL, ShortAnswerModel
-from qa.short_answers import DENSE_FEATURES, FEATURES, follows_negation, span_candidates
+from qa.short_answers import DENSE_FEATURES, FEATURES, follows_negation, span_candidates, withheld
 from qa.span_vectors import VECTOR_FEATURES, piece_spans, vector_rows
 from qa.tree_ensemble import TreeEnsemble
 
@@ -234,7 +234,21 @@ def test_a_negation_just_before_a_span_is_told(sentence, span, negated):
     assert follows_negation(sentence, sentence.index(span)) is negated
 
 
-def test_a_short_answer_that_would_drop_a_negation_is_not_shown(tmp_path, embedder):
+@pytest.mark.parametrize(("question", "sentence", "span", "expected"), [
+    ("Who may work remotely?", "Staff of 90 days may work remotely up to three days a week.", "up to three days", True),
+    ("Who may work remotely?", "Staff of 90 days may work remotely up to three days a week.", "Staff", False),
+    ("Who was the first Dalai Lama to rule?", "It was the 5th Dalai Lama.", "the 5th Dalai Lama", False),
+    ("To whom did she pay 5 dollars?", "She paid 5 dollars to the clerk.", "5 dollars", True),
+    ("How many employees who work remotely get a laptop?", "There are 40 such employees.", "40", False),
+    ("Which employees are eligible?", "Contractors are not eligible.", "eligible", True),
+])
+def test_spans_that_cannot_answer_are_withheld(question, sentence, span, expected):
+    start = sentence.index(span)
+    candidates = span_candidates(question, sentence)
+    assert withheld(candidates.asks_who, sentence, (start, start + len(span))) is expected
+
+
+def test_a_short_answer_that_drops_a_negation_or_answers_who_with_an_amount_is_not_shown(tmp_path, embedder):
     from index.builder import build_index
     from qa import Assistant
 
@@ -245,12 +259,15 @@ def test_a_short_answer_that_would_drop_a_negation_is_not_shown(tmp_path, embedd
         "work remotely up to three days per week. Contractors are not eligible.\n\n## Equipment\nThe company "
         "provides a laptop and a monitor.\n")
     build_index(corpus, tmp_path / "index", embedder=embedder)
-    question = "And what about contractors?"
+    asked = {"And what about contractors?": ["Who may work remotely?"], "Who may work remotely?": []}
     with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
-        answer = assistant.ask(question, ["Who may work remotely?"])
-        sentence = answer.citations[0].quote
         answerer = assistant.answerer
-        best = answerer.short_answers.best(question, sentence, answerer.word_vectors(question, sentence))
-    assert sentence == "Contractors are not eligible." and sentence[slice(*best.span)] == "eligible"
-    assert best.score >= answerer.short_answers.threshold and best.negated  # it would have been shown
-    assert answer.short_answer is None and answer.text.startswith("Contractors are not eligible. [1]")
+        for (question, history), (sentence, span) in zip(asked.items(), [
+                ("Contractors are not eligible.", "eligible"),
+                ("Employees who have completed their probation period of 90 days may work remotely up to three days "
+                 "per week.", "up to three days")]):
+            answer = assistant.ask(question, history)
+            best = answerer.short_answers.best(question, sentence, answerer.word_vectors(question, sentence))
+            assert answer.citations[0].quote == sentence and sentence[slice(*best.span)] == span
+            assert best.score >= answerer.short_answers.threshold and best.withheld  # it would have been shown
+            assert answer.short_answer is None and answer.text.startswith(f"{sentence} [1]")
