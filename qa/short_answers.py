@@ -78,8 +78,9 @@ _POSSESSIVE = re.compile(r"\w[’']s$")
 # such a best span is not shown; "whether or not Craig" and "without DRM" are no negation of it.
 _NEGATION_BEFORE = re.compile(r"(?:(?<!\bor )\bnot|\b(?:never|no|nor|neither|cannot)|\wn[’']t)\s+$", re.IGNORECASE)
 _ASKS_WHO = re.compile(r"\W*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)  # "Who …", "To whom …"
-_AMOUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-                     r"fifty|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.IGNORECASE)
+_AMOUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                     r"(?:thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+                     r"ninety|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.IGNORECASE)
 _BREAKS = frozenset(";:()[]\"“”?!")
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 _TIME_OR_PLACE = frozenset("in on at during since until by from".split())
