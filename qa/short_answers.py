@@ -81,7 +81,7 @@ _ASKS_WHO = re.compile(r"\W*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)  # 
 _AMOUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"(?:thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
                      r"ninety|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.IGNORECASE)
-_BREAKS = frozenset(";:()[]\"“”?!")
+_BREAKS = frozenset(";:()[]\"“”?!|")  # "|": a table's cells
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 _TIME_OR_PLACE = frozenset("in on at during since until by from".split())
 _STRANDED = frozenset("to from of in on at by for with into about as than".split())

@@ -113,6 +113,9 @@ def test_candidate_spans_are_words_of_the_sentence():
     assert "Maxthon’s" not in texts  # a trailing possessive is left out
     assert not any(t.split()[0] in {"Moreover", "has", "already"} or t.endswith((" has", " already")) for t in texts)
     assert span_candidates("South Korea investment pledge", sentence).spans == []
+    row = "| Enterprise plan | $99 | unlimited |"  # a table row: no span crosses a cell
+    texts = [row[a:b] for a, b in span_candidates("How much does the Enterprise plan cost?", row).spans]
+    assert "$99" in texts and not any("|" in t for t in texts)
 
 
 def test_the_parser_tells_names_dates_and_phrases_apart():
