@@ -108,7 +108,7 @@ def _best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]],
     result = []
     for (question, sentence), candidates in zip(items, described, strict=True):
         kind = question_class(question.question)
-        best = model.best_of(candidates, sentence)
+        best = model.best_of(candidates, question.question, sentence)
         if best is None or best.withheld:  # never shown
             result.append((kind, NO_SPAN, 0.0, 0.0))
             continue

@@ -1,10 +1,12 @@
 """The fitted short-answer model: ranking trees over a sentence's candidate spans
-(``short_answers.span_candidates``), the threshold above which the best one is shown, and what
-it measured when fitted. Saved as JSON (``qa/data``): no pickle, no LightGBM to answer."""
+(``short_answers.span_candidates``), the threshold above which the best one is shown, what it
+measured when fitted, and the spans never shown (``withheld``). Saved as JSON (``qa/data``): no
+pickle, no LightGBM to answer."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,11 +14,19 @@ import numpy as np
 
 from index.embedding import TokenVectors
 
-from .short_answers import DENSE_FEATURES, FEATURES, SpanCandidates, span_candidates, withheld
+from .short_answers import DENSE_FEATURES, FEATURES, SpanCandidates, span_candidates
 from .tree_ensemble import TreeEnsemble
 
 SHORT_ANSWER_MODEL = Path(__file__).parent / "data" / "short_answers.json"
 SHORT_ANSWER_MODEL_LEXICAL = Path(__file__).parent / "data" / "short_answers_lexical.json"  # no dense retrieval
+# A span right after one of these says the opposite of what the sentence says ("Contractors are
+# not eligible": "eligible"; "There is no fee": "fee"; "'No longer', he replied": "longer"), so
+# such a best span is not shown; "whether or not Craig" and "without DRM" are no negation of it.
+_NEGATION_BEFORE = re.compile(r"(?:(?<!\bor )\bnot|\b(?:never|no|nor|neither|cannot)|\wn[’']t)\s+$", re.IGNORECASE)
+_ASKS_WHO = re.compile(r"\W*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)  # "Who …", "To whom …"
+_AMOUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                     r"(?:thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+                     r"ninety|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -54,17 +64,18 @@ class ShortAnswerModel:
         ``shown(best)``."""
         if self.reads_vectors and vectors is None:
             raise ValueError("this short-answer model reads word vectors: give the question's and the sentence's")
-        return self.best_of(span_candidates(question, sentence, vectors if self.reads_vectors else None), sentence)
+        candidates = span_candidates(question, sentence, vectors if self.reads_vectors else None)
+        return self.best_of(candidates, question, sentence)
 
-    def best_of(self, candidates: SpanCandidates, sentence: str) -> BestSpan | None:
-        """The best of ``sentence``'s candidate spans."""
+    def best_of(self, candidates: SpanCandidates, question: str, sentence: str) -> BestSpan | None:
+        """The best of ``sentence``'s candidate spans for ``question``."""
         if not candidates.spans:
             return None
         scores = self.trees.scores(candidates.features)
         k = int(scores.argmax())
         shares = np.exp(scores - scores[k])
         span = candidates.spans[k]
-        return BestSpan(float(scores[k]), span, float(1.0 / shares.sum()), withheld(candidates.asks_who, sentence, span))
+        return BestSpan(float(scores[k]), span, float(1.0 / shares.sum()), withheld(question, sentence, span))
 
     def shown(self, best: BestSpan | None) -> bool:
         """Whether ``best`` is shown as a short answer: it scores high enough and is not
@@ -79,4 +90,19 @@ class BestSpan:
     score: float  # the ranking trees' score
     span: tuple[int, int]  # [start, end) in the sentence
     share: float  # its share of the softmax over the sentence's candidates: how clearly it wins
-    withheld: bool = False  # never shown (``short_answers.withheld``: "not eligible", "who" → "three days")
+    withheld: bool = False  # never shown (``withheld``: "not eligible", "who" → "three days")
+
+
+def withheld(question: str, sentence: str, span: tuple[int, int]) -> bool:
+    """Whether a span is never shown as a short answer, whatever its score: a negation right
+    before it, or an amount with no name in it for a question that opens by asking who ("Who
+    may work remotely?": "up to three days"; the fit articles' "who" answers holding a number
+    are names: "the 5th Dalai Lama", "E3 attendees")."""
+    text = sentence[span[0]:span[1]]
+    amount = _ASKS_WHO.match(question) and _AMOUNT.search(text) and not any(w[0].isupper() for w in text.split())
+    return bool(amount) or follows_negation(sentence, span[0])
+
+
+def follows_negation(sentence: str, start: int) -> bool:
+    """Whether the word just before ``start`` negates what follows it ("not", "never", "no", "isn't" …)."""
+    return bool(_NEGATION_BEFORE.search(sentence, max(0, start - 16), start))

@@ -73,14 +73,6 @@ _STEMMER = Tokenizer()  # question and sentence words meet as stems ("cut" finds
 _ASKING = frozenset("how many much what which who whom whose when where why".split())
 _TOKEN = re.compile(r"[$€£¥]?\d+(?:,\d{3})*(?:\.\d+)?%?|\w+(?:[’'.&-]\w+)*|[^\w\s]")
 _POSSESSIVE = re.compile(r"\w[’']s$")
-# A span right after one of these says the opposite of what the sentence says ("Contractors are
-# not eligible": "eligible"; "There is no fee": "fee"; "'No longer', he replied": "longer"), so
-# such a best span is not shown; "whether or not Craig" and "without DRM" are no negation of it.
-_NEGATION_BEFORE = re.compile(r"(?:(?<!\bor )\bnot|\b(?:never|no|nor|neither|cannot)|\wn[’']t)\s+$", re.IGNORECASE)
-_ASKS_WHO = re.compile(r"\W*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)  # "Who …", "To whom …"
-_AMOUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                     r"(?:thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
-                     r"ninety|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.IGNORECASE)
 _BREAKS = frozenset(";:()[]\"“”?!|")  # "|": a table's cells
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
 _TIME_OR_PLACE = frozenset("in on at during since until by from".split())
@@ -110,7 +102,6 @@ def question_class(question: str) -> str:
 class SpanCandidates:
     """The candidate spans of one sentence for one question, with their feature rows."""
 
-    asks_who: bool  # the question opens by asking who (``withheld``)
     spans: list[tuple[int, int]]  # [start, end) in the sentence
     features: np.ndarray  # spans × FEATURES (DENSE_FEATURES with vectors)
 
@@ -122,10 +113,9 @@ def span_candidates(question: str, sentence: str,
     sentence's ``vectors``, ``DENSE_FEATURES``); none for a question without a few words for an
     answer ("why …", or keywords with no question word)."""
     kind = question_class(question)
-    asks_who = bool(_ASKS_WHO.match(question))
     width = len(DENSE_FEATURES if vectors else FEATURES)
     if kind in WITHOUT_SHORT_ANSWER:
-        return SpanCandidates(asks_who, [], np.zeros((0, width)))
+        return SpanCandidates([], np.zeros((0, width)))
     tokens = list(_TOKEN.finditer(sentence))
     words = [t.group() for t in tokens]
     lowered = [w.lower() for w in words]
@@ -141,27 +131,12 @@ def span_candidates(question: str, sentence: str,
         spans.append((tokens[i].start(), end))
         rows.append(_row(context, words, lowered, stems, asked, anchors, i, j))
     if not spans:
-        return SpanCandidates(asks_who, [], np.zeros((0, width)))
+        return SpanCandidates([], np.zeros((0, width)))
     syntax = _syntax_rows(context, span_syntax(sentence, spans, question, asked, _STEMMER.stem_words, _NOT_AT_START))
     columns = [np.array(rows, dtype=np.float64), syntax]
     if vectors:
         columns.append(vector_rows(*vectors, sentence, spans))
-    return SpanCandidates(asks_who, spans, np.hstack(columns))
-
-
-def withheld(asks_who: bool, sentence: str, span: tuple[int, int]) -> bool:
-    """Whether a span is never shown as a short answer, whatever its score: a negation right
-    before it, or an amount with no name in it for a question that opens by asking who ("Who
-    may work remotely?": "up to three days"; the fit articles' "who" answers holding a number
-    are names: "the 5th Dalai Lama", "E3 attendees")."""
-    text = sentence[span[0]:span[1]]
-    amount = asks_who and _AMOUNT.search(text) and not any(w[0].isupper() for w in text.split())
-    return bool(amount) or follows_negation(sentence, span[0])
-
-
-def follows_negation(sentence: str, start: int) -> bool:
-    """Whether the word just before ``start`` negates what follows it ("not", "never", "no", "isn't" …)."""
-    return bool(_NEGATION_BEFORE.search(sentence, max(0, start - 16), start))
+    return SpanCandidates(spans, np.hstack(columns))
 
 
 def question_words(question: str) -> set[str]:

@@ -14,8 +14,14 @@ from click.testing import CliRunner
 from cli.main import cli
 from qa import span_syntax
 from qa.answering import display_sentence
-from qa.short_answer_model import SHORT_ANSWER_MODEL, SHORT_ANSWER_MODEL_LEXICAL, ShortAnswerModel
-from qa.short_answers import DENSE_FEATURES, FEATURES, follows_negation, span_candidates, withheld
+from qa.short_answer_model import (
+    SHORT_ANSWER_MODEL,
+    SHORT_ANSWER_MODEL_LEXICAL,
+    ShortAnswerModel,
+    follows_negation,
+    withheld,
+)
+from qa.short_answers import DENSE_FEATURES, FEATURES, span_candidates
 from qa.span_vectors import VECTOR_FEATURES, piece_spans, vector_rows
 from qa.tree_ensemble import TreeEnsemble
 
@@ -247,8 +253,7 @@ def test_a_negation_just_before_a_span_is_told(sentence, span, negated):
 ])
 def test_spans_that_cannot_answer_are_withheld(question, sentence, span, expected):
     start = sentence.index(span)
-    candidates = span_candidates(question, sentence)
-    assert withheld(candidates.asks_who, sentence, (start, start + len(span))) is expected
+    assert withheld(question, sentence, (start, start + len(span))) is expected
 
 
 def test_a_short_answer_that_drops_a_negation_or_answers_who_with_an_amount_is_not_shown(tmp_path, embedder):
