@@ -13,6 +13,7 @@ _ABBREVIATIONS = frozenset(
 )
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9•]")
+_LIST_NUMBER = re.compile(r"\s*\d{1,3}\.")  # "2. Click Reset": a numbered item's marker ends no sentence
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
@@ -33,6 +34,8 @@ def _line_sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]
         if boundary < end and not _NEXT_STARTS_SENTENCE.match(text, boundary, end):
             continue
         if match.group().startswith(".") and _is_abbreviation(text, cursor, match.start()):
+            continue
+        if cursor == start and _LIST_NUMBER.fullmatch(text, start, match.end()):
             continue
         span = _strip(text, cursor, boundary)
         if span:

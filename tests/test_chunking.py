@@ -101,6 +101,9 @@ def test_sentence_splitter_keeps_abbreviations_and_numbers_together():
     text = "The U.S. economy grew 2.5 percent in Jan. 2025. Dr. Kim agreed. Really? Yes!"
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "The U.S. economy grew 2.5 percent in Jan. 2025.", "Dr. Kim agreed.", "Really?", "Yes!"]
+    steps = "To reset it:\n1. Open Settings.\n  12. Click Reset. Then wait.\nIn 1. Century"
+    assert [steps[s:e] for s, e in sentence_spans(steps)] == [  # a numbered item's marker ends nothing
+        "To reset it:", "1. Open Settings.", "12. Click Reset.", "Then wait.", "In 1.", "Century"]
 
 
 def test_settings_are_validated():
