@@ -134,9 +134,9 @@ def sentence_features(question: str, query: str, candidates: list, tokenize, idf
     neighbours = _neighbours(candidates)
     rows = []
     for i, c in enumerate(candidates):
-        sentence = set(terms(c.text))
-        window = sentence.union(*(terms(candidates[j].text) for j in neighbours[i][:2] if j is not None))
-        pairs = set(zip(terms(c.text), terms(c.text)[1:]))
+        sentence = set(terms(c.reading))
+        window = sentence.union(*(terms(candidates[j].reading) for j in neighbours[i][:2] if j is not None))
+        pairs = set(zip(terms(c.reading), terms(c.reading)[1:]))
         hit: Hit = c.hit
         rows.append([
             0.0, (asked(sentence) + context(sentence)) / 2,

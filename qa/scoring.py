@@ -27,8 +27,8 @@ from .answer_features import (
     content_pieces,
     sentence_features,
 )
-from .answer_types import expected_type, find_short_answer
-from .records import Hit
+from .answer_types import expected_type
+from .candidates import Candidate
 from .retrieval import Retriever
 
 CONFIG_FILE = Path(__file__).parent / "data" / "answer_config.json"
@@ -82,23 +82,6 @@ class AnswerSettings:
         return np.array([self.confidence_weights.get(name, 0.0) for name in CONFIDENCE_FEATURES], dtype=np.float32)
 
 
-@dataclass
-class Candidate:
-    """A sentence of a retrieved passage, as an exact document span."""
-
-    hit: Hit
-    start: int
-    end: int
-    text: str
-    line_start: int
-    line_end: int
-
-    def typed_answer(self, question: str) -> str | None:
-        """The number, date or name of the kind the question asks for, if this sentence holds
-        one (a selection feature; the short answer shown is chosen by ``short_answers``)."""
-        return find_short_answer(question, self.text)
-
-
 class SentenceScorer:
     def __init__(self, retriever: Retriever, settings: AnswerSettings) -> None:
         self.retriever = retriever
@@ -110,7 +93,7 @@ class SentenceScorer:
         carry a follow-up's context; ``question``: as asked)."""
         dense = matches = None
         if candidates and self.retriever.has_dense:
-            entries = self._vectors.entries([c.text for c in candidates])
+            entries = self._vectors.entries([c.reading for c in candidates])
             sentences = np.stack([vector for vector, _ in entries])
             dense = sentences @ self.retriever.query_vector(question)
             if query != question:  # a follow-up: its context counts as much as its words
@@ -145,7 +128,7 @@ class SentenceScorer:
         order = [int(i) for i in np.argsort(-scores, kind="stable")]
         best = scores[order[0]]
         chosen = [order[0] if first is None else first]
-        vectors = self._vectors.get([c.text for c in candidates]) if self.retriever.has_dense else None
+        vectors = self._vectors.get([c.reading for c in candidates]) if self.retriever.has_dense else None
         for i in order:
             if i in chosen:
                 continue

@@ -1,5 +1,5 @@
 """The small rules answers rest on: the abstention threshold search, follow-up dependence,
-reciprocal-rank fusion ties and whole-word answer matching."""
+reciprocal-rank fusion ties, whole-word answer matching and how candidate sentences read."""
 
 from __future__ import annotations
 
@@ -15,12 +15,53 @@ from qa.calibration import (
     fit_selection,
     fit_threshold,
 )
+from qa.candidates import Candidate, candidate_sentences, passage_sentences
 from qa.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from qa.datasets import DatasetError
 from qa.fusion import FusionSettings, fuse
 from qa.labelled_eval import holds_answer, normalise_answer
 from qa.records import Hit
-from qa.scoring import AnswerSettings, Candidate
+from qa.scoring import AnswerSettings
+
+# --- candidate sentences: table rows and list items ---
+
+PLANS = """Our product is sold in three plans.
+
+| Plan | Price per month | Users |
+|------|:---------------:|-------|
+| Basic | $9 | 1 |
+| Team | $29. Billed yearly | 10 |
+
+| Add-on | $5 |
+| Backup | $2 |
+
+Support is available by email for all plans:
+
+- Basic: email support within two business days.
+- Enterprise: phone support around the clock.
+
+Refunds are issued within 14 days.
+"""
+
+
+def test_table_rows_read_with_their_header_and_list_items_after_their_lead_in():
+    spans = passage_sentences(PLANS)
+    reads = {PLANS[start:end]: reading for start, end, reading in spans}
+    assert [span[:2] for span in spans] == sorted(span[:2] for span in spans)
+    assert "| Plan | Price per month | Users |" not in reads and not any("---" in quote for quote in reads)
+    # a row is one candidate, whatever its cells hold, and is read with its column names
+    assert reads["| Team | $29. Billed yearly | 10 |"] == "Plan: Team; Price per month: $29. Billed yearly; Users: 10"
+    assert reads["| Add-on | $5 |"] == "Add-on; $5"  # another table, without a header: its cells
+    assert reads["- Enterprise: phone support around the clock."] == (
+        "Support is available by email for all plans: Enterprise: phone support around the clock.")
+    lead_in = next(quote for quote in reads if quote.startswith("Support is available"))
+    assert lead_in.endswith("around the clock.") and reads[lead_in] == lead_in  # the lead-in with its list
+    assert reads["Refunds are issued within 14 days."] == "Refunds are issued within 14 days."
+    hit = Hit(1, "c1", "plans.md", "Plans", "", 0, len(PLANS), 1, 18, 1.0, 1, 1, PLANS)
+    candidates = candidate_sentences([hit])
+    assert all(PLANS[c.start:c.end] == c.text for c in candidates)
+    assert [c.is_list for c in candidates].count(True) == 1 and "| Backup | $2 |" in {c.text for c in candidates}
+
 
 # --- fitting the answer model (scikit-learn on synthetic samples) ---
 

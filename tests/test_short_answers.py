@@ -18,6 +18,7 @@ from qa.short_answer_model import (
     SHORT_ANSWER_MODEL,
     SHORT_ANSWER_MODEL_LEXICAL,
     ShortAnswerModel,
+    denies,
     follows_negation,
     withheld,
 )
@@ -279,3 +280,61 @@ def test_a_short_answer_that_drops_a_negation_or_answers_who_with_an_amount_is_n
             assert answer.citations[0].quote == sentence and sentence[slice(*best.span)] == span
             assert best.score >= answerer.short_answers.threshold and best.withheld  # it would have been shown
             assert answer.short_answer is None and answer.text.startswith(f"{sentence} [1]")
+
+
+@pytest.mark.parametrize(("question", "sentence", "denied"), [
+    ("When are refunds issued?", "Refunds are not issued for partial months.", True),
+    ("Which employees are eligible?", "Contractors aren't eligible.", True),
+    ("When are refunds issued?", "Refunds are never late.", False),  # negates no word of the question
+    ("When did Hou Xian return to Nanjing?", "Hou Xian did not return to Nanjing until 1407.", False),
+    ("Why are refunds not issued?", "Refunds are not issued for partial months.", False),  # asked negated
+    ("What are the courts part of?", "There are other courts, which are not part of the state system.", False),
+])
+def test_a_sentence_that_negates_what_the_question_asks_is_told(question, sentence, denied):
+    assert denies(question, sentence) is denied
+
+
+PLANS = """# Pricing and support
+
+Our product is sold in three plans.
+
+| Plan | Price per month | Users |
+|------|-----------------|-------|
+| Basic | $9 | 1 |
+| Team | $29 | 10 |
+| Enterprise | $99 | unlimited |
+
+## Support
+
+Support is available by email for all plans:
+
+- Basic: email support within two business days.
+- Team: email support within one business day.
+- Enterprise: phone support around the clock and a named account manager.
+
+## Refunds
+
+Refunds are not issued for partial months. Refunds are issued within 14 days of a cancellation request made in the \
+first month.
+"""
+
+
+def test_answers_over_a_table_a_list_and_a_denial(tmp_path, embedder):
+    """A table row is read with its header, a list item after its lead-in, and a sentence that
+    says the opposite of what is asked does not lead: before, these answered "$99" from the
+    Enterprise row, "Basic" from the whole list and "partial months" from the denial."""
+    from index.builder import build_index
+    from qa import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "plans.md").write_text(PLANS)
+    build_index(corpus, tmp_path / "index", embedder=embedder)
+    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
+        team = assistant.ask("How much does the Team plan cost?")
+        phone = assistant.ask("Which plan has phone support?")
+        refunds = assistant.ask("When are refunds issued?")
+    assert team.citations[0].quote == "| Team | $29 | 10 |" and team.short_answer == "$29"
+    assert phone.citations[0].quote.startswith("- Enterprise: phone") and phone.short_answer == "Enterprise"
+    assert refunds.citations[0].quote.startswith("Refunds are issued within")
+    assert refunds.short_answer and refunds.short_answer in refunds.citations[0].quote
