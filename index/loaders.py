@@ -1,8 +1,9 @@
 """Turn files into plain document text, or say why a file was skipped.
 
 Each loader returns the text that offsets are measured against. HTML, PDF and DOCX
-are converted to plain text with headings written as Markdown ``#`` lines, so the
-chunker sees one structure whatever the source format.
+are converted to plain text with headings written as Markdown ``#`` lines and tables as
+Markdown pipe tables, so the chunker and the answers see one structure whatever the source
+format.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .text import normalise_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MAX_FILE_BYTES = 50 * 1024 * 1024
+LOADERS_VERSION = 2  # what a file's text is: 2 since tables became pipe tables (an index of 1 is rebuilt)
 
 
 class SkipFile(Exception):
@@ -66,7 +68,7 @@ def _decode(data: bytes) -> str:
 class _HTMLText(html.parser.HTMLParser):
     """Collect visible text; headings become Markdown lines, blocks become paragraphs."""
 
-    _BLOCKS = {"p", "div", "section", "article", "br", "li", "tr", "table", "ul", "ol",
+    _BLOCKS = {"p", "div", "section", "article", "br", "li", "table", "ul", "ol",
                "blockquote", "pre", "header", "footer", "main", "aside", "nav", "dd", "dt"}
     _HIDDEN = {"script", "style", "template", "noscript", "head"}
 
@@ -76,12 +78,22 @@ class _HTMLText(html.parser.HTMLParser):
         self.title: list[str] = []
         self._hidden_depth = 0
         self._in_title = False
+        self._row: list[str] | None = None  # the cells of a table row being read
+        self._header_row = False  # ... all of them <th>
+        self._rows = 0  # rows of the current table written
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "title":
             self._in_title = True
         if tag in self._HIDDEN:
             self._hidden_depth += 1
+        elif tag == "tr":
+            self._row, self._header_row = [], True
+        elif tag in ("td", "th") and self._row is not None:
+            self._row.append("")
+            self._header_row &= tag == "th"
+        elif self._row:  # inside a cell the row stays one line: a block is a space
+            self._row[-1] += " " if self._is_block(tag) else ""
         elif re.fullmatch(r"h[1-6]", tag):
             self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
         elif tag == "li":
@@ -94,14 +106,40 @@ class _HTMLText(html.parser.HTMLParser):
             self._in_title = False
         if tag in self._HIDDEN:
             self._hidden_depth = max(0, self._hidden_depth - 1)
-        elif re.fullmatch(r"h[1-6]", tag) or tag in self._BLOCKS:
+        elif tag == "tr" and self._row is not None:
+            if any(cell.strip() for cell in self._row):
+                self.parts.append(pipe_row(self._row) + "\n")
+                if self._header_row and not self._rows:
+                    self.parts.append(header_rule(len(self._row)) + "\n")
+                self._rows += 1
+            self._row = None
+        elif self._row:
+            self._row[-1] += " " if self._is_block(tag) else ""
+        elif self._is_block(tag):
             self.parts.append("\n\n")
+            self._rows = 0 if tag == "table" else self._rows
+
+    def _is_block(self, tag: str) -> bool:
+        return tag in self._BLOCKS or bool(re.fullmatch(r"h[1-6]", tag))
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self.title.append(data)
-        elif not self._hidden_depth:
+        elif self._hidden_depth:
+            return
+        elif self._row:
+            self._row[-1] += data
+        elif self._row is None:  # text between a row's cells is markup's white space
             self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def pipe_row(cells: list[str]) -> str:
+    """A table row as a Markdown pipe row (a "|" inside a cell becomes "/")."""
+    return "| " + " | ".join(" ".join(cell.split()).replace("|", "/") for cell in cells) + " |"
+
+
+def header_rule(columns: int) -> str:
+    return "|" + "---|" * columns
 
 
 def _load_html(markup: str) -> LoadedText:
@@ -135,6 +173,7 @@ def _load_pdf(data: bytes) -> LoadedText:
 def _load_docx(data: bytes) -> LoadedText:
     try:
         import docx
+        import docx.table
     except ImportError as error:
         raise SkipFile("python-docx is not installed") from error
     try:
@@ -142,10 +181,14 @@ def _load_docx(data: bytes) -> LoadedText:
     except Exception as error:  # zipfile/lxml errors on malformed files
         raise SkipFile(f"unreadable DOCX ({type(error).__name__})") from error
     lines = []
-    for paragraph in document.paragraphs:
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    for block in document.iter_inner_content():  # paragraphs and tables in document order
+        if isinstance(block, docx.table.Table):  # a Markdown table, its first row the header
+            rows = [pipe_row([cell.text for cell in row.cells]) for row in block.rows]
+            lines.append("\n".join(rows[:1] + [header_rule(len(block.columns))] + rows[1:]) if rows else "")
+            continue
+        style = (block.style.name if block.style is not None else "") or ""
         level = re.fullmatch(r"Heading (\d)", style)
         prefix = "#" * int(level.group(1)) + " " if level else ""
-        lines.append(prefix + paragraph.text)
+        lines.append(prefix + block.text)
     title = document.core_properties.title or None
     return LoadedText("\n\n".join(lines), title)

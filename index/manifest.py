@@ -32,6 +32,7 @@ class Manifest:
     tokenizer: dict
     dense_index: dict  # {"type": "flat"} or {"type": "hnsw", ...}
     bm25: dict = field(default_factory=dict)  # BM25Settings; {} in indexes from before it was recorded
+    loaders: int = 1  # loaders.LOADERS_VERSION the files were read with (1: before it was recorded)
     files: dict[str, FileEntry] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # path -> reason
     chunks: int = 0

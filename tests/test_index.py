@@ -80,6 +80,28 @@ def test_chunker_change_forces_full_rebuild(corpus_copy, tmp_path, embedder):
     assert "chunker settings changed" in after.rebuild_reason and after.chunks > before.chunks
 
 
+def test_files_read_by_earlier_loaders_are_read_again(tmp_path, embedder):
+    """An HTML table's cells were run together before tables became pipe tables: an index whose
+    manifest predates them is rebuilt, reusing every vector whose text did not change."""
+    import json
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "plans.html").write_text("<p>Our plans.</p><table><tr><th>Plan</th><th>Price</th></tr>"
+                                       "<tr><td>Team</td><td>$29</td></tr></table>")
+    (corpus / "notes.md").write_text("# Notes\n\nThe otter fund has 7 staff.\n")
+    index_dir = tmp_path / "index"
+    build_index(corpus, index_dir, embedder=embedder)
+    manifest = current_generation(index_dir) / "manifest.json"
+    raw = json.loads(manifest.read_text())
+    del raw["loaders"]  # as an earlier version wrote it
+    manifest.write_text(json.dumps(raw))
+    rebuilt = build_index(corpus, index_dir, embedder=embedder)
+    assert "text loaders version changed (1 → 2)" in rebuilt.rebuild_reason
+    assert rebuilt.reused_vectors == rebuilt.chunks and rebuilt.embedded == 0
+    assert build_index(corpus, index_dir, embedder=embedder).up_to_date
+
+
 def test_missing_model_builds_bm25_only_and_search_says_so(corpus_copy, tmp_path):
     index_dir = tmp_path / "index"
     summary = build_index(corpus_copy, index_dir, model=str(tmp_path / "no-such-model"))

@@ -39,6 +39,30 @@ def test_docx_headings_become_sections():
     assert all(loaded.text[c.start:c.end] == c.text for c in chunks)
 
 
+def test_html_and_docx_tables_become_markdown_tables():
+    """Cells were run together ("PlanPrice", "Team$29") in HTML and left out of DOCX text."""
+    page = ("<html><body><p>Our plans:</p><table><thead><tr><th>Plan</th><th>Price</th></tr></thead>"
+            "<tr><td><b>Te</b>am</td><td>$29<br>per month | billed yearly</td></tr>"
+            "<tr><td>Basic</td><td><p>$9</p></td></tr></table><p>Prices include tax.</p></body></html>")
+    assert load_text(Path("plans.html"), page.encode()).text == (
+        "Our plans:\n\n| Plan | Price |\n|---|---|\n| Team | $29 per month / billed yearly |\n| Basic | $9 |\n\n"
+        "Prices include tax.\n")
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Our plans:")
+    table = document.add_table(rows=2, cols=2)
+    for (row, column), text in {(0, 0): "Plan", (0, 1): "Price", (1, 0): "Team", (1, 1): "$29"}.items():
+        table.cell(row, column).text = text
+    document.add_paragraph("Prices include tax.")
+    data = io.BytesIO()
+    document.save(data)
+    assert load_text(Path("plans.docx"), data.getvalue()).text == (
+        "Our plans:\n\n| Plan | Price |\n|---|---|\n| Team | $29 |\n\nPrices include tax.")
+
+
 def test_pdf_pages_are_kept_as_offsets():
     loaded = load_text(Path("memo.pdf"), pdf_bytes(["Page one text."], ["Page two text."], ["The third page."]))
     assert len(loaded.pages) == 3 and loaded.pages[0] == 0
