@@ -10,7 +10,7 @@ import numpy as np
 
 from index.backends import Scope
 
-from .candidates import Candidate, candidate_sentences
+from .candidates import Candidate, asked_row, candidate_sentences
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
@@ -102,7 +102,7 @@ class Answerer:
 
     def _search_and_score(self, turn: Turn, question: str, mode: str, k: int, scope: Scope | None) -> Evidence:
         result = self.retriever.search(turn.retrieval_query, k, mode, scope)
-        candidates = candidate_sentences(result.hits)
+        candidates = candidate_sentences(result.hits, self._document_text)
         features = self.scorer.features(turn.retrieval_query, question, candidates)
         scores = self.scorer.score(features)
         return Evidence(turn, result, candidates, features, scores, self.scorer.confidence(features, scores))
@@ -119,7 +119,10 @@ class Answerer:
         citations = [Citation(n, c.hit.doc, c.hit.title, c.hit.section, c.start, c.end,
                               c.line_start, c.line_end, c.hit.chunk_id, c.text, records.page_at(c.hit.doc, c.start))
                      for n, c in enumerate(chosen, start=1)]
-        short = chosen[0].text[slice(*best.span)] if self.short_answers.shown(best) else None
+        # a table row's short answer is the cell of the column the question names, if it names one
+        span = chosen[0].named_cell(question, self.retriever.tokenizer) or (
+            best.span if self.short_answers.shown(best) else None)
+        short = chosen[0].text[slice(*span)] if span else None
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,)) for c in citations]
         return Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,
                       short_answer=short, segments=segments, **common)
@@ -138,7 +141,17 @@ class Answerer:
 
         lead = max(top, key=lambda i: lead_weight(float(scores[i]), spans.get(i)))
         whole = whole_list(evidence.candidates, scores, lead)
-        return (lead, spans.get(lead)) if whole is None else (whole, None)
+        if whole is not None:
+            return whole, None
+        row = asked_row(evidence.candidates, scores, lead, question, self.retriever.tokenizer)
+        if row is not None:
+            text = evidence.candidates[row].text
+            return row, self.short_answers.best(question, text, self.word_vectors(question, text))
+        return lead, spans.get(lead)
+
+    def _document_text(self, doc: str) -> str | None:
+        document = self.retriever.records.document(doc)
+        return document.text if document else None
 
     def word_vectors(self, question: str, sentence: str) -> tuple | None:
         """The question's and the sentence's word vectors, if the short-answer model reads them."""

@@ -7,6 +7,7 @@ lead-in; the quote stays the row or the item itself."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.sentences import sentence_spans
@@ -33,6 +34,7 @@ class Candidate:
     line_start: int
     line_end: int
     reading: str = ""
+    columns: tuple[tuple[str, int, int], ...] = ()  # a table row's cells: column name, [start, end) in text
 
     def __post_init__(self) -> None:
         self.reading = self.reading or self.text
@@ -48,34 +50,66 @@ class Candidate:
         one (a selection feature; the short answer shown is chosen by ``short_answers``)."""
         return find_short_answer(question, self.reading)
 
+    def named_cell(self, question: str, tokenize: Callable[[str], list[str]]) -> tuple[int, int] | None:
+        """For a table row, the ``[start, end)`` of the cell in the one column the question
+        names ("What is the area of Hoorn?": the Area cell), leaving out a column whose cell
+        the question itself holds (the row it asks about: "Team" of "the Team plan")."""
+        asked = set(tokenize(question))
+        named = [(start, end) for name, start, end in self.columns
+                 if asked & set(tokenize(name)) and not set(tokenize(self.text[start:end])) <= asked]
+        return named[0] if len(named) == 1 else None
 
-def candidate_sentences(hits: list[Hit]) -> list[Candidate]:
-    """Every sentence of the passages (in document coordinates), once, with the best
-    rank of a passage that holds it."""
+    def cells_asked(self, question: str, tokenize: Callable[[str], list[str]]) -> int:
+        """How many of a table row's cells the question holds, all of their words ("Hoorn")."""
+        asked = set(tokenize(question))
+        cells = (set(tokenize(self.text[start:end])) for _, start, end in self.columns)
+        return sum(1 for words in cells if words and words <= asked)
+
+
+def asked_row(candidates: list[Candidate], scores: Sequence[float], lead: int, question: str,
+              tokenize: Callable[[str], list[str]]) -> int | None:
+    """In place of a table row that leads, the best-scored row of the same passage that holds
+    more of the question's cells ("How many users can the Team plan have?": the Team row, not
+    the Enterprise row the sentence score preferred), if there is one."""
+    if not candidates[lead].columns:
+        return None
+    rows = [i for i, c in enumerate(candidates) if c.columns and c.hit.chunk_id == candidates[lead].hit.chunk_id]
+    held = {i: candidates[i].cells_asked(question, tokenize) for i in rows}
+    best = max(rows, key=lambda i: (held[i], scores[i]))
+    return best if held[best] > held[lead] else None
+
+
+def candidate_sentences(hits: list[Hit], document_text: Callable[[str], str | None] = lambda doc: None
+                        ) -> list[Candidate]:
+    """Every sentence of the passages (in document coordinates), once, with the best rank of a
+    passage that holds it. ``document_text`` gives a document's whole text: a table that runs
+    on from an earlier passage is read with its header from there."""
     seen: dict[tuple[str, int, int], Candidate] = {}
     for hit in hits:
-        for start, end, reading in passage_sentences(hit.text):
+        running = _TABLE_ROW.match(hit.text) and header_before(document_text(hit.doc) or "", hit.start)
+        for start, end, reading, columns in passage_sentences(hit.text, running or []):
             text = hit.text[start:end]
             key = (hit.doc, hit.start + start, hit.start + end)
             if len(text.split()) >= MIN_WORDS and key not in seen:
                 seen[key] = Candidate(hit, key[1], key[2], text,
                                       hit.line_start + hit.text.count("\n", 0, start),
-                                      hit.line_start + hit.text.count("\n", 0, end - 1), reading)
+                                      hit.line_start + hit.text.count("\n", 0, end - 1), reading, columns)
     return list(seen.values())
 
 
-def passage_sentences(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, reading)`` of a passage's candidates in order: its sentences, each table
-    row whole (a header row and its rule are not candidates: every row is read with them), and,
-    a lead-in ending with ":" with the list items after it as one span (each item is a
-    candidate too, read after the lead-in)."""
-    rows = _table_rows(text)
+def passage_sentences(text: str, running_header: Sequence[str] = ()) -> list[tuple[int, int, str, tuple]]:
+    """``(start, end, reading, columns)`` of a passage's candidates in order: its sentences, each table
+    row whole (a header row and its rule are not candidates: every row is read with them; a
+    table the passage opens with is read with ``running_header``, its header in an earlier
+    passage), and a lead-in ending with ":" with the list items after it as one span (each
+    item is a candidate too, read after the lead-in)."""
+    rows = _table_rows(text, running_header)
     spans = sorted({*rows, *(s for s in sentence_spans(text) if not any(a <= s[0] < b for a, b in rows))})
     readings: dict[tuple[int, int], str] = {}
     for i, (start, end) in enumerate(spans):
         if (start, end) in rows:
             if rows[start, end] is not None:
-                readings[start, end] = rows[start, end]
+                readings[start, end] = rows[start, end][0]
             continue
         last = end
         for item_start, item_end in spans[i + 1:] if text[end - 1] == ":" else ():
@@ -85,18 +119,34 @@ def passage_sentences(text: str) -> list[tuple[int, int, str]]:
             readings[item_start, item_end] = f"{text[start:end]} {text[marker.end():item_end]}"
             last = item_end
         readings.setdefault((start, last), text[start:last])  # an item keeps its lead-in
-    return [(start, end, reading) for (start, end), reading in sorted(readings.items())]
+    return [(start, end, reading, rows[start, end][1] if (start, end) in rows else ())
+            for (start, end), reading in sorted(readings.items())]
 
 
-def _table_rows(text: str) -> dict[tuple[int, int], str | None]:
-    """Each Markdown table row's span, and how it reads: "Column: value; …" under a header,
-    its cells without one; None for a header row and its rule."""
-    rows: dict[tuple[int, int], str | None] = {}
-    header: list[str] = []
+def header_before(text: str, offset: int) -> list[str]:
+    """The column names of the table that runs on at ``offset`` (a line start) of ``text``:
+    the row above the rule of the table rows right above it; none if there is no such rule."""
+    lines = text[:offset].split("\n")[:-1]
+    for i in range(len(lines) - 1, 0, -1):
+        if not _TABLE_ROW.fullmatch(lines[i]):
+            return []
+        if _HEADER_RULE.fullmatch(lines[i].strip().replace(" ", "")):
+            return _cells(lines[i - 1]) if _TABLE_ROW.fullmatch(lines[i - 1]) else []
+    return []
+
+
+def _table_rows(text: str, running_header: Sequence[str] = ()) -> dict[tuple[int, int], tuple[str, tuple] | None]:
+    """Each Markdown table row's span, how it reads ("Column: value; …" under a header, its
+    cells without one) and its named cells (column name, [start, end) in the row); None for
+    a header row and its rule."""
+    rows: dict[tuple[int, int], tuple[str, tuple] | None] = {}
+    header = list(running_header)
     previous = None
     for match in _TABLE_ROW.finditer(text):
         span, line = match.span(1), match.group(1)
-        if previous is None or text.count("\n", previous[1], span[0]) != 1:
+        if previous is None and text[:span[0]].strip():
+            header = []  # the passage's first table starts below it: not the running one
+        if previous is not None and text.count("\n", previous[1], span[0]) != 1:
             header, previous = [], None  # not the next line: a new table
         if _HEADER_RULE.fullmatch(line.replace(" ", "")):
             if previous is not None and not header:
@@ -104,12 +154,28 @@ def _table_rows(text: str) -> dict[tuple[int, int], str | None]:
                 rows[previous] = None
             rows[span] = None
         else:
-            cells = _cells(line)
-            named = (f"{name}: {cell}" if name else cell for name, cell in zip(header + [""] * len(cells), cells) if cell)
-            rows[span] = "; ".join(named)
+            cells = _cell_spans(line)
+            names = header + [""] * len(cells)
+            values = [" ".join(line[start:end].split()) for start, end in cells]
+            reading = "; ".join(f"{name}: {value}" if name else value for name, value in zip(names, values) if value)
+            rows[span] = (reading, tuple((name, *cell) for name, cell in zip(names, cells) if name and cell[1] > cell[0]))
         previous = span
     return rows
 
 
+def _cell_spans(row: str) -> list[tuple[int, int]]:
+    """Each cell's ``[start, end)`` in a row "| a | b |" (stripped), without the space around it."""
+    bars = [i for i, char in enumerate(row) if char == "|"]
+    spans = []
+    for start, end in zip((bar + 1 for bar in bars), bars[1:]):
+        while start < end and row[start].isspace():
+            start += 1
+        while end > start and row[end - 1].isspace():
+            end -= 1
+        spans.append((start, end))
+    return spans
+
+
 def _cells(row: str) -> list[str]:
-    return [" ".join(cell.split()) for cell in row.strip().strip("|").split("|")]
+    row = row.strip()
+    return [" ".join(row[start:end].split()) for start, end in _cell_spans(row)]

@@ -15,7 +15,7 @@ from qa.calibration import (
     fit_selection,
     fit_threshold,
 )
-from qa.candidates import Candidate, candidate_sentences, passage_sentences
+from qa.candidates import Candidate, asked_row, candidate_sentences, header_before, passage_sentences
 from qa.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from qa.datasets import DatasetError
 from qa.fusion import FusionSettings, fuse
@@ -46,7 +46,7 @@ Refunds are issued within 14 days.
 
 def test_table_rows_read_with_their_header_and_list_items_after_their_lead_in():
     spans = passage_sentences(PLANS)
-    reads = {PLANS[start:end]: reading for start, end, reading in spans}
+    reads = {PLANS[start:end]: reading for start, end, reading, _ in spans}
     assert [span[:2] for span in spans] == sorted(span[:2] for span in spans)
     assert "| Plan | Price per month | Users |" not in reads and not any("---" in quote for quote in reads)
     # a row is one candidate, whatever its cells hold, and is read with its column names
@@ -61,6 +61,29 @@ def test_table_rows_read_with_their_header_and_list_items_after_their_lead_in():
     candidates = candidate_sentences([hit])
     assert all(PLANS[c.start:c.end] == c.text for c in candidates)
     assert [c.is_list for c in candidates].count(True) == 1 and "| Backup | $2 |" in {c.text for c in candidates}
+
+
+def test_a_row_knows_its_cells_and_a_table_runs_on_with_its_header():
+    tokenize = Tokenizer()
+    hit = Hit(1, "c1", "plans.md", "Plans", "", 0, len(PLANS), 1, 18, 1.0, 1, 1, PLANS)
+    rows = [c for c in candidate_sentences([hit]) if c.text.startswith("|")]
+    team, add_on = rows[1], rows[2]
+    assert [(name, team.text[start:end]) for name, start, end in team.columns] == [
+        ("Plan", "Team"), ("Price per month", "$29. Billed yearly"), ("Users", "10")]
+    assert add_on.text == "| Add-on | $5 |" and add_on.columns == ()  # cells without a header name no column
+    # the column the question names, not the one its row is asked by ("Team" of "the Team plan")
+    assert team.text[slice(*team.named_cell("How many users does the Team plan have?", tokenize))] == "10"
+    assert team.named_cell("How much is the Team plan?", tokenize) is None  # names no other column
+    assert team.cells_asked("How many users does the Team plan have?", tokenize) == 1
+    scores = np.array([2.0, 1.0, 3.0, 3.0])  # the Basic row scored best of the table; the question names the Team row
+    assert asked_row(rows, scores, 0, "How many users does the Team plan have?", tokenize) == 1
+    assert asked_row(rows, scores, 0, "How many users are there?", tokenize) is None
+    # a passage that opens inside a table reads its rows with the header from the document above it
+    document = "Intro.\n\n| City | Area |\n|---|---|\n| Hoorn | 32 km² |\n| Delft | 24 km² |\n"
+    later = document.index("| Delft")
+    assert header_before(document, later) == ["City", "Area"] and header_before(document, 0) == []
+    assert passage_sentences(document[later:], header_before(document, later))[0][2] == "City: Delft; Area: 24 km²"
+    assert passage_sentences("Text.\n| Delft | 24 km² |", ["City", "Area"])[1][2] == "Delft; 24 km²"  # not the running table
 
 
 # --- fitting the answer model (scikit-learn on synthetic samples) ---

@@ -322,7 +322,8 @@ first month.
 def test_answers_over_a_table_a_list_and_a_denial(tmp_path, embedder):
     """A table row is read with its header, a list item after its lead-in, and a sentence that
     says the opposite of what is asked does not lead: before, these answered "$99" from the
-    Enterprise row, "Basic" from the whole list and "partial months" from the denial."""
+    Enterprise row, "Basic" from the whole list, "partial months" from the denial and "$99"
+    for the Team plan's users."""
     from index.builder import build_index
     from qa import Assistant
 
@@ -334,7 +335,32 @@ def test_answers_over_a_table_a_list_and_a_denial(tmp_path, embedder):
         team = assistant.ask("How much does the Team plan cost?")
         phone = assistant.ask("Which plan has phone support?")
         refunds = assistant.ask("When are refunds issued?")
+        users = assistant.ask("How many users can the Team plan have?")  # the sentence score prefers another row
     assert team.citations[0].quote == "| Team | $29 | 10 |" and team.short_answer == "$29"
+    assert users.citations[0].quote == "| Team | $29 | 10 |" and users.short_answer == "10"  # the column it names
     assert phone.citations[0].quote.startswith("- Enterprise: phone") and phone.short_answer == "Enterprise"
     assert refunds.citations[0].quote.startswith("Refunds are issued within")
     assert refunds.short_answer and refunds.short_answer in refunds.citations[0].quote
+
+
+def test_a_long_table_is_read_with_its_header_in_every_passage(tmp_path, embedder):
+    from index.builder import build_index
+    from qa import Assistant
+
+    cities = ["Amsterdam", "Rotterdam", "Utrecht", "Eindhoven", "Groningen", "Tilburg", "Almere", "Breda", "Nijmegen",
+              "Apeldoorn", "Arnhem", "Haarlem", "Amersfoort", "Zaanstad", "Enschede", "Zwolle", "Leiden", "Maastricht",
+              "Dordrecht", "Zoetermeer", "Ede", "Westland", "Delft", "Venlo", "Deventer", "Leeuwarden", "Alkmaar",
+              "Helmond", "Hilversum", "Heerlen", "Oss", "Roosendaal", "Purmerend", "Schiedam", "Lelystad", "Hoorn"]
+    rows = "".join(f"| {city} | NL-{'NH ZH UT GE'.split()[i % 4]} | {900_000 - 20_000 * i:,} | {30 + 7 * i} km² |\n"
+                   for i, city in enumerate(cities))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "cities.md").write_text("# Dutch cities\n\nThe largest municipalities of the Netherlands.\n\n"
+                                      "| City | Province code | Population | Area |\n|---|---|---|---|\n" + rows)
+    build_index(corpus, tmp_path / "index", embedder=embedder)
+    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
+        area = assistant.ask("What is the area of Hoorn?")
+        code = assistant.ask("Which province code does Delft have?")
+    assert "Province code" not in area.passages[0].text  # Hoorn's passage holds no header: it is read from above
+    assert area.citations[0].quote.startswith("| Hoorn |") and area.short_answer == "275 km²"
+    assert code.citations[0].quote.startswith("| Delft |") and code.short_answer == "NL-UT"
