@@ -120,7 +120,7 @@ class Answerer:
                               c.line_start, c.line_end, c.hit.chunk_id, c.text, records.page_at(c.hit.doc, c.start))
                      for n, c in enumerate(chosen, start=1)]
         # a table row's short answer is the cell of the column the question names, if it names one
-        span = chosen[0].named_cell(question, self.retriever.tokenizer) or (
+        span = chosen[0].named_cell(question, self.retriever.tokenizer, evidence.turn.retrieval_query) or (
             best.span if self.short_answers.shown(best) else None)
         short = chosen[0].text[slice(*span)] if span else None
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,)) for c in citations]
@@ -143,7 +143,9 @@ class Answerer:
         whole = whole_list(evidence.candidates, scores, lead)
         if whole is not None:
             return whole, None
-        row = asked_row(evidence.candidates, scores, lead, question, self.retriever.tokenizer)
+        # the row the question asks about, or the conversation ("How many users does it allow?")
+        row = asked_row(evidence.candidates, scores, lead, [question, evidence.turn.retrieval_query],
+                        self.retriever.tokenizer)
         if row is not None:
             text = evidence.candidates[row].text
             return row, self.short_answers.best(question, text, self.word_vectors(question, text))

@@ -50,14 +50,22 @@ class Candidate:
         one (a selection feature; the short answer shown is chosen by ``short_answers``)."""
         return find_short_answer(question, self.reading)
 
-    def named_cell(self, question: str, tokenize: Callable[[str], list[str]]) -> tuple[int, int] | None:
+    def named_cell(self, question: str, tokenize: Callable[[str], list[str]], context: str = ""
+                   ) -> tuple[int, int] | None:
         """For a table row, the ``[start, end)`` of the cell in the one column the question
-        names ("What is the area of Hoorn?": the Area cell), leaving out a column whose cell
-        the question itself holds (the row it asks about: "Team" of "the Team plan")."""
-        asked = set(tokenize(question))
-        named = [(start, end) for name, start, end in self.columns
-                 if asked & set(tokenize(name)) and not set(tokenize(self.text[start:end])) <= asked]
-        return named[0] if len(named) == 1 else None
+        names ("What is the area of Hoorn?": the Area cell), or else its ``context`` (the
+        question with the conversation's: "What about Enterprise?" after "How many users…"),
+        leaving out a column whose cell either holds (the row it asks about: "Team" of "the
+        Team plan")."""
+        held = set(tokenize(f"{question} {context}"))
+        unheld = [(name, start, end) for name, start, end in self.columns
+                  if not set(tokenize(self.text[start:end])) <= held]
+        for text in (question, context):
+            asked = set(tokenize(text))
+            named = [(start, end) for name, start, end in unheld if asked & set(tokenize(name))]
+            if named:
+                return named[0] if len(named) == 1 else None
+        return None
 
     def cells_asked(self, question: str, tokenize: Callable[[str], list[str]]) -> int:
         """How many of a table row's cells the question holds, all of their words ("Hoorn")."""
@@ -66,17 +74,21 @@ class Candidate:
         return sum(1 for words in cells if words and words <= asked)
 
 
-def asked_row(candidates: list[Candidate], scores: Sequence[float], lead: int, question: str,
+def asked_row(candidates: list[Candidate], scores: Sequence[float], lead: int, asked: Sequence[str],
               tokenize: Callable[[str], list[str]]) -> int | None:
     """In place of a table row that leads, the best-scored row of the same passage that holds
-    more of the question's cells ("How many users can the Team plan have?": the Team row, not
-    the Enterprise row the sentence score preferred), if there is one."""
+    more cells of the first of ``asked`` (the question, then the question with the
+    conversation's context) that holds any ("How many users can the Team plan have?": the Team
+    row, not the Enterprise row the sentence score preferred), if there is one."""
     if not candidates[lead].columns:
         return None
     rows = [i for i, c in enumerate(candidates) if c.columns and c.hit.chunk_id == candidates[lead].hit.chunk_id]
-    held = {i: candidates[i].cells_asked(question, tokenize) for i in rows}
-    best = max(rows, key=lambda i: (held[i], scores[i]))
-    return best if held[best] > held[lead] else None
+    for text in asked:
+        held = {i: candidates[i].cells_asked(text, tokenize) for i in rows}
+        best = max(rows, key=lambda i: (held[i], scores[i]))
+        if held[best]:
+            return best if held[best] > held[lead] else None
+    return None
 
 
 def candidate_sentences(hits: list[Hit], document_text: Callable[[str], str | None] = lambda doc: None

@@ -76,8 +76,12 @@ def test_a_row_knows_its_cells_and_a_table_runs_on_with_its_header():
     assert team.named_cell("How much is the Team plan?", tokenize) is None  # names no other column
     assert team.cells_asked("How many users does the Team plan have?", tokenize) == 1
     scores = np.array([2.0, 1.0, 3.0, 3.0])  # the Basic row scored best of the table; the question names the Team row
-    assert asked_row(rows, scores, 0, "How many users does the Team plan have?", tokenize) == 1
-    assert asked_row(rows, scores, 0, "How many users are there?", tokenize) is None
+    assert asked_row(rows, scores, 0, ["How many users does the Team plan have?"], tokenize) == 1
+    assert asked_row(rows, scores, 0, ["How many users are there?"], tokenize) is None
+    # a follow-up's row from its context, unless the question names one itself
+    assert asked_row(rows, scores, 0, ["How many users does it allow?", "users Team plan"], tokenize) == 1
+    assert asked_row(rows, scores, 1, ["And the Basic plan?", "Basic plan Team cost"], tokenize) == 0
+    assert team.text[slice(*team.named_cell("What about Team?", tokenize, "Team users"))] == "10"
     # a passage that opens inside a table reads its rows with the header from the document above it
     document = "Intro.\n\n| City | Area |\n|---|---|\n| Hoorn | 32 km² |\n| Delft | 24 km² |\n"
     later = document.index("| Delft")

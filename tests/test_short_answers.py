@@ -336,8 +336,12 @@ def test_answers_over_a_table_a_list_and_a_denial(tmp_path, embedder):
         phone = assistant.ask("Which plan has phone support?")
         refunds = assistant.ask("When are refunds issued?")
         users = assistant.ask("How many users can the Team plan have?")  # the sentence score prefers another row
+        its_users = assistant.ask("How many users does it allow?", ["How much does the Team plan cost?"])
+        other_row = assistant.ask("What about the Enterprise plan?", ["How many users can the Team plan have?"])
     assert team.citations[0].quote == "| Team | $29 | 10 |" and team.short_answer == "$29"
     assert users.citations[0].quote == "| Team | $29 | 10 |" and users.short_answer == "10"  # the column it names
+    assert its_users.citations[0].quote == "| Team | $29 | 10 |" and its_users.short_answer == "10"  # row: the context's
+    assert other_row.citations[0].quote.startswith("| Enterprise |") and other_row.short_answer == "unlimited"
     assert phone.citations[0].quote.startswith("- Enterprise: phone") and phone.short_answer == "Enterprise"
     assert refunds.citations[0].quote.startswith("Refunds are issued within")
     assert refunds.short_answer and refunds.short_answer in refunds.citations[0].quote
