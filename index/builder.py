@@ -24,8 +24,8 @@ from .generations import (
     publish,
 )
 from .lexical import BM25_FOLDER, BM25Settings, LexicalIndex
-from .loaders import LOADERS_VERSION, SkipFile, load_text
-from .manifest import FileEntry, IndexUnavailable, Manifest
+from .loaders import SkipFile, load_text
+from .manifest import TEXT_VERSION, FileEntry, IndexUnavailable, Manifest
 from .progress import progress_bar
 from .scanning import CorpusError, CorpusFile, scan_corpus
 from .store import RECORDS_FILE, Document, RecordStore, StoredChunk, write_records
@@ -96,7 +96,7 @@ def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
                 manifest = Manifest(
                     project_version=__version__, corpus=str(corpus), embedding_model=model,
                     dimension=dimension, chunker=asdict(chunker), tokenizer=tokenizer.as_dict(), bm25=bm25.as_dict(),
-                    loaders=LOADERS_VERSION,
+                    text_version=TEXT_VERSION,
                     dense_index=dense_config(len(stored)) if vectors is not None else {"type": "none"},
                     skipped=summary.skipped, chunks=len(stored),
                     built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
@@ -156,7 +156,7 @@ def _open_previous(index_dir: Path, model: str, chunker: ChunkerSettings, tokeni
         ("chunker settings", manifest.chunker, asdict(chunker)),
         ("tokenizer settings", manifest.tokenizer, tokenizer.as_dict()),
         ("BM25 settings", manifest.bm25, bm25.as_dict()),
-        ("text loaders version", manifest.loaders, LOADERS_VERSION),
+        ("text version", manifest.text_version, TEXT_VERSION),
     ) if old != new]
     if not previous.records.has_pages:
         changes.append("records from an earlier version (no page numbers)")

@@ -20,6 +20,10 @@ from .sentences import sentence_spans
 BREADCRUMB_SEPARATOR = " › "
 _ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _BULLET = re.compile(r"^\s*(?:[•◦▪‣*+-]|\d{1,3}[.)])\s+")
+# A line that is all bold ("**Why was I charged twice?**", an FAQ's question) heads what follows
+# it, below every "#" level: its answer's section says what it answers, and it is no answer itself.
+_BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?=\S)(.+?)(?<=\S)\1[ \t]*")
+BOLD_HEADING_LEVEL = 7
 _PART_HEADING = re.compile(r"^(?:part|chapter|section|book|appendix)\s+[\dIVXLC]+\b", re.IGNORECASE)
 
 
@@ -67,7 +71,7 @@ def chunk_document(doc: str, text: str, settings: ChunkerSettings, title: str | 
     """Return the document's title and its chunks."""
     blocks = _parse_blocks(text)
     if blocks and blocks[0].heading_level is not None and title is None:
-        title = text[blocks[0].start:blocks[0].end].lstrip("# ").strip()
+        title = _heading_name(text[blocks[0].start:blocks[0].end])
         blocks = blocks[1:]
     title = title or _title_from_path(doc)
     lines = _LineIndex(text)
@@ -105,6 +109,8 @@ def _parse_blocks(text: str) -> list[_Block]:
 
 
 def _heading_level(line: str, markdown: bool, alone: bool) -> int | None:
+    if _BOLD_LINE.fullmatch(line):
+        return BOLD_HEADING_LEVEL
     if markdown:
         match = _ATX_HEADING.match(line.strip())
         return len(match.group(1)) if match else None
@@ -114,6 +120,11 @@ def _heading_level(line: str, markdown: bool, alone: bool) -> int | None:
     if stripped[-1] in ".!?:;,…" or not (stripped[0].isupper() or stripped[0].isdigit()):
         return None
     return 0
+
+
+def _heading_name(line: str) -> str:
+    bold = _BOLD_LINE.fullmatch(line)
+    return bold.group(2).strip() if bold else line.lstrip("#").strip()
 
 
 def _sections(text: str, blocks: list[_Block], title: str):
@@ -126,7 +137,7 @@ def _sections(text: str, blocks: list[_Block], title: str):
             if body:
                 yield _crumb(stack), body
                 body = []
-            pending.append((block.heading_level, text[block.start:block.end].lstrip("#").strip()))
+            pending.append((block.heading_level, _heading_name(text[block.start:block.end])))
             continue
         if pending:
             stack = _apply_headings(stack, pending)

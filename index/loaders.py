@@ -18,7 +18,6 @@ from .text import normalise_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 MAX_FILE_BYTES = 50 * 1024 * 1024
-LOADERS_VERSION = 2  # what a file's text is: 2 since tables became pipe tables (an index of 1 is rebuilt)
 
 
 class SkipFile(Exception):

@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 FORMAT_VERSION = 1
+# How files become text and chunks (an index read with an earlier one is rebuilt): 2: HTML and
+# DOCX tables as Markdown pipe tables; 3: an all-bold line ("**Why was I charged twice?**") a heading.
+TEXT_VERSION = 3
 MANIFEST_FILE = "manifest.json"
 FILES_FILE = "files.json"  # the per-file entries, read by builds only
 
@@ -32,7 +35,7 @@ class Manifest:
     tokenizer: dict
     dense_index: dict  # {"type": "flat"} or {"type": "hnsw", ...}
     bm25: dict = field(default_factory=dict)  # BM25Settings; {} in indexes from before it was recorded
-    loaders: int = 1  # loaders.LOADERS_VERSION the files were read with (1: before it was recorded)
+    text_version: int = 1  # the TEXT_VERSION its files were read with (1: before it was recorded)
     files: dict[str, FileEntry] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # path -> reason
     chunks: int = 0

@@ -126,3 +126,14 @@ def test_a_paragraph_that_fits_in_a_chunk_is_never_split():
         holding = [c for c in chunks if c.start < second + len(long) and second < c.end]
         assert (len(holding) == 1 and holding[0].text == long) is whole, policy
         assert all(text[c.start:c.end] == c.text for c in chunks)
+
+
+def test_an_all_bold_line_heads_what_follows_it():
+    """An FAQ's questions were candidate answers to themselves ("Why was I charged twice?" cited
+    "Why was I charged twice?**"); now each heads its answer's section."""
+    text = ("# FAQ\n\n## Billing\n\n**Why was I charged twice?**\nA failed payment was retried.\n\n"
+            "__Do you offer discounts?__\nNon-profits get 40% off.\n\nA **bold** word is no heading.\n")
+    title, chunks = chunk_document("faq.md", text, ChunkerSettings())
+    assert title == "FAQ" and [(c.section, c.text) for c in chunks] == [
+        ("Billing › Why was I charged twice?", "A failed payment was retried."),
+        ("Billing › Do you offer discounts?", "Non-profits get 40% off.\n\nA **bold** word is no heading.")]
