@@ -68,6 +68,10 @@ class LexicalIndex:
             raise ValueError("only the sparse backend is saved")
         self._bm25.save(folder)
 
+    def known(self, term: str) -> bool:
+        """Whether some chunk holds the term."""
+        return self._bm25 is not None and term in self._bm25.idf
+
     def idf(self, term: str) -> float:
         """The term's BM25 inverse document frequency; an unseen term gets the variant's highest."""
         if self._bm25 is None:

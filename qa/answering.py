@@ -10,12 +10,13 @@ import numpy as np
 
 from index.backends import Scope
 
-from .candidates import Candidate, asked_row, candidate_sentences
+from .candidates import Candidate, asked_row, candidate_sentences, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
 from .short_answer_model import BestSpan, ShortAnswerModel
+from .spelling import Speller
 
 # The sentence cited first is the better of the two best-scored ones by score + 0.3 × its best
 # short-answer span's score + 1.0 × that span's softmax share. Chosen on the SQuAD fit articles
@@ -28,11 +29,6 @@ from .short_answer_model import BestSpan, ShortAnswerModel
 LEAD_CANDIDATES = 2
 LEAD_WEIGHTS = (0.3, 1.0)
 LEAD_SCORE_GAP = 1.5
-# A list item leads alone only when it scores this much above every other item of its list
-# ("Which plan has phone support?": the Enterprise item, 1.28 above the next); otherwise the
-# lead-in with its whole list leads ("Which formats can I import?": three items within 0.07).
-# Set by hand on such examples: the SQuAD set holds no lists to fit it on.
-ITEM_MARGIN = 0.5
 HISTORY_TURNS = 4  # earlier questions that can shape a follow-up (each refers to the one before)
 NOT_IN_DOCUMENTS = ("Not in the documents: no passage answers this question with enough "
                     "confidence. The closest matches are listed below.")
@@ -48,6 +44,7 @@ class Evidence:
     features: np.ndarray  # candidates × answer_features.FEATURES
     scores: np.ndarray  # per candidate: which sentence answers best
     confidence: float  # whether any does: compared with the abstention threshold
+    spelling: str | None = None  # which typed words were read as others (``spelling.Reading.notice``)
 
 
 class Answerer:
@@ -56,6 +53,7 @@ class Answerer:
         self.settings = settings or AnswerSettings.load(dense=retriever.has_dense)
         self.scorer = SentenceScorer(retriever, self.settings)
         self.short_answers = ShortAnswerModel.load(dense=retriever.has_dense)
+        self.speller = Speller(retriever.tokenizer, retriever.lexical, retriever.records)
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int, docs: Sequence[str] = ()) -> Answer:
         question = check_query(question, mode, k)
@@ -64,15 +62,19 @@ class Answerer:
     def evidence(self, question: str, history: Sequence[str], mode: str, k: int,
                  docs: Sequence[str] = ()) -> Evidence:
         """Resolve the last turns of the conversation in order (unusable ones are skipped),
-        then gather evidence for ``question`` (within ``docs``, if given)."""
+        then gather evidence for ``question`` (within ``docs``, if given); each question is
+        read with its typos corrected (``spelling``)."""
         scope = self.retriever.scope(docs)  # resolved once: an unknown document fails before any search
         previous = None
         for earlier in list(history)[-HISTORY_TURNS:]:
             try:
-                previous = self._turn(check_query(earlier, mode, k), previous, mode, k, scope)
+                previous = self._turn(self.speller.read(check_query(earlier, mode, k)).question, previous, mode, k, scope)
             except QueryError:
                 continue
-        return self._evidence(question, previous, mode, k, scope)
+        reading = self.speller.read(question)
+        evidence = self._evidence(reading.question, previous, mode, k, scope)
+        evidence.spelling = reading.notice
+        return evidence
 
     def _turn(self, question: str, previous: Turn | None, mode: str, k: int, scope: Scope | None) -> Turn:
         """How an earlier question was searched; only a weak cue needs its evidence to tell."""
@@ -108,11 +110,13 @@ class Answerer:
         return Evidence(turn, result, candidates, features, scores, self.scorer.confidence(features, scores))
 
     def compose(self, question: str, evidence: Evidence) -> Answer:
+        """The answer to ``question`` (as typed; ``evidence.turn.question`` is how it was read)."""
+        notice = "; ".join(filter(None, [evidence.result.notice, evidence.spelling])) or None
         common = dict(question=question, passages=evidence.result.hits, mode=evidence.result.mode,
-                      confidence=evidence.confidence, retrieval_query=evidence.turn.retrieval_query,
-                      notice=evidence.result.notice)
+                      confidence=evidence.confidence, retrieval_query=evidence.turn.retrieval_query, notice=notice)
         if evidence.confidence < self.settings.threshold:
             return Answer(text=NOT_IN_DOCUMENTS, abstained=True, citations=[], **common)
+        question = evidence.turn.question
         lead, best = self._lead(question, evidence)
         chosen = self.scorer.select(evidence.candidates, evidence.scores, first=lead)
         records = self.retriever.records
@@ -167,19 +171,6 @@ def lead_weight(score: float, best: BestSpan | None, weights: tuple[float, float
     best span's score and softmax share (a sentence without a candidate span, or whose best
     span is ``withheld``: its score)."""
     return score + (weights[0] * best.score + weights[1] * best.share if best and not best.withheld else 0.0)
-
-
-def whole_list(candidates: list[Candidate], scores: np.ndarray, item: int) -> int | None:
-    """The lead-in with its list, in place of candidate ``item``, when that is one of the
-    list's items and does not score ``ITEM_MARGIN`` above each of the others."""
-    def inside(outer: Candidate, inner: Candidate) -> bool:
-        return inner.hit.doc == outer.hit.doc and outer.start <= inner.start and inner.end <= outer.end
-
-    for whole, listed in enumerate(candidates):
-        if listed.is_list and not candidates[item].is_list and inside(listed, candidates[item]):
-            others = [scores[i] for i, c in enumerate(candidates) if i != item and not c.is_list and inside(listed, c)]
-            return whole if others and scores[item] - max(others) < ITEM_MARGIN else None
-    return None
 
 
 def compose_text(segments: list[tuple[str, tuple[int, ...]]], leads_with_short_answer: bool) -> str:
