@@ -32,6 +32,7 @@ def plans(tmp_path_factory, embedder):
     ("Which plan has phone support?", "Which plan has phone support?"),  # nothing to correct
     ("Which plan has slang support?", "Which plan has slang support?"),  # an English word the documents lack
     ("Is the Taem plan cheap?", "Is the Taem plan cheap?"),  # too short to tell a typo from another word
+    ("Which plan has phone xupport?", "Which plan has phone xupport?"),  # a first letter is never changed
 ])
 def test_a_typo_is_read_as_the_documents_word(plans, typed, read):
     retriever = plans.retriever
