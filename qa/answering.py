@@ -10,7 +10,7 @@ import numpy as np
 
 from index.backends import Scope
 
-from .candidates import Candidate, asked_row, candidate_sentences, whole_list
+from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
@@ -110,14 +110,18 @@ class Answerer:
         return Evidence(turn, result, candidates, features, scores, self.scorer.confidence(features, scores))
 
     def compose(self, question: str, evidence: Evidence) -> Answer:
-        """The answer to ``question`` (as typed; ``evidence.turn.question`` is how it was read)."""
+        """The answer to ``question`` (as typed; ``evidence.turn.question`` is how it was read).
+        A table row the question looks up (its cell and a column it names) leads, and answers
+        even below the confidence threshold: a lookup needs no sentence score's support."""
         notice = "; ".join(filter(None, [evidence.result.notice, evidence.spelling])) or None
         common = dict(question=question, passages=evidence.result.hits, mode=evidence.result.mode,
                       confidence=evidence.confidence, retrieval_query=evidence.turn.retrieval_query, notice=notice)
-        if evidence.confidence < self.settings.threshold:
-            return Answer(text=NOT_IN_DOCUMENTS, abstained=True, citations=[], **common)
         question = evidence.turn.question
-        lead, best = self._lead(question, evidence)
+        looked_up = looked_up_row(evidence.candidates, evidence.scores, question, evidence.turn.retrieval_query,
+                                  self.retriever.tokenizer)
+        if evidence.confidence < self.settings.threshold and looked_up is None:
+            return Answer(text=NOT_IN_DOCUMENTS, abstained=True, citations=[], **common)
+        lead, best = (looked_up, None) if looked_up is not None else self._lead(question, evidence)
         chosen = self.scorer.select(evidence.candidates, evidence.scores, first=lead)
         records = self.retriever.records
         citations = [Citation(n, c.hit.doc, c.hit.title, c.hit.section, c.start, c.end,

@@ -97,6 +97,17 @@ def asked_row(candidates: list[Candidate], scores: Sequence[float], lead: int, a
     return None
 
 
+def looked_up_row(candidates: list[Candidate], scores: Sequence[float], question: str, context: str,
+                  tokenize: Callable[[str], list[str]]) -> int | None:
+    """A table row the question looks up: one holding the question's cells ("Paris") with a
+    column the question names ("staff"); of several, the one holding most, then best scored."""
+    found = [(candidate.cells_asked(question, tokenize) or candidate.cells_asked(context, tokenize), scores[i], i)
+             for i, candidate in enumerate(candidates) if candidate.columns]
+    found = [(held, score, i) for held, score, i in found
+             if held and candidates[i].named_cell(question, tokenize, context) is not None]
+    return max(found)[2] if found else None
+
+
 def whole_list(candidates: list[Candidate], scores: Sequence[float], item: int) -> int | None:
     """The lead-in with its list, in place of candidate ``item``, when that is one of the
     list's items and does not score ``ITEM_MARGIN`` above each of the others."""

@@ -15,7 +15,14 @@ from qa.calibration import (
     fit_selection,
     fit_threshold,
 )
-from qa.candidates import Candidate, asked_row, candidate_sentences, header_before, passage_sentences
+from qa.candidates import (
+    Candidate,
+    asked_row,
+    candidate_sentences,
+    header_before,
+    looked_up_row,
+    passage_sentences,
+)
 from qa.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from qa.datasets import DatasetError
 from qa.fusion import FusionSettings, fuse
@@ -82,6 +89,10 @@ def test_a_row_knows_its_cells_and_a_table_runs_on_with_its_header():
     assert asked_row(rows, scores, 0, ["How many users does it allow?", "users Team plan"], tokenize) == 1
     assert asked_row(rows, scores, 1, ["And the Basic plan?", "Basic plan Team cost"], tokenize) == 0
     assert team.text[slice(*team.named_cell("What about Team?", tokenize, "Team users"))] == "10"
+    # a lookup: a row's cell and another column named, whatever the scores
+    assert looked_up_row(rows, scores, "How many users does the Team plan have?", "", tokenize) == 1
+    assert looked_up_row(rows, scores, "How many users are there?", "", tokenize) is None  # no row named
+    assert looked_up_row(rows, scores, "Is the Team plan good?", "", tokenize) is None  # no column named
     # a passage that opens inside a table reads its rows with the header from the document above it
     document = "Intro.\n\n| City | Area |\n|---|---|\n| Hoorn | 32 km² |\n| Delft | 24 km² |\n"
     later = document.index("| Delft")

@@ -368,3 +368,36 @@ def test_a_long_table_is_read_with_its_header_in_every_passage(tmp_path, embedde
     assert "Province code" not in area.passages[0].text  # Hoorn's passage holds no header: it is read from above
     assert area.citations[0].quote.startswith("| Hoorn |") and area.short_answer == "275 km²"
     assert code.citations[0].quote.startswith("| Delft |") and code.short_answer == "NL-UT"
+
+
+def test_a_docx_table_is_looked_up(tmp_path, embedder):
+    """A DOCX table's text was not indexed at all; read as a table, a question that holds a
+    row's cell and names a column is answered from that cell, though the sentence score alone
+    would decline it ("How many staff work in Paris?")."""
+    import docx
+
+    from index.builder import build_index
+    from qa import Assistant
+
+    document = docx.Document()
+    document.add_heading("Office locations", 1)
+    document.add_paragraph("We have three offices.")
+    table = document.add_table(rows=4, cols=3)
+    for r, row in enumerate([("City", "Address", "Staff"), ("Berlin", "Unter den Linden 5", "120"),
+                             ("Paris", "12 Rue de Rivoli", "85"), ("Madrid", "Gran Via 30", "40")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    document.add_paragraph("The Berlin office is the headquarters.")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    document.save(corpus / "offices.docx")
+    build_index(corpus, tmp_path / "index", embedder=embedder)
+    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
+        staff = assistant.ask("How many staff work in Paris?")
+        address = assistant.ask("What is the address of the Madrid office?")
+        unknown = assistant.ask("How many staff work in Rome?")
+        confidence = assistant.answerer.evidence("How many staff work in Paris?", [], "hybrid", 8).confidence
+    assert confidence < assistant.answerer.settings.threshold  # the sentence score alone declines it
+    assert staff.short_answer == "85" and staff.citations[0].quote == "| Paris | 12 Rue de Rivoli | 85 |"
+    assert address.short_answer == "Gran Via 30" and address.citations[0].quote.startswith("| Madrid |")
+    assert unknown.abstained
