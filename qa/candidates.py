@@ -144,7 +144,7 @@ def passage_sentences(text: str, running_header: Sequence[str] = ()) -> list[tup
     row whole (a header row and its rule are not candidates: every row is read with them; a
     table the passage opens with is read with ``running_header``, its header in an earlier
     passage), and a lead-in ending with ":" with the list items after it as one span (each
-    item is a candidate too, read after the lead-in)."""
+    sentence of an item is a candidate too, read after the lead-in)."""
     rows = _table_rows(text, running_header)
     spans = sorted({*rows, *(s for s in sentence_spans(text) if not any(a <= s[0] < b for a, b in rows))})
     readings: dict[tuple[int, int], str] = {}
@@ -156,9 +156,10 @@ def passage_sentences(text: str, running_header: Sequence[str] = ()) -> list[tup
         last = end
         for item_start, item_end in spans[i + 1:] if text[end - 1] == ":" else ():
             marker = _LIST_ITEM.match(text, item_start)
-            if not marker or (item_start, item_end) in rows:
+            same_item = last > end and "\n" not in text[last:item_start]  # an item's next sentence
+            if not (marker or same_item) or (item_start, item_end) in rows:
                 break
-            readings[item_start, item_end] = f"{text[start:end]} {text[marker.end():item_end]}"
+            readings[item_start, item_end] = f"{text[start:end]} {text[marker.end() if marker else item_start:item_end]}"
             last = item_end
         readings.setdefault((start, last), text[start:last])  # an item keeps its lead-in
     return [(start, end, reading, rows[start, end][1] if (start, end) in rows else ())

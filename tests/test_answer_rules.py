@@ -45,7 +45,7 @@ PLANS = """Our product is sold in three plans.
 Support is available by email for all plans:
 
 - Basic: email support within two business days.
-- Enterprise: phone support around the clock.
+- Enterprise: phone support around the clock. A named manager too.
 
 Refunds are issued within 14 days.
 """
@@ -61,8 +61,9 @@ def test_table_rows_read_with_their_header_and_list_items_after_their_lead_in():
     assert reads["| Add-on | $5 |"] == "Add-on; $5"  # another table, without a header: its cells
     assert reads["- Enterprise: phone support around the clock."] == (
         "Support is available by email for all plans: Enterprise: phone support around the clock.")
+    assert reads["A named manager too."] == "Support is available by email for all plans: A named manager too."
     lead_in = next(quote for quote in reads if quote.startswith("Support is available"))
-    assert lead_in.endswith("around the clock.") and reads[lead_in] == lead_in  # the lead-in with its list
+    assert lead_in.endswith("A named manager too.") and reads[lead_in] == lead_in  # the lead-in with its list
     assert reads["Refunds are issued within 14 days."] == "Refunds are issued within 14 days."
     hit = Hit(1, "c1", "plans.md", "Plans", "", 0, len(PLANS), 1, 18, 1.0, 1, 1, PLANS)
     candidates = candidate_sentences([hit])
