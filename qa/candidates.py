@@ -99,13 +99,14 @@ def asked_row(candidates: list[Candidate], scores: Sequence[float], lead: int, a
 
 def looked_up_row(candidates: list[Candidate], scores: Sequence[float], question: str, context: str,
                   tokenize: Callable[[str], list[str]]) -> int | None:
-    """A table row the question looks up: one holding the question's cells ("Paris") with a
-    column the question names ("staff"); of several, the one holding most, then best scored."""
-    found = [(candidate.cells_asked(question, tokenize) or candidate.cells_asked(context, tokenize), scores[i], i)
-             for i, candidate in enumerate(candidates) if candidate.columns]
-    found = [(held, score, i) for held, score, i in found
-             if held and candidates[i].named_cell(question, tokenize, context) is not None]
-    return max(found)[2] if found else None
+    """A table row the question looks up: one holding the question's cells ("Paris"), or its
+    ``context``'s (a follow-up's), with a column either names ("staff"); of several, the one
+    holding most of the question's own, then of the context's, then the best scored."""
+    found = [(c.cells_asked(question, tokenize), c.cells_asked(context, tokenize), scores[i], i)
+             for i, c in enumerate(candidates) if c.columns]
+    found = [row for row in found if (row[0] or row[1])
+             and candidates[row[3]].named_cell(question, tokenize, context) is not None]
+    return max(found)[3] if found else None
 
 
 def whole_list(candidates: list[Candidate], scores: Sequence[float], item: int) -> int | None:
