@@ -24,6 +24,9 @@ _BULLET = re.compile(r"^\s*(?:[•◦▪‣*+-]|\d{1,3}[.)])\s+")
 # it, below every "#" level: its answer's section says what it answers, and it is no answer itself.
 _BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?=\S)(.+?)(?<=\S)\1[ \t]*")
 BOLD_HEADING_LEVEL = 7
+# So does a line that asks after "Q:" or "Question:" ("Q: How do I cancel my subscription?"), a
+# plain-text FAQ's question, the answer below it under "A:" or not.
+_QUESTION_LINE = re.compile(r"[ \t]*(?:Q\d*|Question(?: \d+)?)[ \t]*[:.][ \t]*(\S.*?\?)[ \t]*", re.IGNORECASE)
 _PART_HEADING = re.compile(r"^(?:part|chapter|section|book|appendix)\s+[\dIVXLC]+\b", re.IGNORECASE)
 
 
@@ -109,7 +112,7 @@ def _parse_blocks(text: str) -> list[_Block]:
 
 
 def _heading_level(line: str, markdown: bool, alone: bool) -> int | None:
-    if _BOLD_LINE.fullmatch(line):
+    if _BOLD_LINE.fullmatch(line) or _QUESTION_LINE.fullmatch(line):
         return BOLD_HEADING_LEVEL
     if markdown:
         match = _ATX_HEADING.match(line.strip())
@@ -123,8 +126,8 @@ def _heading_level(line: str, markdown: bool, alone: bool) -> int | None:
 
 
 def _heading_name(line: str) -> str:
-    bold = _BOLD_LINE.fullmatch(line)
-    return bold.group(2).strip() if bold else line.lstrip("#").strip()
+    bold, question = _BOLD_LINE.fullmatch(line), _QUESTION_LINE.fullmatch(line)
+    return bold.group(2).strip() if bold else question.group(1) if question else line.lstrip("#").strip()
 
 
 def _sections(text: str, blocks: list[_Block], title: str):

@@ -137,3 +137,14 @@ def test_an_all_bold_line_heads_what_follows_it():
     assert title == "FAQ" and [(c.section, c.text) for c in chunks] == [
         ("Billing › Why was I charged twice?", "A failed payment was retried."),
         ("Billing › Do you offer discounts?", "Non-profits get 40% off.\n\nA **bold** word is no heading.")]
+
+
+def test_a_question_after_q_heads_its_answer():
+    """A plain-text FAQ's "Q:" lines were sentences of one chunk, and "Q: How do I cancel my
+    subscription?" was cited as the answer to itself; now each question heads its answer."""
+    text = ("Frequently asked questions\n\nQ: How do I cancel my subscription?\nA: Go to Settings. It stays active.\n\n"
+            "Question 2. Can I change my username?\nA: No.\n\nQ: no question mark here\nIt stays text.\n")
+    title, chunks = chunk_document("faq.txt", text, ChunkerSettings())
+    assert title == "Frequently asked questions" and [(c.section, c.text) for c in chunks] == [
+        ("How do I cancel my subscription?", "A: Go to Settings. It stays active."),
+        ("Can I change my username?", "A: No.\n\nQ: no question mark here\nIt stays text.")]
