@@ -20,6 +20,7 @@ _LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s+|\d{1,3}[.)]\s+")
 _TABLE_ROW = re.compile(r"^[ \t]*(\|.*\|)[ \t]*$", re.MULTILINE)
 _HEADER_RULE = re.compile(r"\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+")  # |---|:--:| under a header row
 MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates
+_QUESTION = re.compile(r"\?[\s\"'”’)*_]*$")  # a sentence that asks ("Can I change my username?") answers nothing
 # A list item leads alone only when it scores this much above every other item of its list
 # ("Which plan has phone support?": the Enterprise item, 1.28 above the next); otherwise the
 # lead-in with its whole list leads ("Which formats can I import?": three items within 0.07).
@@ -124,8 +125,8 @@ def whole_list(candidates: list[Candidate], scores: Sequence[float], item: int) 
 
 def candidate_sentences(hits: list[Hit], document_text: Callable[[str], str | None] = lambda doc: None
                         ) -> list[Candidate]:
-    """Every sentence of the passages (in document coordinates), once, with the best rank of a
-    passage that holds it. ``document_text`` gives a document's whole text: a table that runs
+    """Every sentence of the passages (in document coordinates) but questions, once, with the
+    best rank of a passage that holds it. ``document_text`` gives a document's whole text: a table that runs
     on from an earlier passage is read with its header from there."""
     seen: dict[tuple[str, int, int], Candidate] = {}
     for hit in hits:
@@ -133,7 +134,7 @@ def candidate_sentences(hits: list[Hit], document_text: Callable[[str], str | No
         for start, end, reading, columns in passage_sentences(hit.text, running or []):
             text = hit.text[start:end]
             key = (hit.doc, hit.start + start, hit.start + end)
-            if len(text.split()) >= MIN_WORDS and key not in seen:
+            if len(text.split()) >= MIN_WORDS and key not in seen and not _QUESTION.search(text):
                 seen[key] = Candidate(hit, key[1], key[2], text,
                                       hit.line_start + hit.text.count("\n", 0, start),
                                       hit.line_start + hit.text.count("\n", 0, end - 1), reading, columns)

@@ -71,6 +71,13 @@ def test_table_rows_read_with_their_header_and_list_items_after_their_lead_in():
     assert [c.is_list for c in candidates].count(True) == 1 and "| Backup | $2 |" in {c.text for c in candidates}
 
 
+def test_a_question_in_a_passage_is_no_candidate_answer():
+    text = 'How do I cancel my plan? Go to Settings and choose Cancel. Was it "worth it?" Nobody knows for sure.'
+    hit = Hit(1, "c1", "faq.md", "FAQ", "", 0, len(text), 1, 1, 1.0, 1, 1, text)
+    assert [c.text for c in candidate_sentences([hit])] == ["Go to Settings and choose Cancel.",
+                                                            "Nobody knows for sure."]
+
+
 def test_a_row_knows_its_cells_and_a_table_runs_on_with_its_header():
     tokenize = Tokenizer()
     hit = Hit(1, "c1", "plans.md", "Plans", "", 0, len(PLANS), 1, 18, 1.0, 1, 1, PLANS)
