@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
 
 import numpy as np
 
@@ -57,32 +56,50 @@ def gold_sentences(dataset: SquadDataset) -> dict[str, list[tuple[SquadQuestion,
     return result
 
 
-Vectors = Callable[[str, str], tuple | None]  # (question, sentence) -> their TokenVectors, or None
+Described = dict[str, list[SpanCandidates]]  # per half, each question's candidate spans
 
 
 def fit_short_answers(dataset: SquadDataset, embedder=None) -> ShortAnswerModel:
     """The model for dense retrieval given ``embedder`` (an ``index.embedding.Embedder``), else
     the one for BM25 fallback."""
+    halves, described = describe(dataset, embedder)
+    return _fit(halves, described, str(dataset.path), DENSE_FEATURES if embedder is not None else FEATURES)
+
+
+def describe(dataset: SquadDataset, embedder=None) -> tuple[dict[str, list[tuple[SquadQuestion, str]]], Described]:
+    """Each half's answerable questions with their gold sentences (``gold_sentences``), and the
+    candidate spans of each, with the word-vector features given ``embedder``."""
     halves = gold_sentences(dataset)
     texts = list(dict.fromkeys(text for half in halves.values() for question, sentence in half
                                for text in (question.question, sentence)))
     tokens = dict(zip(texts, embedder.encode_with_tokens(texts)[1], strict=True)) if embedder is not None else {}
-
-    def vectors(question: str, sentence: str) -> tuple | None:
-        return (tokens[question], tokens[sentence]) if tokens else None
-
     with parse.held(texts):
-        return _fit(halves, str(dataset.path), vectors, DENSE_FEATURES if embedder is not None else FEATURES)
+        described = {half: [span_candidates(question.question, sentence,
+                                            (tokens[question.question], tokens[sentence]) if tokens else None)
+                            for question, sentence in items] for half, items in halves.items()}
+    return halves, described
 
 
-def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str, vectors: Vectors,
+def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], described: Described, source: str,
          names: tuple[str, ...]) -> ShortAnswerModel:
+    trees, positives, labelled = rank_trees(halves[FIT], described[FIT], source)
+    model = ShortAnswerModel(names, trees, threshold=0.0)
+    best = {half: best_spans(model, halves[half], described[half]) for half in (FIT, REPORT)}
+    model.threshold = _threshold(best[FIT])
+    model.fitted = {"positives": positives, "candidates": labelled, "shown_answer_f1": SHOWN_ANSWER_F1,
+                    **{half: _measure(best[half], model.threshold) for half in (FIT, REPORT)}}
+    return model
+
+
+def rank_trees(items: list[tuple[SquadQuestion, str]], described: list[SpanCandidates],
+               source: str) -> tuple[TreeEnsemble, int, int]:
+    """LightGBM's lambdarank fitted on ``items`` (each question's candidate spans one ranking
+    list, the spans equal to a gold answer its positives): the trees, the positives and the
+    spans labelled."""
     import lightgbm
 
-    described = {half: [span_candidates(question.question, sentence, vectors(question.question, sentence))
-                        for question, sentence in items] for half, items in halves.items()}
     rows, labels, sizes = [], [], []
-    for (question, sentence), candidates in zip(halves[FIT], described[FIT], strict=True):
+    for (question, sentence), candidates in zip(items, described, strict=True):
         gold = {normalise_answer(a) for a in question.answers}
         if candidates.spans:
             rows.append(candidates.features)
@@ -93,15 +110,10 @@ def _fit(halves: dict[str, list[tuple[SquadQuestion, str]]], source: str, vector
                            "is a candidate span; nothing to fit a short-answer model on")
     spans = lightgbm.Dataset(np.vstack(rows), label=np.array(labels, dtype=int), group=sizes)
     ranker = lightgbm.train(RANKER, spans, num_boost_round=ROUNDS)
-    model = ShortAnswerModel(names, TreeEnsemble.from_lightgbm(ranker.dump_model()), threshold=0.0)
-    best = {half: _best_spans(model, halves[half], described[half]) for half in (FIT, REPORT)}
-    model.threshold = _threshold(best[FIT])
-    model.fitted = {"positives": int(sum(labels)), "candidates": len(labels), "shown_answer_f1": SHOWN_ANSWER_F1,
-                    **{half: _measure(best[half], model.threshold) for half in (FIT, REPORT)}}
-    return model
+    return TreeEnsemble.from_lightgbm(ranker.dump_model()), int(sum(labels)), len(labels)
 
 
-def _best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]],
+def best_spans(model: ShortAnswerModel, items: list[tuple[SquadQuestion, str]],
                 described: list[SpanCandidates]) -> list[tuple[str, float, float, float]]:
     """Per question: its class, the best span's score (NO_SPAN without one or when withheld: never shown),
     exact match and token F1 (0 with no span)."""
