@@ -15,7 +15,7 @@ from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
-from .short_answer_model import BestSpan, ShortAnswerModel
+from .short_answer_model import BestSpan, ShortAnswerModel, defined_name, definition
 from .spelling import Speller
 
 # The sentence cited first is the better of the two best-scored ones by score + 0.3 × its best
@@ -127,10 +127,13 @@ class Answerer:
         citations = [Citation(n, c.hit.doc, c.hit.title, c.hit.section, c.start, c.end,
                               c.line_start, c.line_end, c.hit.chunk_id, c.text, records.page_at(c.hit.doc, c.start))
                      for n, c in enumerate(chosen, start=1)]
-        # a table row's short answer is the cell of the column the question names, if it names one
-        span = chosen[0].named_cell(question, self.retriever.tokenizer, evidence.turn.retrieval_query) or (
-            best.span if self.short_answers.shown(best) else None)
-        short = chosen[0].text[slice(*span)] if span else None
+        # a table row's short answer is the cell of the column the question names, if it names one;
+        # a party a contract defines by the term asked about is its name; a term's short definition
+        first = chosen[0].text
+        span = (chosen[0].named_cell(question, self.retriever.tokenizer, evidence.turn.retrieval_query)
+                or defined_name(question, first) or definition(question, first)
+                or (best.span if self.short_answers.shown(best) else None))
+        short = first[slice(*span)] or None if span else None  # NO_SPAN: a definition too long to be short
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,)) for c in citations]
         return Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,
                       short_answer=short, segments=segments, **common)

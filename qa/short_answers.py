@@ -72,6 +72,7 @@ _NOT_AT_END = _NOT_AT_START | frozenset(
 _STEMMER = Tokenizer()  # question and sentence words meet as stems ("cut" finds "cutting")
 _ASKING = frozenset("how many much what which who whom whose when where why".split())
 _TOKEN = re.compile(r"[$€£¥]?\d+(?:,\d{3})*(?:\.\d+)?%?|\w+(?:[’'.&-]\w+)*|[^\w\s]")
+_ENUMERATOR = re.compile(r"\s*(?:\d+(?:\.\d+)+\.?|\d{1,3}[.)]|\(?[a-z0-9]{1,3}\))\s+(?=[A-Z(“\"])")  # a clause's or item's number
 _POSSESSIVE = re.compile(r"\w[’']s$")
 _BREAKS = frozenset(";:()[]\"“”?!|")  # "|": a table's cells
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
@@ -124,7 +125,10 @@ def span_candidates(question: str, sentence: str,
     anchors = [k for k, w in enumerate(stems) if w in asked]
     context = _QuestionContext.of(question, kind)
     spans, rows = [], []
+    numbered = _ENUMERATOR.match(sentence)  # "2.2 A late fee of $75 applies…": "2.2" answers nothing
     for i, j in _word_runs(words, lowered):
+        if numbered and tokens[i].start() < numbered.end():
+            continue
         if "\n" in sentence[tokens[i].start():tokens[j - 1].end()]:  # list items are separate answers
             continue
         end = tokens[j - 1].end() - (2 if _POSSESSIVE.search(words[j - 1]) else 0)  # "Maxthon’s" answers "Maxthon"

@@ -18,6 +18,8 @@ from qa.short_answer_model import (
     SHORT_ANSWER_MODEL,
     SHORT_ANSWER_MODEL_LEXICAL,
     ShortAnswerModel,
+    defined_name,
+    definition,
     denies,
     follows_negation,
     withheld,
@@ -401,3 +403,77 @@ def test_a_docx_table_is_looked_up(tmp_path, embedder):
     assert staff.short_answer == "85" and staff.citations[0].quote == "| Paris | 12 Rue de Rivoli | 85 |"
     assert address.short_answer == "Gran Via 30" and address.citations[0].quote.startswith("| Madrid |")
     assert unknown.abstained
+
+
+@pytest.mark.parametrize(("question", "sentence", "name"), [
+    ("Who is the landlord?", 'Made between Harbor View Properties LLC ("Landlord") and Jordan Ellis ("Tenant").',
+     "Harbor View Properties LLC"),
+    ("Who is the tenant?", 'Made between Harbor View Properties LLC ("Landlord") and Jordan Ellis ("Tenant").',
+     "Jordan Ellis"),
+    ("Which bank is the Lender?", "Entered into by Bank of America, N.A. (the “Lender”) and Acme Corp.",
+     "Bank of America, N.A."),
+    ("When does the tenant move in?", 'Made with Jordan Ellis ("Tenant").', None),  # asks no name
+    ("Who is the landlord?", 'The software (the "Product") is licensed.', None),  # another term
+])
+def test_a_party_a_contract_defines_is_named_by_its_term(question, sentence, name):
+    span = defined_name(question, sentence)
+    assert (sentence[slice(*span)] if span else None) == name
+
+
+@pytest.mark.parametrize(("question", "sentence", "short"), [
+    ("What is solar power?", "Solar power is the conversion of sunlight into electricity, either directly or not.",
+     "the conversion of sunlight into electricity"),
+    ("What is a widget?", "**Widget**: a small gadget.", "a small gadget"),
+    ("What is latency?", "**Latency**: the time between a request being sent and the first byte of the response "
+     "arriving.", ""),  # too long for a short answer: the sentence is the answer, no few words of it
+    ("What does idempotent mean?", "Idempotent means that repeating an operation changes nothing.", None),
+    ("What is the rent?", "Rent is $1,850 per month.", None),  # a value, not a definition
+    ("What are Poes?", "Poes, enemy ghosts, appear at night.", None),
+])
+def test_a_definition_asked_for_is_the_short_answer_or_none(question, sentence, short):
+    span = definition(question, sentence)
+    assert (sentence[slice(*span)] if span else None) == short
+
+
+@pytest.mark.parametrize("sentence", ["2.2 A late fee of $75 applies if rent is late.", "1. Open the Settings page.",
+                                      "(a) The Tenant pays a fee of $75."])
+def test_a_clause_or_item_number_is_no_short_answer(sentence):
+    number = sentence.split()[0]
+    spans = span_candidates("What applies if rent is late?", sentence).spans
+    assert spans and not any(sentence[a:b].startswith(number) for a, b in spans)
+    assert any(sentence[a:b] == "$75" for a, b in spans) or "$75" not in sentence
+
+
+def test_answers_from_a_plain_text_faq_a_contract_and_a_glossary(tmp_path, embedder):
+    """Before, "How do I cancel my subscription?" cited its own "Q:" line, "Who is the
+    landlord?" answered with the tenant's name, a late fee answered "2.2" (the clause's number)
+    and "What is latency?" answered "request"."""
+    from index.builder import build_index
+    from qa import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "faq.txt").write_text(
+        "Frequently asked questions\n\nQ: How do I cancel my subscription?\nA: Go to Settings, then Billing, and "
+        "choose Cancel subscription.\n\nQ: Where is my data stored?\nA: All customer data is stored in data centres "
+        "in Frankfurt, Germany.\n")
+    (corpus / "lease.md").write_text(
+        '# Lease\n\nThis agreement is made between Harbor View Properties LLC ("Landlord") and Jordan Ellis '
+        '("Tenant") for the apartment at 42 Quay Street.\n\n## 2. Rent\n\n2.1 The monthly rent is $1,850.\n\n'
+        "2.2 A late fee of $75 applies if rent is not received by the fifth day of the month.\n")
+    (corpus / "glossary.md").write_text(
+        "# Glossary\n\n**Latency**: the time between a request being sent and the first byte of the response "
+        "arriving.\n\n**Throughput**: the number of requests a system completes per second.\n")
+    build_index(corpus, tmp_path / "index", embedder=embedder)
+    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
+        cancel = assistant.ask("How do I cancel my subscription?")
+        stored = assistant.ask("Where is my data stored?")
+        landlord = assistant.ask("Who is the landlord?")
+        late = assistant.ask("What happens if rent is late?")
+        latency = assistant.ask("What is latency?")
+    assert cancel.citations[0].quote.startswith("A: Go to Settings")
+    assert cancel.citations[0].section == "How do I cancel my subscription?"
+    assert stored.citations[0].quote.startswith("A: All customer data") and stored.short_answer == "Frankfurt, Germany"
+    assert landlord.short_answer == "Harbor View Properties LLC"
+    assert late.citations[0].quote.startswith("2.2 A late fee") and late.short_answer != "2.2"
+    assert latency.citations[0].quote.startswith("**Latency**") and latency.short_answer is None
