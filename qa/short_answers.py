@@ -68,10 +68,10 @@ _NOT_AT_START = _STOP | frozenset(
 _NOT_AT_END = _NOT_AT_START | frozenset(
     "i me my we our he him his she her hers it its they them their theirs you your who whom whose which what "
     "that this these those very too because various several many some any other each every all both few more most "
-    "own such no much".split())
+    "own such no much per".split())
 _STEMMER = Tokenizer()  # question and sentence words meet as stems ("cut" finds "cutting")
 _ASKING = frozenset("how many much what which who whom whose when where why".split())
-_TOKEN = re.compile(r"[$€£¥]?\d+(?:,\d{3})*(?:\.\d+)?%?|\w+(?:[’'.&-]\w+)*|[^\w\s]")
+_TOKEN = re.compile(r"\d{1,2}:\d\d(?::\d\d)?\b|[$€£¥]?\d+(?:,\d{3})*(?:\.\d+)?%?|\w+(?:[’'.&-]\w+)*|[^\w\s]")
 _ENUMERATOR = re.compile(r"\s*(?:\d+(?:\.\d+)+\.?|\d{1,3}[.)]|\(?[a-z0-9]{1,3}\))\s+(?=[A-Z(“\"])")  # a clause's or item's number
 _POSSESSIVE = re.compile(r"\w[’']s$")
 _BREAKS = frozenset(";:()[]\"“”?!|")  # "|": a table's cells

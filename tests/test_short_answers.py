@@ -125,6 +125,9 @@ def test_candidate_spans_are_words_of_the_sentence():
     row = "| Enterprise plan | $99 | unlimited |"  # a table row: no span crosses a cell
     texts = [row[a:b] for a, b in span_candidates("How much does the Enterprise plan cost?", row).spans]
     assert "$99" in texts and not any("|" in t for t in texts)
+    hours = "Core hours are 10:00 to 16:00 and meals are covered up to €40 per day."  # a time is one word
+    texts = [hours[a:b] for a, b in span_candidates("What are the core hours?", hours).spans]
+    assert "10:00 to 16:00" in texts and "10" not in texts and "€40 per day" in texts and "€40 per" not in texts
 
 
 def test_the_parser_tells_names_dates_and_phrases_apart():
