@@ -131,7 +131,7 @@ def candidate_sentences(hits: list[Hit], document_text: Callable[[str], str | No
     seen: dict[tuple[str, int, int], Candidate] = {}
     for hit in hits:
         running = _TABLE_ROW.match(hit.text) and header_before(document_text(hit.doc) or "", hit.start)
-        for start, end, reading, columns in passage_sentences(hit.text, running or []):
+        for start, end, reading, columns in passage_sentences(hit.text, running or [], hit.section):
             text = hit.text[start:end]
             key = (hit.doc, hit.start + start, hit.start + end)
             if len(text.split()) >= MIN_WORDS and key not in seen and not _QUESTION.search(text):
@@ -141,31 +141,51 @@ def candidate_sentences(hits: list[Hit], document_text: Callable[[str], str | No
     return list(seen.values())
 
 
-def passage_sentences(text: str, running_header: Sequence[str] = ()) -> list[tuple[int, int, str, tuple]]:
+def passage_sentences(text: str, running_header: Sequence[str] = (), heading: str = ""
+                      ) -> list[tuple[int, int, str, tuple]]:
     """``(start, end, reading, columns)`` of a passage's candidates in order: its sentences, each table
     row whole (a header row and its rule are not candidates: every row is read with them; a
     table the passage opens with is read with ``running_header``, its header in an earlier
     passage), and a lead-in ending with ":" with the list items after it as one span (each
-    sentence of an item is a candidate too, read after the lead-in)."""
+    sentence of an item is a candidate too, read after the lead-in). A list the passage opens
+    with has its section's ``heading`` for a lead-in ("Ingredients: - 3 ripe bananas …"), and
+    a sentence it opens with is read after it ("In the box: The headphones come with …")."""
     rows = _table_rows(text, running_header)
     spans = sorted({*rows, *(s for s in sentence_spans(text) if not any(a <= s[0] < b for a, b in rows))})
     readings: dict[tuple[int, int], str] = {}
+    if heading and spans and not text[:spans[0][0]].strip():  # what the passage opens with reads after its heading
+        opening = _list_items(text, spans, 0, rows)
+        for item_start, item_end, body in opening:
+            readings[item_start, item_end] = f"{heading}: {text[body:item_end]}"
+        if len(opening) > 1:
+            readings[opening[0][0], opening[-1][1]] = f"{heading}: {text[opening[0][0]:opening[-1][1]]}"
+        elif not opening and spans[0] not in rows and text[spans[0][1] - 1] != ":":  # not a lead-in: its own
+            readings[spans[0]] = f"{heading}: {text[slice(*spans[0])]}"
     for i, (start, end) in enumerate(spans):
         if (start, end) in rows:
             if rows[start, end] is not None:
                 readings[start, end] = rows[start, end][0]
             continue
-        last = end
-        for item_start, item_end in spans[i + 1:] if text[end - 1] == ":" else ():
-            marker = _LIST_ITEM.match(text, item_start)
-            same_item = last > end and "\n" not in text[last:item_start]  # an item's next sentence
-            if not (marker or same_item) or (item_start, item_end) in rows:
-                break
-            readings[item_start, item_end] = f"{text[start:end]} {text[marker.end() if marker else item_start:item_end]}"
-            last = item_end
-        readings.setdefault((start, last), text[start:last])  # an item keeps its lead-in
+        items = _list_items(text, spans, i + 1, rows) if text[end - 1] == ":" else []
+        for item_start, item_end, body in items:
+            readings[item_start, item_end] = f"{text[start:end]} {text[body:item_end]}"
+        readings.setdefault((start, items[-1][1] if items else end), text[start:items[-1][1] if items else end])
     return [(start, end, reading, rows[start, end][1] if (start, end) in rows else ())
             for (start, end), reading in sorted(readings.items())]
+
+
+def _list_items(text: str, spans: list[tuple[int, int]], first: int, rows: dict) -> list[tuple[int, int, int]]:
+    """The list whose first item is ``spans[first]``: each item sentence's start, end and where
+    its words start (after the marker); an item's later sentences belong to it. Empty if
+    ``spans[first]`` is no list item."""
+    items: list[tuple[int, int, int]] = []
+    for item_start, item_end in spans[first:]:
+        marker = _LIST_ITEM.match(text, item_start)
+        same_item = bool(items) and "\n" not in text[items[-1][1]:item_start]  # an item's next sentence
+        if not (marker or same_item) or (item_start, item_end) in rows:
+            break
+        items.append((item_start, item_end, marker.end() if marker else item_start))
+    return items
 
 
 def header_before(text: str, offset: int) -> list[str]:

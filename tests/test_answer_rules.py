@@ -71,6 +71,19 @@ def test_table_rows_read_with_their_header_and_list_items_after_their_lead_in():
     assert [c.is_list for c in candidates].count(True) == 1 and "| Backup | $2 |" in {c.text for c in candidates}
 
 
+def test_what_a_passage_opens_with_reads_after_its_sections_heading():
+    text = "- 3 ripe bananas\n- 250 g plain flour\n- 1 egg, beaten. Keep it cold.\n\nMix them all."
+    reads = {text[start:end]: reading for start, end, reading, _ in passage_sentences(text, heading="Ingredients")}
+    assert reads["- 250 g plain flour"] == "Ingredients: 250 g plain flour"
+    assert reads["Keep it cold."] == "Ingredients: Keep it cold."  # an item's next sentence is of the list too
+    assert reads[text[:text.index("\n\n")]] == "Ingredients: " + text[:text.index("\n\n")]  # the whole list
+    assert reads["Mix them all."] == "Mix them all."
+    prose = "Mix them all.\n- 3 ripe bananas\n- 1 egg"  # a list not opening the passage: items alone
+    reads = {prose[a:b]: reading for a, b, reading, _ in passage_sentences(prose, heading="Method")}
+    assert reads["- 1 egg"] == "- 1 egg" and reads["Mix them all."] == "Method: Mix them all."  # its first sentence
+    assert passage_sentences(prose)[0][2] == "Mix them all."  # without a section
+
+
 def test_a_question_in_a_passage_is_no_candidate_answer():
     text = 'How do I cancel my plan? Go to Settings and choose Cancel. Was it "worth it?" Nobody knows for sure.'
     hit = Hit(1, "c1", "faq.md", "FAQ", "", 0, len(text), 1, 1, 1.0, 1, 1, text)

@@ -480,3 +480,34 @@ def test_answers_from_a_plain_text_faq_a_contract_and_a_glossary(tmp_path, embed
     assert landlord.short_answer == "Harbor View Properties LLC"
     assert late.citations[0].quote.startswith("2.2 A late fee") and late.short_answer != "2.2"
     assert latency.citations[0].quote.startswith("**Latency**") and latency.short_answer is None
+
+
+def test_a_sections_heading_tells_what_its_list_and_first_sentence_answer(tmp_path, embedder):
+    """A list right under a heading ("## Ingredients") and the first sentence of a section ("##
+    In the box") say nothing of what they answer but through the heading: "What are the
+    ingredients?" was declined, "What was fixed in version 2.2?" answered with one of its
+    fixes, and "What is in the box?" was declined."""
+    from index.builder import build_index
+    from qa import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "recipe.md").write_text(
+        "# Banana bread\n\nMakes one loaf.\n\n## Ingredients\n\n- 3 ripe bananas\n- 250 g plain flour\n- 100 g brown "
+        "sugar\n- 1 egg\n\n## Method\n\n1. Preheat the oven to 175 °C.\n2. Mash the bananas and mix in the rest.\n"
+        "3. Bake for 60 minutes.\n")
+    (corpus / "changelog.md").write_text(
+        "# Changelog\n\n## Version 2.2 (2025-01-20)\n\n### New features\n- Export reports as CSV.\n- Dark mode for "
+        "the dashboard.\n\n### Fixes\n- Fixed a crash when uploading files larger than 2 GB.\n- Login no longer "
+        "fails for passwords containing a colon.\n")
+    (corpus / "specs.md").write_text(
+        "# Aurora X2 headphones\n\n## Specifications\n\nWeight: 250 g\nWarranty: 2 years\n\n## In the box\n\nThe "
+        "headphones come with a carrying case, a USB-C cable and a 3.5 mm audio cable.\n")
+    build_index(corpus, tmp_path / "index", embedder=embedder)
+    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
+        ingredients = assistant.ask("What are the ingredients?")
+        fixed = assistant.ask("What was fixed in version 2.2?")
+        box = assistant.ask("What is in the box?")
+    assert ingredients.citations[0].quote == "- 3 ripe bananas\n- 250 g plain flour\n- 100 g brown sugar\n- 1 egg"
+    assert fixed.citations[0].quote.startswith("- Fixed a crash") and fixed.citations[0].quote.endswith("a colon.")
+    assert not box.abstained and box.citations[0].quote.startswith("The headphones come with a carrying case")
