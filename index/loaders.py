@@ -2,8 +2,8 @@
 
 Each loader returns the text that offsets are measured against. HTML, PDF and DOCX
 are converted to plain text with headings written as Markdown ``#`` lines and tables as
-Markdown pipe tables, so the chunker and the answers see one structure whatever the source
-format.
+Markdown pipe tables, and a CSV or TSV file becomes one pipe table (its first row the header),
+so the chunker and the answers see one structure whatever the source format.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .text import normalise_text
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".csv", ".tsv")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -42,6 +42,8 @@ def load_text(path: Path, data: bytes) -> LoadedText:
         loaded = _load_pdf(data)
     elif suffix == ".docx":
         loaded = _load_docx(data)
+    elif suffix in (".csv", ".tsv"):
+        loaded = _load_delimited(_decode(data), tabs=suffix == ".tsv")
     else:
         text = _decode(data)
         loaded = _load_html(text) if suffix in (".html", ".htm") else LoadedText(text, None)
@@ -139,6 +141,26 @@ def pipe_row(cells: list[str]) -> str:
 
 def header_rule(columns: int) -> str:
     return "|" + "---|" * columns
+
+
+def _load_delimited(text: str, tabs: bool) -> LoadedText:
+    """A CSV (delimiter sniffed among , ; tab |) or TSV file as a Markdown pipe table whose
+    header is its first row; rows left short are padded, blank rows left out."""
+    import csv
+
+    try:
+        dialect = csv.excel_tab if tabs else csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel  # one column, or nothing to tell by: commas
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(cell.strip() for cell in row)]
+    except csv.Error as error:
+        raise SkipFile(f"malformed {'TSV' if tabs else 'CSV'}: {error}") from error
+    if not rows:
+        return LoadedText("", None)
+    width = max(map(len, rows))
+    lines = [pipe_row(row + [""] * (width - len(row))) for row in rows]
+    return LoadedText("\n".join([lines[0], header_rule(width), *lines[1:]]) + "\n", None)
 
 
 def _load_html(markup: str) -> LoadedText:

@@ -9,7 +9,8 @@ from pathlib import Path
 FORMAT_VERSION = 1
 # How files become text and chunks (an index read with an earlier one is rebuilt): 2: HTML and
 # DOCX tables as Markdown pipe tables; 3: an all-bold line ("**Why was I charged twice?**") a heading;
-# 4: so is a question after "Q:" ("Q: How do I cancel my subscription?").
+# 4: so is a question after "Q:" ("Q: How do I cancel my subscription?"), and CSV / TSV files are read
+# (as pipe tables; they had been skipped).
 TEXT_VERSION = 4
 MANIFEST_FILE = "manifest.json"
 FILES_FILE = "files.json"  # the per-file entries, read by builds only

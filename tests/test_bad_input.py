@@ -96,11 +96,11 @@ def test_empty_corpus_changes_nothing(shipped_index, tmp_path):
     result = run("index", "--corpus", str(tmp_path / "empty"), "--index-dir", str(copy))
     assert result.exit_code == 2 and "no indexable documents" in result.stderr and "(no files found)" in result.stderr
     assert fingerprint(copy) == before
-    for name, content in [("data.csv", "a,b\n"), ("blank.txt", "  \n"), ("b.md", ""), ("c.md", ""), ("d.md", "")]:
+    for name, content in [("data.xlsx", "a,b\n"), ("blank.txt", "  \n"), ("b.md", ""), ("c.md", ""), ("d.md", "")]:
         (tmp_path / "empty" / name).write_text(content)
     result = run("index", "--corpus", str(tmp_path / "empty"), "--index-dir", str(copy))
     assert result.exit_code == 2 and "(5 skipped: " in result.stderr and "; 2 more): the index was not changed" in result.stderr
-    assert "data.csv: unsupported type .csv" in result.stderr and "blank.txt: no text" in result.stderr
+    assert "data.xlsx: unsupported type .xlsx" in result.stderr and "blank.txt: no text" in result.stderr
     assert fingerprint(copy) == before
 
 

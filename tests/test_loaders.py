@@ -63,6 +63,18 @@ def test_html_and_docx_tables_become_markdown_tables():
         "Our plans:\n\n| Plan | Price |\n|---|---|\n| Team | $29 |\n\nPrices include tax.")
 
 
+def test_csv_and_tsv_files_become_markdown_tables():
+    """They had been skipped as unsupported types."""
+    offices = load_text(Path("offices.csv"), b'City,Address,Staff\r\nParis,"12 Rue de Rivoli, 4th floor",85\r\n'
+                                             b'\r\nLisbon,Rua Augusta 1\r\n').text
+    assert offices == ("| City | Address | Staff |\n|---|---|---|\n| Paris | 12 Rue de Rivoli, 4th floor | 85 |\n"
+                       "| Lisbon | Rua Augusta 1 |  |\n")  # a quoted comma kept, a blank row left out, a short row padded
+    assert load_text(Path("stock.tsv"), b"product\tprice\nWidget\t$4.50 | each\n").text == (
+        "| product | price |\n|---|---|\n| Widget | $4.50 / each |\n")
+    assert load_text(Path("eu.csv"), "Stadt;Einwohner\nKöln;1.084.831\n".encode()).text.splitlines()[2] == (
+        "| Köln | 1.084.831 |")  # the delimiter is sniffed
+
+
 def test_pdf_pages_are_kept_as_offsets():
     loaded = load_text(Path("memo.pdf"), pdf_bytes(["Page one text."], ["Page two text."], ["The third page."]))
     assert len(loaded.pages) == 3 and loaded.pages[0] == 0
@@ -86,6 +98,7 @@ def test_control_characters_are_removed():
     ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "unreadable PDF"),
     ("broken.docx", b"PK\x03\x04 not a zip", "unreadable DOCX"),
     ("undecodable.txt", b"\x81\x8d\x8f\x90\x9d" * 20, "not UTF-8"),
+    ("empty.csv", b"\n,,\n\n", "no text"),
 ])
 def test_bad_files_are_skipped_with_a_reason(name, data, reason):
     with pytest.raises(SkipFile, match=reason):

@@ -447,6 +447,24 @@ def test_a_clause_or_item_number_is_no_short_answer(sentence):
     assert any(sentence[a:b] == "$75" for a, b in spans) or "$75" not in sentence
 
 
+def test_a_csv_file_is_looked_up(tmp_path, embedder):
+    """A CSV file was skipped as an unsupported type; read as a table, its rows answer."""
+    from index.builder import build_index
+    from qa import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "offices.csv").write_text('City,Address,Staff,Opened\nBerlin,Unter den Linden 5,120,2012\n'
+                                        'Paris,"12 Rue de Rivoli, 4th floor",85,2015\nMadrid,Gran Via 30,40,2019\n')
+    summary = build_index(corpus, tmp_path / "index", embedder=embedder)
+    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
+        staff = assistant.ask("How many staff work in Paris?")
+        opened = assistant.ask("When did the Madrid office open?")
+    assert summary.documents == 1 and not summary.skipped
+    assert staff.short_answer == "85" and staff.citations[0].quote == "| Paris | 12 Rue de Rivoli, 4th floor | 85 | 2015 |"
+    assert opened.short_answer == "2019" and opened.citations[0].quote.startswith("| Madrid |")
+
+
 def test_answers_from_a_plain_text_faq_a_contract_and_a_glossary(tmp_path, embedder):
     """Before, "How do I cancel my subscription?" cited its own "Q:" line, "Who is the
     landlord?" answered with the tenant's name, a late fee answered "2.2" (the clause's number)
