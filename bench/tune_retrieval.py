@@ -36,8 +36,10 @@ from qa.squad import load_squad, materialise_squad_corpus
 ROOT = Path(__file__).resolve().parent.parent
 DEPTH = 100
 FUSIONS = ([FusionSettings("rrf", k, w, bm25_weight=1.0) for k, w in itertools.product((10, 30, 60), (1.0, 1.25, 1.5))]
-           + [FusionSettings(m, dense_weight=a, bm25_weight=1 - a, exact_missing=exact)
-              for m in ("minmax", "zscore", "dbsf") for a in (0.3, 0.4, 0.5, 0.6, 0.7) for exact in (False, True)])
+           + [FusionSettings(m, dense_weight=a, bm25_weight=1 - a, exact_missing=exact, floor=floor)
+              for m in ("minmax", "zscore", "dbsf") for a in (0.3, 0.4, 0.5, 0.6, 0.7) for exact in (False, True)
+              for floor in ((None, -5.0) if m == "zscore" else (None,))]
+           + [FusionSettings("zscore", floor=floor) for floor in (-6.0, -4.0, -3.0, -2.5, -2.0, -1.5)])
 FIELDS = ("in body", "separate field")  # title/section repeated into each chunk's tokens, or a second ranker
 FIELD_WEIGHTS = (0.25, 0.5, 1.0)
 
@@ -155,8 +157,9 @@ def lexical_settings():
 def describe(fusion: FusionSettings) -> str:
     if fusion.method == "rrf":
         return f"rrf k={fusion.rrf_k} dense×{fusion.dense_weight}"
-    missing = "exact" if fusion.exact_missing else "floor"
-    return f"{fusion.method} dense {fusion.dense_weight:.1f}, missing rows {missing}"
+    missing = "exact" if fusion.exact_missing else "at the list's lowest"
+    floor = f", floor {fusion.floor}" if fusion.floor is not None else ""
+    return f"{fusion.method} dense {fusion.dense_weight:.1f}, missing rows {missing}{floor}"
 
 
 def print_table(name: str, table: dict, top: int = 12) -> None:

@@ -157,8 +157,9 @@ def describe_fusion(fusion) -> str:
     if fusion.method == "rrf":
         return f"RRF k {fusion.rrf_k}, dense weight {fusion.dense_weight}"
     missing = "its exact score" if fusion.exact_missing else "the list's lowest"
+    floor = f"; no normalised score below {fusion.floor}" if fusion.floor is not None else ""
     return (f"{fusion.method} scores, dense weight {fusion.dense_weight}, BM25 weight {fusion.bm25_weight}; "
-            f"a row missing from one list gets {missing}")
+            f"a row missing from one list gets {missing}{floor}")
 
 
 def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool, index_dir: Path | None,

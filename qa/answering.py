@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from index.backends import Scope
 
-from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, whole_list
+from .candidates import Candidate, TableHeaders, asked_row, candidate_sentences, looked_up_row, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
@@ -29,6 +30,7 @@ from .spelling import Speller
 LEAD_CANDIDATES = 2
 LEAD_WEIGHTS = (0.3, 1.0)
 LEAD_SCORE_GAP = 1.5
+TABLE_DOCUMENTS = 64  # documents whose table headers are kept (an answer over a table reads them)
 HISTORY_TURNS = 4  # earlier questions that can shape a follow-up (each refers to the one before)
 NOT_IN_DOCUMENTS = ("Not in the documents: no passage answers this question with enough "
                     "confidence. The closest matches are listed below.")
@@ -54,6 +56,7 @@ class Answerer:
         self.scorer = SentenceScorer(retriever, self.settings)
         self.short_answers = ShortAnswerModel.load(dense=retriever.has_dense)
         self.speller = Speller(retriever.tokenizer, retriever.lexical, retriever.records)
+        self._tables = lru_cache(maxsize=TABLE_DOCUMENTS)(self._read_tables)
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int, docs: Sequence[str] = ()) -> Answer:
         question = check_query(question, mode, k)
@@ -104,7 +107,7 @@ class Answerer:
 
     def _search_and_score(self, turn: Turn, question: str, mode: str, k: int, scope: Scope | None) -> Evidence:
         result = self.retriever.search(turn.retrieval_query, k, mode, scope)
-        candidates = candidate_sentences(result.hits, self._document_text)
+        candidates = candidate_sentences(result.hits, self._tables)
         features = self.scorer.features(turn.retrieval_query, question, candidates)
         scores = self.scorer.score(features)
         return Evidence(turn, result, candidates, features, scores, self.scorer.confidence(features, scores))
@@ -162,9 +165,10 @@ class Answerer:
             return row, self.short_answers.best(question, text, self.word_vectors(question, text))
         return lead, spans.get(lead)
 
-    def _document_text(self, doc: str) -> str | None:
+    def _read_tables(self, doc: str) -> TableHeaders | None:
+        """Where ``doc``'s tables have their headers (read once per document: see ``__init__``)."""
         document = self.retriever.records.document(doc)
-        return document.text if document else None
+        return TableHeaders.of(document.text) if document else None
 
     def word_vectors(self, question: str, sentence: str) -> tuple | None:
         """The question's and the sentence's word vectors, if the short-answer model reads them."""

@@ -19,7 +19,7 @@ from qa.candidates import (
     Candidate,
     asked_row,
     candidate_sentences,
-    header_before,
+    TableHeaders,
     looked_up_row,
     passage_sentences,
 )
@@ -119,10 +119,14 @@ def test_a_row_knows_its_cells_and_a_table_runs_on_with_its_header():
     assert looked_up_row(rows, [0.0, 2.0, 3.0, 3.0], "And the Basic plan?", "And the Basic plan? (users Team)",
                          tokenize) == 0
     # a passage that opens inside a table reads its rows with the header from the document above it
-    document = "Intro.\n\n| City | Area |\n|---|---|\n| Hoorn | 32 km² |\n| Delft | 24 km² |\n"
+    document = ("Intro.\n\n| City | Area |\n|---|---|\n| Hoorn | 32 km² |\n| Delft | 24 km² |\n\n"
+                "| No | header |\n| Ede | 7 |\n\n|---|---|\n| Oss | 9 |\n")
+    headers = TableHeaders.of(document)
     later = document.index("| Delft")
-    assert header_before(document, later) == ["City", "Area"] and header_before(document, 0) == []
-    assert passage_sentences(document[later:], header_before(document, later))[0][2] == "City: Delft; Area: 24 km²"
+    assert headers.before(later) == ["City", "Area"] and headers.before(0) == []
+    assert headers.before(document.index("| Hoorn")) == ["City", "Area"]
+    assert headers.before(document.index("| Ede")) == [] and headers.before(document.index("| Oss")) == []
+    assert passage_sentences(document[later:], headers.before(later))[0][2] == "City: Delft; Area: 24 km²"
     assert passage_sentences("Text.\n| Delft | 24 km² |", ["City", "Area"])[1][2] == "Delft; 24 km²"  # not the running table
 
 
@@ -257,6 +261,21 @@ def test_score_fusion_normalises_each_list_and_floors_absent_rows(method):
         assert scores[1] == pytest.approx(scores[3]) == pytest.approx(0.5)
     assert scores[1] > scores[5] and scores[4] > scores[5]
     assert fused.dense_ranks.tolist()[fused.rows.tolist().index(4)] == 0
+
+
+def test_a_floor_keeps_one_ranker_from_vetoing_the_others_clear_find():
+    """Over near-identical rows (a 20,000-row table) every cosine is within hundredths of the
+    others: the row only BM25 finds, an exact ID, sat 8 deviations under the dense mean."""
+    dense = [(row, 0.51 - 0.0004 * row) for row in range(100)]  # each ranker's top 100, as the product fuses
+    bm25 = [(500, 3.84)] + [(row, 0.0003) for row in range(99)]
+
+    def exact(rows):
+        return (np.array([0.39 if r == 500 else dict(dense)[r] for r in rows]),
+                np.array([dict(bm25).get(r, 0.0) for r in rows]))
+
+    floored = fuse(dense, bm25, 5, FusionSettings(), exact).rows.tolist()
+    unfloored = fuse(dense, bm25, 5, FusionSettings(floor=None), exact).rows.tolist()
+    assert floored[0] == 500 and 500 not in unfloored
 
 
 # --- answer matching ---
