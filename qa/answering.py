@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -56,7 +56,8 @@ class Answerer:
         self.scorer = SentenceScorer(retriever, self.settings)
         self.short_answers = ShortAnswerModel.load(dense=retriever.has_dense)
         self.speller = Speller(retriever.tokenizer, retriever.lexical, retriever.records)
-        self._tables = lru_cache(maxsize=TABLE_DOCUMENTS)(self._read_tables)
+        # a document's table headers, read once (no reference back to self: refcounting frees it)
+        self._tables = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(table_headers, retriever.records))
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int, docs: Sequence[str] = ()) -> Answer:
         question = check_query(question, mode, k)
@@ -165,16 +166,17 @@ class Answerer:
             return row, self.short_answers.best(question, text, self.word_vectors(question, text))
         return lead, spans.get(lead)
 
-    def _read_tables(self, doc: str) -> TableHeaders | None:
-        """Where ``doc``'s tables have their headers (read once per document: see ``__init__``)."""
-        document = self.retriever.records.document(doc)
-        return TableHeaders.of(document.text) if document else None
-
     def word_vectors(self, question: str, sentence: str) -> tuple | None:
         """The question's and the sentence's word vectors, if the short-answer model reads them."""
         if not self.short_answers.reads_vectors:
             return None
         return self.retriever.query_tokens(question), self.scorer.token_vectors(sentence)
+
+
+def table_headers(records, doc: str) -> TableHeaders | None:
+    """Where ``doc``'s tables have their headers (``records``: the index's ``RecordStore``)."""
+    document = records.document(doc)
+    return TableHeaders.of(document.text) if document else None
 
 
 def lead_weight(score: float, best: BestSpan | None, weights: tuple[float, float] = LEAD_WEIGHTS) -> float:

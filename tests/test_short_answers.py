@@ -447,20 +447,25 @@ def test_a_clause_or_item_number_is_no_short_answer(sentence):
     assert any(sentence[a:b] == "$75" for a, b in spans) or "$75" not in sentence
 
 
-def test_a_csv_file_is_looked_up(tmp_path, embedder):
-    """A CSV file was skipped as an unsupported type; read as a table, its rows answer."""
+def answers_over(tmp_path, embedder, documents: dict[str, str], *questions: str) -> list:
+    """Index ``documents`` (file name → text) and ask each question on its own."""
     from index.builder import build_index
     from qa import Assistant
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "offices.csv").write_text('City,Address,Staff,Opened\nBerlin,Unter den Linden 5,120,2012\n'
-                                        'Paris,"12 Rue de Rivoli, 4th floor",85,2015\nMadrid,Gran Via 30,40,2019\n')
-    summary = build_index(corpus, tmp_path / "index", embedder=embedder)
+    for name, text in documents.items():
+        (corpus / name).write_text(text)
+    build_index(corpus, tmp_path / "index", embedder=embedder)
     with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
-        staff = assistant.ask("How many staff work in Paris?")
-        opened = assistant.ask("When did the Madrid office open?")
-    assert summary.documents == 1 and not summary.skipped
+        return [assistant.ask(question) for question in questions]
+
+
+def test_a_csv_file_is_looked_up(tmp_path, embedder):
+    """A CSV file was skipped as an unsupported type; read as a table, its rows answer."""
+    staff, opened = answers_over(tmp_path, embedder, {"offices.csv": (
+        'City,Address,Staff,Opened\nBerlin,Unter den Linden 5,120,2012\nParis,"12 Rue de Rivoli, 4th floor",85,2015\n'
+        "Madrid,Gran Via 30,40,2019\n")}, "How many staff work in Paris?", "When did the Madrid office open?")
     assert staff.short_answer == "85" and staff.citations[0].quote == "| Paris | 12 Rue de Rivoli, 4th floor | 85 | 2015 |"
     assert opened.short_answer == "2019" and opened.citations[0].quote.startswith("| Madrid |")
 
@@ -469,29 +474,17 @@ def test_answers_from_a_plain_text_faq_a_contract_and_a_glossary(tmp_path, embed
     """Before, "How do I cancel my subscription?" cited its own "Q:" line, "Who is the
     landlord?" answered with the tenant's name, a late fee answered "2.2" (the clause's number)
     and "What is latency?" answered "request"."""
-    from index.builder import build_index
-    from qa import Assistant
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "faq.txt").write_text(
-        "Frequently asked questions\n\nQ: How do I cancel my subscription?\nA: Go to Settings, then Billing, and "
-        "choose Cancel subscription.\n\nQ: Where is my data stored?\nA: All customer data is stored in data centres "
-        "in Frankfurt, Germany.\n")
-    (corpus / "lease.md").write_text(
-        '# Lease\n\nThis agreement is made between Harbor View Properties LLC ("Landlord") and Jordan Ellis '
-        '("Tenant") for the apartment at 42 Quay Street.\n\n## 2. Rent\n\n2.1 The monthly rent is $1,850.\n\n'
-        "2.2 A late fee of $75 applies if rent is not received by the fifth day of the month.\n")
-    (corpus / "glossary.md").write_text(
-        "# Glossary\n\n**Latency**: the time between a request being sent and the first byte of the response "
-        "arriving.\n\n**Throughput**: the number of requests a system completes per second.\n")
-    build_index(corpus, tmp_path / "index", embedder=embedder)
-    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
-        cancel = assistant.ask("How do I cancel my subscription?")
-        stored = assistant.ask("Where is my data stored?")
-        landlord = assistant.ask("Who is the landlord?")
-        late = assistant.ask("What happens if rent is late?")
-        latency = assistant.ask("What is latency?")
+    cancel, stored, landlord, late, latency = answers_over(tmp_path, embedder, {
+        "faq.txt": "Frequently asked questions\n\nQ: How do I cancel my subscription?\nA: Go to Settings, then Billing, "
+                   "and choose Cancel subscription.\n\nQ: Where is my data stored?\nA: All customer data is stored in "
+                   "data centres in Frankfurt, Germany.\n",
+        "lease.md": '# Lease\n\nThis agreement is made between Harbor View Properties LLC ("Landlord") and Jordan Ellis '
+                    '("Tenant") for the apartment at 42 Quay Street.\n\n## 2. Rent\n\n2.1 The monthly rent is $1,850.\n\n'
+                    "2.2 A late fee of $75 applies if rent is not received by the fifth day of the month.\n",
+        "glossary.md": "# Glossary\n\n**Latency**: the time between a request being sent and the first byte of the "
+                       "response arriving.\n\n**Throughput**: the number of requests a system completes per second.\n",
+    }, "How do I cancel my subscription?", "Where is my data stored?", "Who is the landlord?",
+        "What happens if rent is late?", "What is latency?")
     assert cancel.citations[0].quote.startswith("A: Go to Settings")
     assert cancel.citations[0].section == "How do I cancel my subscription?"
     assert stored.citations[0].quote.startswith("A: All customer data") and stored.short_answer == "Frankfurt, Germany"
@@ -505,27 +498,16 @@ def test_a_sections_heading_tells_what_its_list_and_first_sentence_answer(tmp_pa
     In the box") say nothing of what they answer but through the heading: "What are the
     ingredients?" was declined, "What was fixed in version 2.2?" answered with one of its
     fixes, and "What is in the box?" was declined."""
-    from index.builder import build_index
-    from qa import Assistant
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "recipe.md").write_text(
-        "# Banana bread\n\nMakes one loaf.\n\n## Ingredients\n\n- 3 ripe bananas\n- 250 g plain flour\n- 100 g brown "
-        "sugar\n- 1 egg\n\n## Method\n\n1. Preheat the oven to 175 °C.\n2. Mash the bananas and mix in the rest.\n"
-        "3. Bake for 60 minutes.\n")
-    (corpus / "changelog.md").write_text(
-        "# Changelog\n\n## Version 2.2 (2025-01-20)\n\n### New features\n- Export reports as CSV.\n- Dark mode for "
-        "the dashboard.\n\n### Fixes\n- Fixed a crash when uploading files larger than 2 GB.\n- Login no longer "
-        "fails for passwords containing a colon.\n")
-    (corpus / "specs.md").write_text(
-        "# Aurora X2 headphones\n\n## Specifications\n\nWeight: 250 g\nWarranty: 2 years\n\n## In the box\n\nThe "
-        "headphones come with a carrying case, a USB-C cable and a 3.5 mm audio cable.\n")
-    build_index(corpus, tmp_path / "index", embedder=embedder)
-    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
-        ingredients = assistant.ask("What are the ingredients?")
-        fixed = assistant.ask("What was fixed in version 2.2?")
-        box = assistant.ask("What is in the box?")
+    ingredients, fixed, box = answers_over(tmp_path, embedder, {
+        "recipe.md": "# Banana bread\n\nMakes one loaf.\n\n## Ingredients\n\n- 3 ripe bananas\n- 250 g plain flour\n"
+                     "- 100 g brown sugar\n- 1 egg\n\n## Method\n\n1. Preheat the oven to 175 °C.\n2. Mash the bananas "
+                     "and mix in the rest.\n3. Bake for 60 minutes.\n",
+        "changelog.md": "# Changelog\n\n## Version 2.2 (2025-01-20)\n\n### New features\n- Export reports as CSV.\n"
+                        "- Dark mode for the dashboard.\n\n### Fixes\n- Fixed a crash when uploading files larger than 2 "
+                        "GB.\n- Login no longer fails for passwords containing a colon.\n",
+        "specs.md": "# Aurora X2 headphones\n\n## Specifications\n\nWeight: 250 g\nWarranty: 2 years\n\n## In the box\n\n"
+                    "The headphones come with a carrying case, a USB-C cable and a 3.5 mm audio cable.\n",
+    }, "What are the ingredients?", "What was fixed in version 2.2?", "What is in the box?")
     assert ingredients.citations[0].quote == "- 3 ripe bananas\n- 250 g plain flour\n- 100 g brown sugar\n- 1 egg"
     assert fixed.citations[0].quote.startswith("- Fixed a crash") and fixed.citations[0].quote.endswith("a colon.")
     assert not box.abstained and box.citations[0].quote.startswith("The headphones come with a carrying case")
