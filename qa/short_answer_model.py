@@ -33,6 +33,16 @@ _DENIED_WORD = re.compile(r"^[^,;:]*?(?:(?<!\bor )\bnot|\bnever|\bcannot|\wn[’
 _NEGATED_QUESTION = re.compile(r"\b(?:not|never|no|without)\b|n[’']t\b", re.IGNORECASE)
 _STEMS = Tokenizer()
 _ASKS_WHO = re.compile(r"\W*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)  # "Who …", "To whom …"
+_ASKS_WHEN = re.compile(r"\W*(?:since\s+)?when\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|must|has|"
+                        r"have|had|shall|may|might)\b", re.IGNORECASE)  # "When did …", not "When the lamas received …"
+# What a span answering "when" holds: a number, a month or weekday, a season, a unit or a word of time
+_TIME_CUE = re.compile(r"\d|\b(?:january|february|march|april|may|june|july|august|september|october|november|"
+                       r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|monday|tuesday|wednesday|thursday|"
+                       r"friday|saturday|sunday|spring|summer|autumn|fall|winter|centur(?:y|ies)|decades?|years?|"
+                       r"months?|weeks?|days?|hours?|minutes?|morning|afternoon|evening|night|noon|midnight|dynasty|"
+                       r"era|age|period|war|reign|season|times?|today|tomorrow|yesterday|now|then|later|earlier|soon|"
+                       r"ago|before|after|during|until|since|once|early|late|first|last|next|end|beginning|start|"
+                       r"christmas|easter|holidays?|weekends?|quarter|ad|bc|bce)\b", re.IGNORECASE)
 # A name followed by the term a document defines it as: 'Harbor View Properties LLC ("Landlord")',
 # 'Acme Inc. (the "Supplier")' (contracts name their parties so, and refer to them by the term after).
 _DEFINED_NAME = re.compile(r"((?:[A-Z][\w.&'’-]*\s+(?:(?:of|and|&|de|du|van|von)\s+)?)*[A-Z][\w.&'’-]*"
@@ -45,6 +55,7 @@ _ASKS_DEFINITION = re.compile(r"\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?
 DEFINITION_WORDS = 10  # a longer definition is no short answer: the sentence says it
 NO_SPAN = (0, 0)  # a rule's answer that there is no short answer
 _ASKS_NAME = re.compile(r"\b(?:who|whom|whose|which|what|name)\b", re.IGNORECASE)
+_MONEY_OR_SHARE = re.compile(r"[$€£¥%]|\b(?:percent|dollars?|euros?|pounds)\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"(?:thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
                      r"ninety|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.IGNORECASE)
@@ -89,10 +100,14 @@ class ShortAnswerModel:
         return self.best_of(candidates, question, sentence)
 
     def best_of(self, candidates: SpanCandidates, question: str, sentence: str) -> BestSpan | None:
-        """The best of ``sentence``'s candidate spans for ``question``."""
+        """The best of ``sentence``'s candidate spans for ``question``; for a question asking
+        when, the best of those holding something of time, if any does."""
         if not candidates.spans:
             return None
         scores = self.trees.scores(candidates.features)
+        if _ASKS_WHEN.match(question):
+            timed = np.array([timely(sentence[a:b]) for a, b in candidates.spans])
+            scores = np.where(timed, scores, -np.inf) if timed.any() else scores
         k = int(scores.argmax())
         shares = np.exp(scores - scores[k])
         span = candidates.spans[k]
@@ -116,13 +131,15 @@ class BestSpan:
 
 def withheld(question: str, sentence: str, span: tuple[int, int]) -> bool:
     """Whether a span is never shown as a short answer, whatever its score: a negation right
-    before it, a sentence that ``denies`` what the question asks, or an amount with no name in
+    before it, a sentence that ``denies`` what the question asks, nothing of time for a question
+    asking when (``timely``: "When was two-factor authentication added?": "apps"), or an amount with no name in
     it for a question that opens by asking who ("Who may work remotely?": "up to three days";
     the fit articles' "who" answers holding a number are names: "the 5th Dalai Lama", "E3
     attendees")."""
     text = sentence[span[0]:span[1]]
     amount = _ASKS_WHO.match(question) and _AMOUNT.search(text) and not any(w[0].isupper() for w in text.split())
-    return bool(amount) or follows_negation(sentence, span[0]) or denies(question, sentence)
+    timeless = _ASKS_WHEN.match(question) and not timely(text)
+    return bool(amount or timeless) or follows_negation(sentence, span[0]) or denies(question, sentence)
 
 
 def defines(question: str, sentence: str) -> int | None:
@@ -149,6 +166,12 @@ def definition(question: str, sentence: str) -> tuple[int, int] | None:
         return None
     end = re.search(r"[,;:.()]\s|[.]?$", sentence[start:]).start() + start
     return (start, end) if 0 < len(sentence[start:end].split()) <= DEFINITION_WORDS else NO_SPAN
+
+
+def timely(text: str) -> bool:
+    """Whether a span could say when: it holds a number, a month, a word of time ("first day",
+    "after the war"), and is no amount of money or share ("$1,850", "20%")."""
+    return bool(_TIME_CUE.search(text)) and not _MONEY_OR_SHARE.search(text)
 
 
 def denies(question: str, sentence: str) -> bool:

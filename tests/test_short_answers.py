@@ -256,10 +256,23 @@ def test_a_negation_just_before_a_span_is_told(sentence, span, negated):
     ("To whom did she pay 5 dollars?", "She paid 5 dollars to the clerk.", "5 dollars", True),
     ("How many employees who work remotely get a laptop?", "There are 40 such employees.", "40", False),
     ("Which employees are eligible?", "Contractors are not eligible.", "eligible", True),
+    ("When was two-factor login added?", "Two-factor login with authenticator apps.", "apps", True),
+    ("When was two-factor login added?", "Two-factor login came in the spring.", "spring", False),
+    ("When is rent due?", "Rent of $1,850 is due on the first day.", "$1,850", True),  # money says no when
+    ("When the lamas came, who did they send?", "They sent their subordinates.", "subordinates", False),
 ])
 def test_spans_that_cannot_answer_are_withheld(question, sentence, span, expected):
     start = sentence.index(span)
     assert withheld(question, sentence, (start, start + len(span))) is expected
+
+
+def test_a_question_asking_when_is_answered_by_a_span_of_time():
+    """The span model's best for "When is rent due?" was "monthly"; of the spans that say
+    something of time, it is one of the first day."""
+    model = ShortAnswerModel.load(dense=False)
+    sentence = "The monthly rent is $1,850, due on the first day of each month."
+    best = model.best("When is rent due?", sentence)
+    assert "first day" in sentence[slice(*best.span)] and not best.withheld
 
 
 def test_a_short_answer_that_drops_a_negation_or_answers_who_with_an_amount_is_not_shown(tmp_path, embedder):
