@@ -245,6 +245,7 @@ UPLOAD_CASES = [
     ("oversize", "big.txt", b"x" * (MAX_UPLOAD_BYTES + 1), None, "too large"),
     ("empty", "empty.txt", b"", None, "empty file"),
     ("docx, which the indexer reads", "Notes.DOCX", b"PK\x03\x04docx bytes", "Notes.docx", None),
+    ("csv, which the indexer reads", "Offices.CSV", b"City,Staff\nParis,85\n", "Offices.csv", None),
 ]
 
 
