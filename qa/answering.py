@@ -137,7 +137,7 @@ class Answerer:
         span = (chosen[0].named_cell(question, self.retriever.tokenizer, evidence.turn.retrieval_query)
                 or defined_name(question, first) or definition(question, first)
                 or (best.span if self.short_answers.shown(best) else None))
-        short = first[slice(*span)] or None if span else None  # NO_SPAN: a definition too long to be short
+        short = (first[slice(*span)] if span else "") or None  # NO_SPAN reads "": a definition too long
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,)) for c in citations]
         return Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,
                       short_answer=short, segments=segments, **common)

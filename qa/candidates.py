@@ -20,7 +20,7 @@ from .records import Hit
 _LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s+|\d{1,3}[.)]\s+")
 _TABLE_ROW = re.compile(r"^[ \t]*(\|.*\|)[ \t]*$", re.MULTILINE)
 _HEADER_RULE = re.compile(r"\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+")  # |---|:--:| under a header row
-_RULE_LINE = re.compile(r"^[ \t]*\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*$", re.MULTILINE)
+_RULE_LINE = re.compile(rf"^[ \t]*{_HEADER_RULE.pattern}[ \t]*$", re.MULTILINE)  # such a rule as a whole line
 _TABLE_RUN = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*(?:\n|\Z))+", re.MULTILINE)  # consecutive table lines
 MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates
 _QUESTION = re.compile(r"\?[\s\"'”’)*_]*$")  # a sentence that asks ("Can I change my username?") answers nothing
