@@ -16,7 +16,7 @@ from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
-from .short_answer_model import BestSpan, ShortAnswerModel, defined_name, definition
+from .short_answer_model import BestSpan, ShortAnswerModel, defined_name, definition, with_article
 from .spelling import Speller
 
 # The sentence cited first is the better of the two best-scored ones by score + 0.3 × its best
@@ -136,7 +136,7 @@ class Answerer:
         first = chosen[0].text
         span = (chosen[0].named_cell(question, self.retriever.tokenizer, evidence.turn.retrieval_query)
                 or defined_name(question, first) or definition(question, first)
-                or (best.span if self.short_answers.shown(best) else None))
+                or (with_article(first, best.span) if self.short_answers.shown(best) else None))
         short = (first[slice(*span)] if span else "") or None  # NO_SPAN reads "": a definition too long
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,)) for c in citations]
         return Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,

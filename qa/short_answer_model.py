@@ -55,6 +55,7 @@ _ASKS_DEFINITION = re.compile(r"\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?
 DEFINITION_WORDS = 10  # a longer definition is no short answer: the sentence says it
 NO_SPAN = (0, 0)  # a rule's answer that there is no short answer
 _ASKS_NAME = re.compile(r"\b(?:who|whom|whose|which|what|name)\b", re.IGNORECASE)
+_ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the)\s$", re.IGNORECASE)
 _MONEY_OR_SHARE = re.compile(r"[$€£¥%]|\b(?:percent|dollars?|euros?|pounds)\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"(?:thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
@@ -166,6 +167,14 @@ def definition(question: str, sentence: str) -> tuple[int, int] | None:
         return None
     end = re.search(r"[,;:.()]\s|[.]?$", sentence[start:]).start() + start
     return (start, end) if 0 < len(sentence[start:end].split()) <= DEFINITION_WORDS else NO_SPAN
+
+
+def with_article(sentence: str, span: tuple[int, int]) -> tuple[int, int]:
+    """``span`` with the article right before it, as the sentence reads it ("an hour", "the
+    first day of each month"): spans never start with one (SQuAD's answers are compared
+    without articles), but "hour" alone reads oddly."""
+    found = _ARTICLE_BEFORE.search(sentence, max(0, span[0] - 4), span[0])
+    return (found.start(), span[1]) if found else span
 
 
 def timely(text: str) -> bool:

@@ -22,6 +22,7 @@ from qa.short_answer_model import (
     definition,
     denies,
     follows_negation,
+    with_article,
     withheld,
 )
 from qa.short_answers import DENSE_FEATURES, FEATURES, span_candidates
@@ -264,6 +265,14 @@ def test_a_negation_just_before_a_span_is_told(sentence, span, negated):
 def test_spans_that_cannot_answer_are_withheld(question, sentence, span, expected):
     start = sentence.index(span)
     assert withheld(question, sentence, (start, start + len(span))) is expected
+
+
+@pytest.mark.parametrize(("sentence", "span", "shown"), [
+    ("Baking takes about an hour.", "hour", "an hour"), ("Visit The Hague.", "Hague", "The Hague"),
+    ("Sea bream is served.", "bream", "bream"), ("Theme parks open.", "parks", "parks")])
+def test_a_short_answer_reads_with_its_article(sentence, span, shown):
+    start = sentence.index(span)
+    assert sentence[slice(*with_article(sentence, (start, start + len(span))))] == shown
 
 
 def test_a_question_asking_when_is_answered_by_a_span_of_time():
