@@ -11,13 +11,14 @@ import numpy as np
 
 from index.backends import Scope
 
-from .candidates import Candidate, TableHeaders, asked_row, candidate_sentences, looked_up_row, whole_list
+from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
 from .short_answer_model import BestSpan, ShortAnswerModel, defined_name, definition, with_article
 from .spelling import Speller
+from .tables import TableHeaders
 
 # The sentence cited first is the better of the two best-scored ones by score + 0.3 × its best
 # short-answer span's score + 1.0 × that span's softmax share. Chosen on the SQuAD fit articles

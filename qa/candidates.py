@@ -3,12 +3,12 @@ answer model reads it as. A Markdown table row alone ("| Team | $29 | 10 |") doe
 which column holds what, and a list item does not say what the list is of, so a row is read
 with its header's column names ("Plan: Team; Price: $29; Users: 10") and an item after its
 lead-in; the quote stays the row or the item itself. Which row of a table or which part of a
-list should lead is decided here too (``asked_row``, ``whole_list``)."""
+list should lead is decided here too (``asked_row``, ``whole_list``); tables are parsed in
+``tables``."""
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -16,12 +16,9 @@ from index.sentences import sentence_spans
 
 from .answer_types import find_short_answer
 from .records import Hit
+from .tables import TABLE_ROW, TableHeaders, table_rows
 
 _LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s+|\d{1,3}[.)]\s+")
-_TABLE_ROW = re.compile(r"^[ \t]*(\|.*\|)[ \t]*$", re.MULTILINE)
-_HEADER_RULE = re.compile(r"\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+")  # |---|:--:| under a header row
-_RULE_LINE = re.compile(rf"^[ \t]*{_HEADER_RULE.pattern}[ \t]*$", re.MULTILINE)  # such a rule as a whole line
-_TABLE_RUN = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*(?:\n|\Z))+", re.MULTILINE)  # consecutive table lines
 MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates
 _QUESTION = re.compile(r"\?[\s\"'”’)*_]*$")  # a sentence that asks ("Can I change my username?") answers nothing
 # A list item leads alone only when it scores this much above every other item of its list
@@ -133,7 +130,7 @@ def candidate_sentences(hits: list[Hit], tables: Callable[[str], TableHeaders | 
     table that runs on from an earlier passage is read with its header from there."""
     seen: dict[tuple[str, int, int], Candidate] = {}
     for hit in hits:
-        headers = tables(hit.doc) if _TABLE_ROW.match(hit.text) else None
+        headers = tables(hit.doc) if TABLE_ROW.match(hit.text) else None
         running = headers.before(hit.start) if headers else []
         for start, end, reading, columns in passage_sentences(hit.text, running, hit.section):
             text = hit.text[start:end]
@@ -154,7 +151,7 @@ def passage_sentences(text: str, running_header: Sequence[str] = (), heading: st
     sentence of an item is a candidate too, read after the lead-in). A list the passage opens
     with has its section's ``heading`` for a lead-in ("Ingredients: - 3 ripe bananas …"), and
     a sentence it opens with is read after it ("In the box: The headphones come with …")."""
-    rows = _table_rows(text, running_header)
+    rows = table_rows(text, running_header)
     spans = sorted({*rows, *(s for s in sentence_spans(text) if not any(a <= s[0] < b for a, b in rows))})
     readings: dict[tuple[int, int], str] = {}
     if heading and spans and not text[:spans[0][0]].strip():  # what the passage opens with reads after its heading
@@ -190,77 +187,3 @@ def _list_items(text: str, spans: list[tuple[int, int]], first: int, rows: dict)
             break
         items.append((item_start, item_end, marker.end() if marker else item_start))
     return items
-
-
-@dataclass(frozen=True)
-class TableHeaders:
-    """A document's Markdown table header rules (``|---|---|`` under a header row), found in one
-    pass, so that a passage opening deep inside a 20,000-row table finds its header by bisection
-    (walking up its rows line by line took 15 ms a passage)."""
-
-    rules: list[int]  # where each rule line starts, in order
-    runs: list[tuple[int, int]]  # the run of consecutive table lines holding each rule
-    names: list[list[str]]  # the column names of the row above each rule (none: the run opens with the rule)
-
-    @classmethod
-    def of(cls, text: str) -> TableHeaders:
-        rules, runs, names = [], [], []
-        for run in _TABLE_RUN.finditer(text):
-            for rule in _RULE_LINE.finditer(text, run.start(), run.end()):
-                above = max(run.start(), text.rfind("\n", run.start(), max(run.start(), rule.start() - 1)) + 1)
-                rules.append(rule.start())
-                runs.append(run.span())
-                names.append(_cells(text[above:rule.start() - 1]) if rule.start() > run.start() else [])
-        return cls(rules, runs, names)
-
-    def before(self, offset: int) -> list[str]:
-        """The column names of the table that runs on at ``offset`` (a line start): those of
-        the nearest rule above it in the same run of table lines; none if there is none."""
-        i = bisect_right(self.rules, offset - 1) - 1
-        return self.names[i] if i >= 0 and self.runs[i][0] <= offset < self.runs[i][1] else []
-
-
-def _table_rows(text: str, running_header: Sequence[str] = ()) -> dict[tuple[int, int], tuple[str, tuple] | None]:
-    """Each Markdown table row's span, how it reads ("Column: value; …" under a header, its
-    cells without one) and its named cells (column name, [start, end) in the row); None for
-    a header row and its rule."""
-    rows: dict[tuple[int, int], tuple[str, tuple] | None] = {}
-    header = list(running_header)
-    previous = None
-    for match in _TABLE_ROW.finditer(text):
-        span, line = match.span(1), match.group(1)
-        if previous is None and text[:span[0]].strip():
-            header = []  # the passage's first table starts below it: not the running one
-        if previous is not None and text.count("\n", previous[1], span[0]) != 1:
-            header, previous = [], None  # not the next line: a new table
-        if _HEADER_RULE.fullmatch(line.replace(" ", "")):
-            if previous is not None and not header:
-                header = _cells(text[slice(*previous)])
-                rows[previous] = None
-            rows[span] = None
-        else:
-            cells = _cell_spans(line)
-            names = header + [""] * len(cells)
-            values = [" ".join(line[start:end].split()) for start, end in cells]
-            reading = "; ".join(f"{name}: {value}" if name else value for name, value in zip(names, values) if value)
-            rows[span] = (reading, tuple((name, *cell) for name, cell in zip(names, cells) if name and cell[1] > cell[0]))
-        previous = span
-    return rows
-
-
-def _cell_spans(row: str) -> list[tuple[int, int]]:
-    """Each cell's ``[start, end)`` in a row "| a | b |" (stripped), without the space around it."""
-    bars = [i for i, char in enumerate(row) if char == "|"]
-    spans = []
-    for start, end in zip((bar + 1 for bar in bars), bars[1:]):
-        while start < end and row[start].isspace():
-            start += 1
-        while end > start and row[end - 1].isspace():
-            end -= 1
-        spans.append((start, end))
-    return spans
-
-
-def _cells(row: str) -> list[str]:
-    row = row.strip()
-    return [" ".join(row[start:end].split()) for start, end in _cell_spans(row)]

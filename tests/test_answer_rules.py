@@ -19,7 +19,6 @@ from qa.candidates import (
     Candidate,
     asked_row,
     candidate_sentences,
-    TableHeaders,
     looked_up_row,
     passage_sentences,
 )
@@ -29,6 +28,7 @@ from qa.fusion import FusionSettings, fuse
 from qa.labelled_eval import holds_answer, normalise_answer
 from qa.records import Hit
 from qa.scoring import AnswerSettings
+from qa.tables import TableHeaders
 
 # --- candidate sentences: table rows and list items ---
 
