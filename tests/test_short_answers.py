@@ -18,6 +18,7 @@ from qa.short_answer_model import (
     SHORT_ANSWER_MODEL,
     SHORT_ANSWER_MODEL_LEXICAL,
     ShortAnswerModel,
+    consensus,
     defined_name,
     definition,
     denies,
@@ -273,6 +274,16 @@ def test_spans_that_cannot_answer_are_withheld(question, sentence, span, expecte
 def test_a_short_answer_reads_with_its_article(sentence, span, shown):
     start = sentence.index(span)
     assert sentence[slice(*with_article(sentence, (start, start + len(span))))] == shown
+
+
+@pytest.mark.parametrize(("scores", "shown"), [
+    ([2.0, 1.9, 1.8, 1.7], "Ming court"),  # close scores: the words the likely spans share
+    ([6.0, 1.9, 1.8, 1.7], "Ming"),  # a clear winner is shown
+    ([3.0, -np.inf, 2.9, -np.inf], "Ming")])  # a span ruled out ("When …?" of no time) is never shown
+def test_the_span_shown_is_what_the_likeliest_spans_agree_on(scores, shown):
+    sentence = "Envoys of the Ming court reached Lhasa."
+    spans = [(sentence.index(s), sentence.index(s) + len(s)) for s in ("Ming", "Ming court", "court", "Lhasa")]
+    assert sentence[slice(*spans[consensus(np.array(scores), spans, sentence)])] == shown
 
 
 def test_a_question_asking_when_is_answered_by_a_span_of_time():
