@@ -33,16 +33,25 @@ QUANTIFIERS = frozenset("most more few other same only very own all any each som
 STOPWORD_LISTS = {"english": NLTK_STOPWORDS - QUANTIFIERS, "nltk": NLTK_STOPWORDS, "lucene": ENGLISH_STOPWORDS,
                   "none": frozenset()}
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_TOKEN_DOTTED = re.compile(r"\d+(?:\.\d+)+|\w+", re.UNICODE)  # "2.1" one term, as Lucene's StandardTokenizer reads it
 
 
 @dataclass(frozen=True)
 class TokenizerSettings:
     """``stopwords`` names a ``STOPWORD_LISTS`` entry (manifests before the lists were named
-    say ``true``: Lucene's, or ``false``: none)."""
+    say ``true``: Lucene's, or ``false``: none). With ``dotted_numbers`` a number with dots is
+    one term ("version 2.1", "clause 4.2", "3.5 mm"), not "2" and "1", which every version and
+    clause holds; manifests from before it say nothing (``from_manifest``: split)."""
 
     lowercase: bool = True
     stopwords: str = "english"
     stemming: bool = True
+    dotted_numbers: bool = True
+
+    @classmethod
+    def from_manifest(cls, recorded: dict) -> TokenizerSettings:
+        """The settings an index was built with, as its manifest records them."""
+        return cls(**{"dotted_numbers": False, **recorded})
 
     def __post_init__(self) -> None:
         if isinstance(self.stopwords, bool):
@@ -76,7 +85,7 @@ class Tokenizer:
         text = unicodedata.normalize("NFKC", text)
         if self.settings.lowercase:
             text = text.lower()
-        tokens = _TOKEN.findall(text)
+        tokens = (_TOKEN_DOTTED if self.settings.dotted_numbers else _TOKEN).findall(text)
         if self._stopwords:
             tokens = [t for t in tokens if t.lower() not in self._stopwords]
         if self.settings.stemming:

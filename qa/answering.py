@@ -126,7 +126,7 @@ class Answerer:
                                   self.retriever.tokenizer)
         if evidence.confidence < self.settings.threshold and looked_up is None:
             return Answer(text=NOT_IN_DOCUMENTS, abstained=True, citations=[], **common)
-        lead, best = (looked_up, None) if looked_up is not None else self._lead(question, evidence)
+        lead, best = (looked_up[0], None) if looked_up is not None else self._lead(question, evidence)
         chosen = self.scorer.select(evidence.candidates, evidence.scores, first=lead)
         records = self.retriever.records
         citations = [Citation(n, c.hit.doc, c.hit.title, c.hit.section, c.start, c.end,
@@ -135,8 +135,9 @@ class Answerer:
         # a table row's short answer is the cell of the column the question names, if it names one;
         # a party a contract defines by the term asked about is its name; a term's short definition
         first = chosen[0].text
-        span = (chosen[0].named_cell(question, self.retriever.tokenizer, evidence.turn.retrieval_query)
-                or defined_name(question, first) or definition(question, first)
+        cell = looked_up[1] if looked_up is not None else chosen[0].named_cell(
+            question, self.retriever.tokenizer, evidence.turn.retrieval_query)
+        span = (cell or defined_name(question, first) or definition(question, first)
                 or (with_article(first, best.span) if self.short_answers.shown(best) else None))
         short = (first[slice(*span)] if span else "") or None  # NO_SPAN reads "": a definition too long
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,)) for c in citations]

@@ -62,7 +62,7 @@ class Assistant:
         if records.size != manifest.chunks:
             raise IndexUnavailable(f"index records hold {records.size} chunks, the manifest "
                                    f"{manifest.chunks}: rebuild with `corpusqa index`")
-        tokenizer = Tokenizer(TokenizerSettings(**manifest.tokenizer))
+        tokenizer = Tokenizer(TokenizerSettings.from_manifest(manifest.tokenizer))
         try:
             bm25 = BM25Settings(**manifest.bm25)
         except (TypeError, ValueError) as error:

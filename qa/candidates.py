@@ -99,15 +99,18 @@ def asked_row(candidates: list[Candidate], scores: Sequence[float], lead: int, a
 
 
 def looked_up_row(candidates: list[Candidate], scores: Sequence[float], question: str, context: str,
-                  tokenize: Callable[[str], list[str]]) -> int | None:
-    """A table row the question looks up: one holding the question's cells ("Paris"), or its
-    ``context``'s (a follow-up's), with a column either names ("staff"); of several, the one
-    holding most of the question's own, then of the context's, then the best scored."""
-    found = [(c.cells_asked(question, tokenize), c.cells_asked(context, tokenize), scores[i], i)
-             for i, c in enumerate(candidates) if c.columns]
-    found = [row for row in found if (row[0] or row[1])
-             and candidates[row[3]].named_cell(question, tokenize, context) is not None]
-    return max(found)[3] if found else None
+                  tokenize: Callable[[str], list[str]]) -> tuple[int, tuple[int, int]] | None:
+    """A table row the question looks up, with the ``[start, end)`` of the cell it asks for:
+    a row holding the question's cells ("Paris"), or its ``context``'s (a follow-up's), with a
+    column either names ("staff"); of several, the one holding most of the question's own,
+    then of the context's, then the best scored."""
+    found = []
+    for i, c in enumerate(candidates):
+        held = (c.cells_asked(question, tokenize), c.cells_asked(context, tokenize)) if c.columns else (0, 0)
+        cell = c.named_cell(question, tokenize, context) if any(held) else None
+        if cell is not None:
+            found.append((*held, scores[i], i, cell))
+    return max(found)[3:] if found else None
 
 
 def whole_list(candidates: list[Candidate], scores: Sequence[float], item: int) -> int | None:

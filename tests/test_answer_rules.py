@@ -111,13 +111,14 @@ def test_a_row_knows_its_cells_and_a_table_runs_on_with_its_header():
     assert asked_row(rows, scores, 1, ["And the Basic plan?", "Basic plan Team cost"], tokenize) == 0
     assert team.text[slice(*team.named_cell("What about Team?", tokenize, "Team users"))] == "10"
     # a lookup: a row's cell and another column named, whatever the scores
-    assert looked_up_row(rows, scores, "How many users does the Team plan have?", "", tokenize) == 1
+    row, cell = looked_up_row(rows, scores, "How many users does the Team plan have?", "", tokenize)
+    assert row == 1 and team.text[slice(*cell)] == "10"
     assert looked_up_row(rows, scores, "How many users are there?", "", tokenize) is None  # no row named
     assert looked_up_row(rows, scores, "Is the Team plan good?", "", tokenize) is None  # no column named
     # a follow-up's own row before its context's, whatever the scores
-    assert looked_up_row(rows, scores, "And the Basic plan?", "And the Basic plan? (users Team)", tokenize) == 0
+    assert looked_up_row(rows, scores, "And the Basic plan?", "And the Basic plan? (users Team)", tokenize)[0] == 0
     assert looked_up_row(rows, [0.0, 2.0, 3.0, 3.0], "And the Basic plan?", "And the Basic plan? (users Team)",
-                         tokenize) == 0
+                         tokenize)[0] == 0
     # a passage that opens inside a table reads its rows with the header from the document above it
     document = ("Intro.\n\n| City | Area |\n|---|---|\n| Hoorn | 32 km² |\n| Delft | 24 km² |\n\n"
                 "| No | header |\n| Ede | 7 |\n\n|---|---|\n| Oss | 9 |\n")

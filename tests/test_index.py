@@ -281,6 +281,21 @@ def test_bm25_leaves_out_nltks_stopwords_but_quantifiers_and_an_index_on_lucenes
     assert "tokenizer settings changed" in rebuilt.rebuild_reason and rebuilt.embedded == 0
 
 
+def test_a_dotted_number_is_one_bm25_term_except_in_an_index_built_before(corpus_copy, tmp_path, embedder):
+    """"version 2.1" was the terms "2" and "1", which every version and clause number holds."""
+    from index.tokenization import Tokenizer, TokenizerSettings
+
+    assert Tokenizer()("Fixed in version 2.1, clause 4.2.1; 3.5 mm, $1,850.") == [
+        "fix", "version", "2.1", "claus", "4.2.1", "3.5", "mm", "1", "850"]
+    assert not TokenizerSettings.from_manifest({"lowercase": True, "stopwords": "english", "stemming": True}).dotted_numbers
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, embedder=embedder, tokenizer=TokenizerSettings(dotted_numbers=False))
+    with Assistant.open(index_dir, embedder=embedder) as older:
+        assert older.retriever.tokenizer("version 2.1") == ["version", "2", "1"]  # as it was built
+    rebuilt = build_index(corpus_copy, index_dir, embedder=embedder)
+    assert "tokenizer settings changed" in rebuilt.rebuild_reason and rebuilt.embedded == 0
+
+
 def test_the_manifest_keeps_file_entries_beside_it_and_older_manifests_still_open(shipped_index, tmp_path):
     import json
     import shutil

@@ -544,3 +544,16 @@ def test_a_sections_heading_tells_what_its_list_and_first_sentence_answer(tmp_pa
     assert ingredients.citations[0].quote == "- 3 ripe bananas\n- 250 g plain flour\n- 100 g brown sugar\n- 1 egg"
     assert fixed.citations[0].quote.startswith("- Fixed a crash") and fixed.citations[0].quote.endswith("a colon.")
     assert not box.abstained and box.citations[0].quote.startswith("The headphones come with a carrying case")
+
+
+def test_a_release_is_found_by_its_version_number(tmp_path, embedder):
+    """"What is new in 2.2?" led with version 2.0's new features: "2.2" was the terms "2" and "2"."""
+    new, fixed = answers_over(tmp_path, embedder, {"changelog.md": (
+        "# Changelog\n\n## Version 2.2 (2025-01-20)\n\n### New features\n- Export reports as CSV.\n"
+        "- Dark mode for the dashboard.\n\n### Fixes\n- Fixed a crash when uploading files larger than 2 GB.\n\n"
+        "## Version 2.1 (2024-11-05)\n\n### New features\n- Two-factor authentication with authenticator apps.\n\n"
+        "### Fixes\n- Fixed duplicate emails being sent on password reset.\n\n"
+        "## Version 2.0 (2024-08-12)\n\n### New features\n- A new dashboard with charts.\n")},
+        "What is new in 2.2?", "What was fixed in version 2.1?")
+    assert new.citations[0].section == "Version 2.2 (2025-01-20) › New features"
+    assert fixed.citations[0].quote == "- Fixed duplicate emails being sent on password reset."
