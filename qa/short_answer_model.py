@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,7 @@ _ASKS_DEFINITION = re.compile(r"\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?
                               r"(.+?)\s+(?:mean|stand\s+for)|define\s+(.+?))\s*[?.]?\s*", re.IGNORECASE)
 DEFINITION_WORDS = 10  # a longer definition is no short answer: the sentence says it
 NO_SPAN = (0, 0)  # a rule's answer that there is no short answer
+_ASKS_AMOUNT = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 _ASKS_NAME = re.compile(r"\b(?:who|whom|whose|which|what|name)\b", re.IGNORECASE)
 # The span shown is the consensus of the sentence's 5 best-scored (``consensus``), not the best
 # alone. Chosen on the SQuAD fit articles, each left out in turn (`python -m bench.short_answer_spans`,
@@ -108,13 +110,15 @@ class ShortAnswerModel:
 
     def best_of(self, candidates: SpanCandidates, question: str, sentence: str) -> BestSpan | None:
         """The best of ``sentence``'s candidate spans for ``question``; for a question asking
-        when, the best of those holding something of time, if any does."""
+        when, the best of those holding something of time, for one asking how many or how
+        much, of those holding an amount, if any does."""
         if not candidates.spans:
             return None
         scores = self.trees.scores(candidates.features)
-        if _ASKS_WHEN.match(question):
-            timed = np.array([timely(sentence[a:b]) for a, b in candidates.spans])
-            scores = np.where(timed, scores, -np.inf) if timed.any() else scores
+        says = _what_span_must_say(question)
+        if says is not None:
+            fits = np.array([says(sentence[a:b]) for a, b in candidates.spans])
+            scores = np.where(fits, scores, -np.inf) if fits.any() else scores
         k = int(scores.argmax())
         shares = np.exp(scores - scores[k])
         span = candidates.spans[consensus(scores, candidates.spans, sentence)]
@@ -200,6 +204,17 @@ def with_article(sentence: str, span: tuple[int, int]) -> tuple[int, int]:
     without articles), but "hour" alone reads oddly."""
     found = _ARTICLE_BEFORE.search(sentence, max(0, span[0] - 4), span[0])
     return (found.start(), span[1]) if found else span
+
+
+def _what_span_must_say(question: str) -> Callable[[str], bool] | None:
+    """What a span answering ``question`` must hold, if its asking phrase says: something of
+    time for "When did/is…" (``timely``), an amount for "How many/much…" (242 of the fit
+    articles' 246 such gold answers hold one; "several", "Half" do not)."""
+    if _ASKS_WHEN.match(question):
+        return timely
+    if _ASKS_AMOUNT.search(question):
+        return lambda text: bool(_AMOUNT.search(text))
+    return None
 
 
 def timely(text: str) -> bool:

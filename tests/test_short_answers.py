@@ -295,6 +295,17 @@ def test_a_question_asking_when_is_answered_by_a_span_of_time():
     assert "first day" in sentence[slice(*best.span)] and not best.withheld
 
 
+@pytest.mark.parametrize("dense", [True, False])
+def test_a_question_asking_how_much_is_answered_by_an_amount(dense, embedder):
+    """The span models' best for "How much can I spend on a hotel in Paris?" was "New York and
+    Tokyo"; of the spans that hold an amount, it is one of the limits."""
+    model = ShortAnswerModel.load(dense=dense)
+    question = "How much can I spend on a hotel in Paris?"
+    sentence = "The nightly hotel limit is €180 in most cities and €250 in London, Paris, New York and Tokyo."
+    best = model.best(question, sentence, tuple(embedder.encode_with_tokens([question, sentence])[1]) if dense else None)
+    assert "€" in sentence[slice(*best.span)] and not best.withheld
+
+
 def test_a_short_answer_that_drops_a_negation_or_answers_who_with_an_amount_is_not_shown(tmp_path, embedder):
     from index.builder import build_index
     from qa import Assistant
