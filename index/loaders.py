@@ -2,8 +2,9 @@
 
 Each loader returns the text that offsets are measured against. HTML, PDF and DOCX
 are converted to plain text with headings written as Markdown ``#`` lines and tables as
-Markdown pipe tables, and a CSV or TSV file becomes one pipe table (its first row the header),
-so the chunker and the answers see one structure whatever the source format.
+Markdown pipe tables, a CSV or TSV file becomes one pipe table (its first row the header),
+and an email (``.eml``) its sender, recipients and date lines above its body, its subject the
+title, so the chunker and the answers see one structure whatever the source format.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from .text import normalise_text
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".csv", ".tsv")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".csv", ".tsv", ".eml")
+EMAIL_HEADERS = ("From", "To", "Cc", "Date")  # the lines an email's text opens with
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -44,6 +46,8 @@ def load_text(path: Path, data: bytes) -> LoadedText:
         loaded = _load_docx(data)
     elif suffix in (".csv", ".tsv"):
         loaded = _load_delimited(_decode(data), tabs=suffix == ".tsv")
+    elif suffix == ".eml":
+        loaded = _load_email(data)
     else:
         text = _decode(data)
         loaded = _load_html(text) if suffix in (".html", ".htm") else LoadedText(text, None)
@@ -161,6 +165,28 @@ def _load_delimited(text: str, tabs: bool) -> LoadedText:
     width = max(map(len, rows))
     lines = [pipe_row(row + [""] * (width - len(row))) for row in rows]
     return LoadedText("\n".join([lines[0], header_rule(width), *lines[1:]]) + "\n", None)
+
+
+def _load_email(data: bytes) -> LoadedText:
+    """An email's ``EMAIL_HEADERS`` lines, then its plain-text body (else its HTML body, as
+    text); its subject is the title. Attachments are not read."""
+    import email
+    import email.policy
+
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain", "html"))
+        content = body.get_content() if body is not None else ""
+        headers = [f"{name}: {' '.join(str(message[name]).split())}" for name in EMAIL_HEADERS if message[name]]
+        subject = " ".join(str(message["Subject"] or "").split()) or None
+    except (LookupError, ValueError, TypeError) as error:  # unknown charsets, malformed headers
+        raise SkipFile(f"unreadable email ({type(error).__name__})") from error
+    if body is not None and body.get_content_subtype() == "html":
+        content = _load_html(content).text
+    if not content.strip():
+        return LoadedText("", subject)
+    return LoadedText("".join(f"{line}\n" for line in headers) + ("\n" if headers else "") + content.strip() + "\n",
+                      subject)
 
 
 def _load_html(markup: str) -> LoadedText:

@@ -75,6 +75,26 @@ def test_csv_and_tsv_files_become_markdown_tables():
         "| Köln | 1.084.831 |")  # the delimiter is sniffed
 
 
+def test_an_email_reads_as_its_headers_and_body_with_its_subject_for_a_title():
+    """A .eml file had been skipped as an unsupported type."""
+    message = (b'From: Priya Natarajan <priya@example.com>\nTo: Platform team <platform@example.com>\n'
+               b'Date: Mon, 9 Jun 2025 10:12:00 +0000\nSubject: Database migration moved\n  to Saturday\n'
+               b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\n'
+               b'Content-Type: multipart/alternative; boundary="b2"\n\n--b2\n'
+               b'Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n\n'
+               b'Hi all,\n\nThe migration starts at 22:00 UTC. Marco will run it =E2=80=94 not me.\n--b2\n'
+               b'Content-Type: text/html\n\n<p>Hi all, the HTML part.</p>\n--b2--\n--b1\n'
+               b'Content-Type: application/pdf\nContent-Disposition: attachment; filename="plan.pdf"\n\nJVBERi0=\n--b1--\n')
+    loaded = load_text(Path("migration.eml"), message)
+    assert loaded.title == "Database migration moved to Saturday"
+    assert loaded.text == ("From: Priya Natarajan <priya@example.com>\nTo: Platform team <platform@example.com>\n"
+                           "Date: Mon, 09 Jun 2025 10:12:00 +0000\n\n"
+                           "Hi all,\n\nThe migration starts at 22:00 UTC. Marco will run it — not me.\n")
+    html_only = load_text(Path("note.eml"), b"Subject: Plan\nContent-Type: text/html\n\n"
+                                            b"<h2>Plan</h2><p>Ship it <b>Monday</b>.</p><script>steal()</script>")
+    assert html_only.title == "Plan" and html_only.text == "## Plan\n\nShip it Monday.\n"
+
+
 def test_pdf_pages_are_kept_as_offsets():
     loaded = load_text(Path("memo.pdf"), pdf_bytes(["Page one text."], ["Page two text."], ["The third page."]))
     assert len(loaded.pages) == 3 and loaded.pages[0] == 0
@@ -99,6 +119,8 @@ def test_control_characters_are_removed():
     ("broken.docx", b"PK\x03\x04 not a zip", "unreadable DOCX"),
     ("undecodable.txt", b"\x81\x8d\x8f\x90\x9d" * 20, "not UTF-8"),
     ("empty.csv", b"\n,,\n\n", "no text"),
+    ("empty.eml", b"Subject: nothing here\n\n \n", "no text"),
+    ("bad-charset.eml", b"Subject: x\nContent-Type: text/plain; charset=klingon-8\n\nQapla'", "unreadable email"),
 ])
 def test_bad_files_are_skipped_with_a_reason(name, data, reason):
     with pytest.raises(SkipFile, match=reason):

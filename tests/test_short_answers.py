@@ -568,3 +568,16 @@ def test_a_release_is_found_by_its_version_number(tmp_path, embedder):
         "What is new in 2.2?", "What was fixed in version 2.1?")
     assert new.citations[0].section == "Version 2.2 (2025-01-20) › New features"
     assert fixed.citations[0].quote == "- Fixed duplicate emails being sent on password reset."
+
+
+def test_an_email_is_asked_like_any_document(tmp_path, embedder):
+    """A .eml file was skipped as an unsupported type; its subject is its title, its sender a line."""
+    run, downtime, sender = answers_over(tmp_path, embedder, {"migration.eml": (
+        "From: Priya Natarajan <priya@example.com>\nTo: Platform team <platform@example.com>\n"
+        "Subject: Database migration moved to Saturday\nContent-Type: text/plain; charset=utf-8\n\n"
+        "Hi all,\n\nThe migration of the orders database has been moved to Saturday, starting at 22:00 UTC. "
+        "Expect about two hours of downtime.\n\nMarco will run the migration; I will be on call as backup.\n")},
+        "Who will run the migration?", "How long is the downtime?", "Who is the email from?")
+    assert run.short_answer == "Marco" and run.citations[0].title == "Database migration moved to Saturday"
+    assert downtime.short_answer == "two hours"
+    assert sender.passages[0].text.startswith("From: Priya Natarajan")  # found first (the answer is declined: README)
