@@ -89,6 +89,18 @@ def chunk_document(doc: str, text: str, settings: ChunkerSettings, title: str | 
     return title, chunks
 
 
+def heading_names(text: str) -> list[tuple[int, int, str]]:
+    """Each heading line of ``text`` as the chunker reads it (the title's too), in order: the
+    ``[start, end)`` of its name in ``text`` ("Version 2.1" of "## Version 2.1") and the name."""
+    found = []
+    for block in _parse_blocks(text):
+        if block.heading_level is not None:
+            name = _heading_name(text[block.start:block.end])
+            start = text.index(name, block.start, block.end)
+            found.append((start, start + len(name), name))
+    return found
+
+
 def _parse_blocks(text: str) -> list[_Block]:
     """Split text into headings, paragraphs and list items (spans without outer white space)."""
     markdown = bool(_ATX_HEADING.search(text))

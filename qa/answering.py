@@ -13,6 +13,7 @@ from index.backends import Scope
 
 from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
+from .headings import Heading, SectionHeadings, asked_in_heading
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
@@ -59,6 +60,7 @@ class Answerer:
         self.speller = Speller(retriever.tokenizer, retriever.lexical, retriever.records)
         # a document's table headers, read once (no reference back to self: refcounting frees it)
         self._tables = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(table_headers, retriever.records))
+        self._headings = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(section_headings, retriever.records))
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int, docs: Sequence[str] = ()) -> Answer:
         question = check_query(question, mode, k)
@@ -128,19 +130,21 @@ class Answerer:
             return Answer(text=NOT_IN_DOCUMENTS, abstained=True, citations=[], **common)
         lead, best = (looked_up[0], None) if looked_up is not None else self._lead(question, evidence)
         chosen = self.scorer.select(evidence.candidates, evidence.scores, first=lead)
-        records = self.retriever.records
-        citations = [Citation(n, c.hit.doc, c.hit.title, c.hit.section, c.start, c.end,
-                              c.line_start, c.line_end, c.hit.chunk_id, c.text, records.page_at(c.hit.doc, c.start))
-                     for n, c in enumerate(chosen, start=1)]
         # a table row's short answer is the cell of the column the question names, if it names one;
-        # a party a contract defines by the term asked about is its name; a term's short definition
+        # a party a contract defines by the term asked about is its name; a term's short definition;
+        # what a heading of the lead's section holds and the lead does not (cited before the sentences)
         first = chosen[0].text
         cell = looked_up[1] if looked_up is not None else chosen[0].named_cell(
             question, self.retriever.tokenizer, evidence.turn.retrieval_query)
-        span = (cell or defined_name(question, first) or definition(question, first)
-                or (with_article(first, best.span) if self.short_answers.shown(best) else None))
-        short = (first[slice(*span)] if span else "") or None  # NO_SPAN reads "": a definition too long
-        segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,)) for c in citations]
+        span = cell or defined_name(question, first) or definition(question, first)
+        own = first[slice(*best.span)] if not span and self.short_answers.shown(best) else None
+        heading = None if span else self._from_heading(question, chosen[0], own)
+        if heading is None and own:
+            span = with_article(first, best.span)
+        citations = self._citations(chosen, heading[0] if heading else None)
+        short = (heading[0].text[slice(*heading[1])] if heading else first[slice(*span)] if span else "") or None
+        segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,))
+                                                          for c in citations[bool(heading):]]
         return Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,
                       short_answer=short, segments=segments, **common)
 
@@ -168,6 +172,29 @@ class Answerer:
             return row, self.short_answers.best(question, text, self.word_vectors(question, text))
         return lead, spans.get(lead)
 
+    def _citations(self, chosen: list[Candidate], heading: Heading | None) -> list[Citation]:
+        """The chosen sentences' citations, after the lead's section heading if it answers."""
+        sources = [(chosen[0].hit, heading.start, heading.end, heading.line, heading.line, heading.text)] if heading else []
+        sources += [(c.hit, c.start, c.end, c.line_start, c.line_end, c.text) for c in chosen]
+        return [Citation(n, hit.doc, hit.title, hit.section, start, end, first_line, last_line, hit.chunk_id, quote,
+                         self.retriever.records.page_at(hit.doc, start))
+                for n, (hit, start, end, first_line, last_line, quote) in enumerate(sources, start=1)]
+
+    def _from_heading(self, question: str, lead: Candidate, own: str | None
+                      ) -> tuple[Heading, tuple[int, int]] | None:
+        """A heading of the lead's section that holds what the question asks for and the lead
+        does not (``headings.asked_in_heading``; ``own``: the lead's short answer, if it shows
+        one), with its shown short-answer span, if any."""
+        layout = self._headings(lead.hit.doc) if lead.hit.section else None
+        if layout is None:
+            return None
+        for heading in asked_in_heading(question, lead.text, layout.of(lead.hit.section, lead.hit.start),
+                                        own, self.retriever.tokenizer):
+            found = self.short_answers.best(question, heading.text, self.word_vectors(question, heading.text))
+            if self.short_answers.shown(found):
+                return heading, with_article(heading.text, found.span)
+        return None
+
     def word_vectors(self, question: str, sentence: str) -> tuple | None:
         """The question's and the sentence's word vectors, if the short-answer model reads them."""
         if not self.short_answers.reads_vectors:
@@ -179,6 +206,12 @@ def table_headers(records, doc: str) -> TableHeaders | None:
     """Where ``doc``'s tables have their headers (``records``: the index's ``RecordStore``)."""
     document = records.document(doc)
     return TableHeaders.of(document.text) if document else None
+
+
+def section_headings(records, doc: str) -> SectionHeadings | None:
+    """``doc``'s heading lines (``records``: the index's ``RecordStore``)."""
+    document = records.document(doc)
+    return SectionHeadings(document.text) if document else None
 
 
 def lead_weight(score: float, best: BestSpan | None, weights: tuple[float, float] = LEAD_WEIGHTS) -> float:

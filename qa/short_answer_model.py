@@ -210,11 +210,16 @@ def _what_span_must_say(question: str) -> Callable[[str], bool] | None:
     """What a span answering ``question`` must hold, if its asking phrase says: something of
     time for "When did/is…" (``timely``), an amount for "How many/much…" (242 of the fit
     articles' 246 such gold answers hold one; "several", "Half" do not)."""
-    if _ASKS_WHEN.match(question):
+    if asks_when(question):
         return timely
     if _ASKS_AMOUNT.search(question):
         return lambda text: bool(_AMOUNT.search(text))
     return None
+
+
+def asks_when(question: str) -> bool:
+    """Whether ``question`` opens by asking when ("When did …", "Since when is …")."""
+    return bool(_ASKS_WHEN.match(question))
 
 
 def timely(text: str) -> bool:

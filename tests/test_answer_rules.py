@@ -24,6 +24,7 @@ from qa.candidates import (
 )
 from qa.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from qa.datasets import DatasetError
+from qa.headings import SectionHeadings, asked_in_heading
 from qa.fusion import FusionSettings, fuse
 from qa.labelled_eval import holds_answer, normalise_answer
 from qa.records import Hit
@@ -298,3 +299,27 @@ def test_holds_answer_matches_whole_words(text, accepted, expected):
 
 def test_normalise_answer_is_squads():
     assert normalise_answer("  The Quick, brown fox!  ") == "quick brown fox"
+
+
+CHANGELOG = ("# Changelog\n\n## Version 2.2 (2025-01-20)\n\n### New features\n- Dark mode.\n\n"
+             "## Version 2.1 (2024-11-05)\n\n### New features\n- Two-factor authentication with authenticator apps.\n")
+
+
+def test_a_sections_headings_are_found_as_exact_spans_and_asked_when_they_hold_the_answer():
+    headings = SectionHeadings(CHANGELOG)
+    item = CHANGELOG.index("- Two-factor")
+    found = headings.of("Version 2.1 (2024-11-05) › New features", item)
+    assert [(h.text, h.line) for h in found] == [("New features", 10), ("Version 2.1 (2024-11-05)", 8)]
+    assert all(CHANGELOG[h.start:h.end] == h.text for h in found)
+    assert headings.of("", item) == []
+    sentence, stems = "- Two-factor authentication with authenticator apps.", Tokenizer()
+    asked = [h.text for h in asked_in_heading("Which version added two-factor authentication?", sentence, found, "apps",
+                                              stems)]
+    assert asked == ["Version 2.1 (2024-11-05)"]  # the noun asked by; the sentence's "apps" is not in it
+    assert asked_in_heading("Which version added it?", "Version 2 added it.", found, None, stems) == []  # said there
+    browser = SectionHeadings("# Maxthon browser Windows 11 support\n\nMaxthon’s incognito mode hides you.\n")
+    assert asked_in_heading("Which browser offers an incognito mode?", "Maxthon’s incognito mode hides you.",
+                            browser.of("Maxthon browser Windows 11 support", 40), "Maxthon", stems) == []  # agrees
+    when = "When was two-factor authentication added?"
+    assert [h.text for h in asked_in_heading(when, sentence, found, None, stems)] == ["Version 2.1 (2024-11-05)"]
+    assert asked_in_heading(when, sentence, found, "in 2024", stems) == []  # the sentence says when

@@ -581,3 +581,18 @@ def test_an_email_is_asked_like_any_document(tmp_path, embedder):
     assert run.short_answer == "Marco" and run.citations[0].title == "Database migration moved to Saturday"
     assert downtime.short_answer == "two hours"
     assert sender.passages[0].text.startswith("From: Priya Natarajan")  # found first (the answer is declined: README)
+
+
+def test_what_a_sections_heading_holds_is_answered_from_it_and_cited(tmp_path, embedder):
+    """"Which version added two-factor authentication?" answered "apps" from its item; the
+    version and the date are in the release's heading, now cited as [1]."""
+    changelog = ("# Changelog\n\n## Version 2.2 (2025-01-20)\n\n### New features\n- Dark mode for the dashboard.\n\n"
+                 "## Version 2.1 (2024-11-05)\n\n### New features\n- Two-factor authentication with authenticator apps.\n")
+    version, when = answers_over(tmp_path, embedder, {"changelog.md": changelog},
+                                 "Which version added two-factor authentication?", "When was dark mode added?")
+    heading, item = version.citations
+    assert heading.quote == "Version 2.1 (2024-11-05)" and changelog[heading.start:heading.end] == heading.quote
+    assert heading.line_start == 8 and item.quote == "- Two-factor authentication with authenticator apps."
+    assert version.short_answer in ("2.1", "Version 2.1") and version.short_answer in heading.quote
+    assert version.text.startswith(f"{version.short_answer} [1]\n\nTwo-factor authentication with authenticator apps. [2]")
+    assert when.short_answer == "2025-01-20" and when.citations[0].quote == "Version 2.2 (2025-01-20)"

@@ -1,0 +1,66 @@
+"""The headings a passage sits under, as exact spans of its document. A section's heading can
+hold what a question asks and its sentences do not: "Which version added two-factor
+authentication?" of "## Version 2.1 (2024-11-05)" above "- Two-factor authentication with
+authenticator apps.", or "When was dark mode added?" of a release's dated heading."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.chunking import BREADCRUMB_SEPARATOR, heading_names
+
+from .short_answer_model import asks_when, timely
+
+# "Which version…", "What release…": the noun a question asks by (not "What is…", "Which of…")
+_ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?!(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"
+                         r"should|of|one|ones)\b)(\w+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading's name as an exact span of its document, and its 1-based line."""
+
+    start: int
+    end: int
+    text: str
+    line: int
+
+
+class SectionHeadings:
+    """A document's heading lines (``index.chunking.heading_names``), read once."""
+
+    def __init__(self, text: str) -> None:
+        self._headings, line, counted = [], 1, 0
+        for start, end, name in heading_names(text):
+            line, counted = line + text.count("\n", counted, start), start
+            self._headings.append(Heading(start, end, name, line))
+
+    def of(self, section: str, before: int) -> list[Heading]:
+        """The headings of ``section`` (a breadcrumb, "Version 2.1 (…) › New features"),
+        innermost first: for each of its names, the last heading so named before ``before``."""
+        found = []
+        for name in reversed(section.split(BREADCRUMB_SEPARATOR) if section else []):
+            heading = next((h for h in reversed(self._headings) if h.end <= before and h.text == name), None)
+            if heading is not None:
+                found.append(heading)
+        return found
+
+
+def asked_in_heading(question: str, sentence: str, headings: list[Heading], own: str | None,
+                     stems: Callable[[str], list[str]]) -> list[Heading]:
+    """Of a sentence's section ``headings``, those that may hold what ``question`` asks for
+    and ``sentence`` does not (``own``: the sentence's short answer, if it shows one): a
+    heading naming the noun the question asks by ("which version": "Version 2.1 (…)") when
+    the sentence does not, unless the heading holds the sentence's answer too ("Which
+    browser…?": "Maxthon" of "Maxthon browser Windows 11 support"); for a question asking
+    when that the sentence gives no answer to, a heading that says something of time."""
+    asked = _ASKED_NOUN.search(question)
+    noun = set(stems(asked.group(1))) if asked else set()
+    if noun and not noun & set(stems(sentence)):
+        answer = set(stems(own or ""))
+        return [h for h in headings if noun & set(stems(h.text)) and not (answer and answer <= set(stems(h.text)))]
+    if asks_when(question) and not own:
+        return [h for h in headings if timely(h.text)]
+    return []
