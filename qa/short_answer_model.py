@@ -151,7 +151,7 @@ def consensus(scores: np.ndarray, spans: list[tuple[int, int]], sentence: str) -
     words = np.array([_words(sentence, *spans[k]) for k in top], dtype=np.float64)
     common = np.array([[_words(sentence, max(spans[i][0], spans[j][0]), min(spans[i][1], spans[j][1]))
                         for j in top] for i in top], dtype=np.float64)
-    expected_f1 = (2 * common / (words[:, None] + words[None, :])) @ weights
+    expected_f1 = (2 * common / np.maximum(words[:, None] + words[None, :], 1)) @ weights
     return int(top[int(expected_f1.argmax())])
 
 
