@@ -13,7 +13,7 @@ from index.backends import Scope
 
 from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
-from .headings import Heading, SectionHeadings, asked_in_heading
+from .headings import Heading, SectionHeadings, heading_wanted
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
@@ -183,13 +183,14 @@ class Answerer:
     def _from_heading(self, question: str, lead: Candidate, own: str | None
                       ) -> tuple[Heading, tuple[int, int]] | None:
         """A heading of the lead's section that holds what the question asks for and the lead
-        does not (``headings.asked_in_heading``; ``own``: the lead's short answer, if it shows
-        one), with its shown short-answer span, if any."""
-        layout = self._headings(lead.hit.doc) if lead.hit.section else None
+        does not (``headings.heading_wanted``; ``own``: the lead's short answer, if it shows
+        one), with its shown short-answer span, if any. The document's headings are read only
+        when a heading is wanted."""
+        wanted = heading_wanted(question, lead.text, own, self.retriever.tokenizer) if lead.hit.section else None
+        layout = self._headings(lead.hit.doc) if wanted else None
         if layout is None:
             return None
-        for heading in asked_in_heading(question, lead.text, layout.of(lead.hit.section, lead.hit.start),
-                                        own, self.retriever.tokenizer):
+        for heading in filter(wanted, layout.of(lead.hit.section, lead.hit.start)):
             found = self.short_answers.best(question, heading.text, self.word_vectors(question, heading.text))
             if self.short_answers.shown(found):
                 return heading, with_article(heading.text, found.span)

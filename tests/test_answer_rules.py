@@ -24,7 +24,7 @@ from qa.candidates import (
 )
 from qa.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from qa.datasets import DatasetError
-from qa.headings import SectionHeadings, asked_in_heading
+from qa.headings import SectionHeadings, heading_wanted
 from qa.fusion import FusionSettings, fuse
 from qa.labelled_eval import holds_answer, normalise_answer
 from qa.records import Hit
@@ -313,13 +313,19 @@ def test_a_sections_headings_are_found_as_exact_spans_and_asked_when_they_hold_t
     assert all(CHANGELOG[h.start:h.end] == h.text for h in found)
     assert headings.of("", item) == []
     sentence, stems = "- Two-factor authentication with authenticator apps.", Tokenizer()
-    asked = [h.text for h in asked_in_heading("Which version added two-factor authentication?", sentence, found, "apps",
-                                              stems)]
-    assert asked == ["Version 2.1 (2024-11-05)"]  # the noun asked by; the sentence's "apps" is not in it
-    assert asked_in_heading("Which version added it?", "Version 2 added it.", found, None, stems) == []  # said there
+
+    def wanted(question: str, text: str, own: str | None, found: list) -> list[str] | None:
+        keep = heading_wanted(question, text, own, stems)
+        return None if keep is None else [h.text for h in found if keep(h)]
+
+    # the noun asked by, named by a heading; the sentence's "apps" is not in it
+    assert wanted("Which version added two-factor authentication?", sentence, "apps", found) == [
+        "Version 2.1 (2024-11-05)"]
+    assert wanted("Which version added it?", "Version 2 added it.", None, found) is None  # the sentence names it
     browser = SectionHeadings("# Maxthon browser Windows 11 support\n\nMaxthon’s incognito mode hides you.\n")
-    assert asked_in_heading("Which browser offers an incognito mode?", "Maxthon’s incognito mode hides you.",
-                            browser.of("Maxthon browser Windows 11 support", 40), "Maxthon", stems) == []  # agrees
+    assert wanted("Which browser offers an incognito mode?", "Maxthon’s incognito mode hides you.", "Maxthon",
+                  browser.of("Maxthon browser Windows 11 support", 40)) == []  # the heading agrees with it
     when = "When was two-factor authentication added?"
-    assert [h.text for h in asked_in_heading(when, sentence, found, None, stems)] == ["Version 2.1 (2024-11-05)"]
-    assert asked_in_heading(when, sentence, found, "in 2024", stems) == []  # the sentence says when
+    assert wanted(when, sentence, None, found) == ["Version 2.1 (2024-11-05)"]
+    assert wanted(when, sentence, "in 2024", found) is None  # the sentence says when
+    assert wanted("What does it do?", sentence, None, found) is None  # nothing asked that a heading holds
