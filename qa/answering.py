@@ -17,7 +17,8 @@ from .headings import Heading, SectionHeadings, heading_wanted
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
-from .short_answer_model import BestSpan, ShortAnswerModel, defined_name, definition, with_article
+from .short_answer_model import BestSpan, ShortAnswerModel
+from .span_rules import defined_name, definition, with_article
 from .spelling import Speller
 from .tables import TableHeaders
 

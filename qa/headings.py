@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from index.chunking import BREADCRUMB_SEPARATOR, heading_names
 
-from .short_answer_model import asks_when, timely
+from .span_rules import asks_when, timely
 
 # "Which version…", "What release…": the noun a question asks by (not "What is…", "Which of…")
 _ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?!(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"

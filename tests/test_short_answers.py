@@ -14,19 +14,9 @@ from click.testing import CliRunner
 from cli.main import cli
 from qa import span_syntax
 from qa.answering import display_sentence
-from qa.short_answer_model import (
-    SHORT_ANSWER_MODEL,
-    SHORT_ANSWER_MODEL_LEXICAL,
-    ShortAnswerModel,
-    consensus,
-    defined_name,
-    definition,
-    denies,
-    follows_negation,
-    with_article,
-    withheld,
-)
+from qa.short_answer_model import SHORT_ANSWER_MODEL, SHORT_ANSWER_MODEL_LEXICAL, ShortAnswerModel, consensus
 from qa.short_answers import DENSE_FEATURES, FEATURES, span_candidates
+from qa.span_rules import defined_name, definition, denies, follows_negation, with_article, withheld
 from qa.span_vectors import VECTOR_FEATURES, piece_spans, vector_rows
 from qa.tree_ensemble import TreeEnsemble
 
