@@ -3,7 +3,7 @@
 Each loader returns the text that offsets are measured against. HTML, PDF and DOCX
 are converted to plain text with headings written as Markdown ``#`` lines and tables as
 Markdown pipe tables, a CSV or TSV file becomes one pipe table (its first row the header),
-and an email (``.eml``) its sender, recipients and date lines above its body, its subject the
+and an email (``.eml``) its sender, recipients, date and subject lines above its body, its subject also the
 title, so the chunker and the answers see one structure whatever the source format.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from .text import normalise_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".csv", ".tsv", ".eml")
-EMAIL_HEADERS = ("From", "To", "Cc", "Date")  # the lines an email's text opens with
+EMAIL_HEADERS = ("From", "To", "Cc", "Date", "Subject")  # the lines an email's text opens with
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -169,7 +169,7 @@ def _load_delimited(text: str, tabs: bool) -> LoadedText:
 
 def _load_email(data: bytes) -> LoadedText:
     """An email's ``EMAIL_HEADERS`` lines, then its plain-text body (else its HTML body, as
-    text); its subject is the title. Attachments are not read."""
+    text); its subject is the title too. Attachments are not read."""
     import email
     import email.policy
 

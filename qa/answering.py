@@ -10,16 +10,19 @@ from functools import lru_cache, partial
 import numpy as np
 
 from index.backends import Scope
+from index.chunking import BREADCRUMB_SEPARATOR
 
-from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, whole_list
+from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, named_section, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
-from .headings import Heading, SectionHeadings, heading_wanted
+from .headings import Heading, SectionHeadings, heading_wanted, looks_up, named_by
+from .message_headers import header_line, is_header_line
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
 from .short_answer_model import BestSpan, ShortAnswerModel
-from .span_rules import defined_name, definition, with_article
+from .span_rules import defined_name, definition, shown_span, what_span_must_say
 from .spelling import Speller
+from .table_extremes import table_extreme
 from .tables import TableHeaders
 
 # The sentence cited first is the better of the two best-scored ones by score + 0.3 × its best
@@ -50,6 +53,18 @@ class Evidence:
     scores: np.ndarray  # per candidate: which sentence answers best
     confidence: float  # whether any does: compared with the abstention threshold
     spelling: str | None = None  # which typed words were read as others (``spelling.Reading.notice``)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """An answer the question's shape finds, not a sentence score: the candidate that leads,
+    the span of it shown as the short answer, or a heading with its span (cited first), and
+    whether the lead is cited alone."""
+
+    lead: int
+    span: tuple[int, int] | None = None
+    heading: tuple[Heading, tuple[int, int]] | None = None
+    alone: bool = False
 
 
 class Answerer:
@@ -119,29 +134,30 @@ class Answerer:
 
     def compose(self, question: str, evidence: Evidence) -> Answer:
         """The answer to ``question`` (as typed; ``evidence.turn.question`` is how it was read).
-        A table row the question looks up (its cell and a column it names) leads, and answers
-        even below the confidence threshold: a lookup needs no sentence score's support."""
+        What the question looks up (``_lookup``) leads, and answers even below the confidence
+        threshold: a lookup needs no sentence score's support."""
         notice = "; ".join(filter(None, [evidence.result.notice, evidence.spelling])) or None
         common = dict(question=question, passages=evidence.result.hits, mode=evidence.result.mode,
                       confidence=evidence.confidence, retrieval_query=evidence.turn.retrieval_query, notice=notice)
         question = evidence.turn.question
-        looked_up = looked_up_row(evidence.candidates, evidence.scores, question, evidence.turn.retrieval_query,
-                                  self.retriever.tokenizer)
-        if evidence.confidence < self.settings.threshold and looked_up is None:
+        found = self._lookup(question, evidence)
+        if evidence.confidence < self.settings.threshold and found is None:
             return Answer(text=NOT_IN_DOCUMENTS, abstained=True, citations=[], **common)
-        lead, best = (looked_up[0], None) if looked_up is not None else self._lead(question, evidence)
-        chosen = self.scorer.select(evidence.candidates, evidence.scores, first=lead)
+        scores = leading_scores(evidence.candidates, evidence.scores)
+        lead, best = (found.lead, None) if found else self._lead(question, evidence, scores)
+        chosen = [evidence.candidates[lead]] if found and found.alone else \
+            self.scorer.select(evidence.candidates, scores, first=lead)
         # a table row's short answer is the cell of the column the question names, if it names one;
         # a party a contract defines by the term asked about is its name; a term's short definition;
         # what a heading of the lead's section holds and the lead does not (cited before the sentences)
         first = chosen[0].text
-        cell = looked_up[1] if looked_up is not None else chosen[0].named_cell(
-            question, self.retriever.tokenizer, evidence.turn.retrieval_query)
+        cell = found.span if found else chosen[0].named_cell(question, self.retriever.tokenizer,
+                                                             evidence.turn.retrieval_query)
         span = cell or defined_name(question, first) or definition(question, first)
         own = first[slice(*best.span)] if not span and self.short_answers.shown(best) else None
-        heading = None if span else self._from_heading(question, chosen[0], own)
+        heading = found.heading if found else None if span else self._from_heading(question, chosen[0], own)
         if heading is None and own:
-            span = with_article(first, best.span)
+            span = shown_span(first, best.span)
         citations = self._citations(chosen, heading[0] if heading else None)
         short = (heading[0].text[slice(*heading[1])] if heading else first[slice(*span)] if span else "") or None
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,))
@@ -149,13 +165,33 @@ class Answerer:
         return Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,
                       short_answer=short, segments=segments, **common)
 
-    def _lead(self, question: str, evidence: Evidence) -> tuple[int, BestSpan | None]:
+    def _lookup(self, question: str, evidence: Evidence) -> Lookup | None:
+        """What the question looks up, if anything: a table row holding its cells, with a column
+        it names (``looked_up_row``); the row a superlative asks for ("Which plan is cheapest?",
+        ``table_extremes``), cited alone; a message's header line it asks for ("Who sent the
+        email?", ``message_headers``), cited alone; a section heading it names and asks the rest
+        of ("When was version 2.2 released?", ``_named_heading``), cited with the best sentence
+        under it."""
+        row = looked_up_row(evidence.candidates, evidence.scores, question, evidence.turn.retrieval_query,
+                            self.retriever.tokenizer)
+        if row is not None:
+            return Lookup(row[0], span=row[1])
+        extreme = table_extreme(evidence.candidates, evidence.scores, question, self.retriever.tokenizer, self._tables)
+        if extreme is not None:
+            return Lookup(extreme[0], span=extreme[1], alone=True)
+        header = header_line(evidence.candidates, question)
+        if header is not None:
+            return Lookup(header[0], span=header[1], alone=True)
+        named = self._named_heading(question, evidence)
+        return Lookup(named[0], heading=named[1:], alone=True) if named else None
+
+    def _lead(self, question: str, evidence: Evidence, scores: np.ndarray) -> tuple[int, BestSpan | None]:
         """The sentence cited first, with its best short-answer span: of the ``LEAD_CANDIDATES``
         best-scored sentences within ``LEAD_SCORE_GAP`` of the best, the one whose score plus
         ``LEAD_WEIGHTS`` times its best span's score and share is highest (a sentence that
         holds a clear answer to the question). A lead-in with its list has no short answer, and
-        leads in place of an item of it that does not stand out (``whole_list``)."""
-        scores = evidence.scores
+        leads in place of an item of it that does not stand out (``whole_list``). ``scores``:
+        the candidates' (``leading_scores``)."""
         order = [int(i) for i in np.argsort(-scores, kind="stable")[:LEAD_CANDIDATES]]
         top = [i for i in order if scores[order[0]] - scores[i] < LEAD_SCORE_GAP]
         texts = {i: evidence.candidates[i].text for i in top if not evidence.candidates[i].is_list}
@@ -165,12 +201,15 @@ class Answerer:
         whole = whole_list(evidence.candidates, scores, lead)
         if whole is not None:
             return whole, None
-        # the row the question asks about, or the conversation ("How many users does it allow?")
-        row = asked_row(evidence.candidates, scores, lead, [question, evidence.turn.retrieval_query],
-                        self.retriever.tokenizer)
-        if row is not None:
-            text = evidence.candidates[row].text
-            return row, self.short_answers.best(question, text, self.word_vectors(question, text))
+        # the row the question asks about, or the conversation ("How many users does it allow?");
+        # else a sentence under the section the question names
+        moved = asked_row(evidence.candidates, scores, lead, [question, evidence.turn.retrieval_query],
+                          self.retriever.tokenizer)
+        if moved is None:
+            moved = named_section(evidence.candidates, scores, lead, question, self.retriever.tokenizer, LEAD_SCORE_GAP)
+        if moved is not None:
+            text = evidence.candidates[moved].text
+            return moved, self.short_answers.best(question, text, self.word_vectors(question, text))
         return lead, spans.get(lead)
 
     def _citations(self, chosen: list[Candidate], heading: Heading | None) -> list[Citation]:
@@ -180,6 +219,25 @@ class Answerer:
         return [Citation(n, hit.doc, hit.title, hit.section, start, end, first_line, last_line, hit.chunk_id, quote,
                          self.retriever.records.page_at(hit.doc, start))
                 for n, (hit, start, end, first_line, last_line, quote) in enumerate(sources, start=1)]
+
+    def _named_heading(self, question: str, evidence: Evidence) -> tuple[int, Heading, tuple[int, int]] | None:
+        """A heading of a retrieved passage's section that the question names and asks the rest
+        of ("When was version 2.2 released?": "Version 2.2 (2025-01-20)", ``headings.looks_up``)
+        when it asks for a time or an amount (``what_span_must_say``), with its shown short-answer
+        span and the best-scored sentence under it, which leads."""
+        tokenize, says = self.retriever.tokenizer, what_span_must_say(question)
+        for hit in evidence.result.hits if says else []:
+            names = [n for n in hit.section.split(BREADCRUMB_SEPARATOR) if named_by(question, n, tokenize)]
+            under = [i for i, c in enumerate(evidence.candidates) if c.hit.chunk_id == hit.chunk_id]
+            layout = self._headings(hit.doc) if names and under else None
+            for heading in (layout.of(hit.section, hit.start) if layout else []):
+                if heading.text not in names:
+                    continue
+                found = self.short_answers.best(question, heading.text, self.word_vectors(question, heading.text))
+                span = shown_span(heading.text, found.span) if self.short_answers.shown(found) else None
+                if span and says(heading.text[slice(*span)]) and looks_up(question, heading, span, tokenize):
+                    return max(under, key=lambda i: evidence.scores[i]), heading, span
+        return None
 
     def _from_heading(self, question: str, lead: Candidate, own: str | None
                       ) -> tuple[Heading, tuple[int, int]] | None:
@@ -194,7 +252,7 @@ class Answerer:
         for heading in filter(wanted, layout.of(lead.hit.section, lead.hit.start)):
             found = self.short_answers.best(question, heading.text, self.word_vectors(question, heading.text))
             if self.short_answers.shown(found):
-                return heading, with_article(heading.text, found.span)
+                return heading, shown_span(heading.text, found.span)
         return None
 
     def word_vectors(self, question: str, sentence: str) -> tuple | None:
@@ -214,6 +272,15 @@ def section_headings(records, doc: str) -> SectionHeadings | None:
     """``doc``'s heading lines (``records``: the index's ``RecordStore``)."""
     document = records.document(doc)
     return SectionHeadings(document.text) if document else None
+
+
+def leading_scores(candidates: list[Candidate], scores: np.ndarray) -> np.ndarray:
+    """The candidates' scores as they compete to be cited: a message's header lines answer
+    only when a question looks one up ("Who sent it?"), if any other sentence is there (the
+    body says what a subject line sums up: "Why was the migration moved?" had led with
+    "Subject: Database migration moved to Saturday")."""
+    headers = np.array([is_header_line(c) for c in candidates], dtype=bool)
+    return np.where(headers, -np.inf, scores) if headers.any() and not headers.all() else scores
 
 
 def lead_weight(score: float, best: BestSpan | None, weights: tuple[float, float] = LEAD_WEIGHTS) -> float:

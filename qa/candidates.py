@@ -19,7 +19,8 @@ from .records import Hit
 from .tables import TABLE_ROW, TableHeaders, table_rows
 
 _LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s+|\d{1,3}[.)]\s+")
-MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates
+MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates ...
+HEADER_LINE = re.compile(r"(?:From|To|Cc|Date|Subject|Sent):\s+\S")  # ... but a message's header line ("From: Priya")
 _QUESTION = re.compile(r"\?[\s\"'”’)*_]*$")  # a sentence that asks ("Can I change my username?") answers nothing
 # A list item leads alone only when it scores this much above every other item of its list
 # ("Which plan has phone support?": the Enterprise item, 1.28 above the next); otherwise the
@@ -98,6 +99,24 @@ def asked_row(candidates: list[Candidate], scores: Sequence[float], lead: int, a
     return None
 
 
+def named_section(candidates: list[Candidate], scores: Sequence[float], lead: int, question: str,
+                  tokenize: Callable[[str], list[str]], gap: float) -> int | None:
+    """In place of the lead, the best-scored candidate within ``gap`` of it whose section
+    heading names a term of the question that the lead and its heading do not, and that holds
+    more of the question's terms with its heading than the lead does ("What was fixed in
+    version 2.0?": the item under "Version 2.0 › Fixes", not 2.2's fix), if there is one."""
+    asked = set(tokenize(question))
+
+    def held(c: Candidate) -> set[str]:
+        return asked & set(tokenize(f"{c.text} {c.hit.section}"))
+
+    led = held(candidates[lead])
+    named = {i: len(held(c)) for i, c in enumerate(candidates)
+             if scores[lead] - scores[i] < gap and asked & set(tokenize(c.hit.section)) - led}
+    best = max(named, key=lambda i: (named[i], scores[i]), default=None)
+    return best if best is not None and named[best] > len(led) else None
+
+
 def looked_up_row(candidates: list[Candidate], scores: Sequence[float], question: str, context: str,
                   tokenize: Callable[[str], list[str]]) -> tuple[int, tuple[int, int]] | None:
     """A table row the question looks up, with the ``[start, end)`` of the cell it asks for:
@@ -138,7 +157,8 @@ def candidate_sentences(hits: list[Hit], tables: Callable[[str], TableHeaders | 
         for start, end, reading, columns in passage_sentences(hit.text, running, hit.section):
             text = hit.text[start:end]
             key = (hit.doc, hit.start + start, hit.start + end)
-            if len(text.split()) >= MIN_WORDS and key not in seen and not _QUESTION.search(text):
+            if (len(text.split()) >= MIN_WORDS or HEADER_LINE.match(text)) and key not in seen \
+                    and not _QUESTION.search(text):
                 seen[key] = Candidate(hit, key[1], key[2], text,
                                       hit.line_start + hit.text.count("\n", 0, start),
                                       hit.line_start + hit.text.count("\n", 0, end - 1), reading, columns)

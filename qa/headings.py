@@ -48,6 +48,23 @@ class SectionHeadings:
         return found
 
 
+def named_by(question: str, name: str, stems: Callable[[str], list[str]]) -> bool:
+    """Whether ``question`` names a heading's ``name`` and asks for more than the name: it holds
+    some of the heading's terms and the heading holds terms it does not ("When was version 2.2
+    released?" of "Version 2.2 (2025-01-20)"). Which of them answer, ``looks_up`` tells."""
+    terms, asked = set(stems(name)), set(stems(question))
+    return bool(terms & asked) and not terms <= asked
+
+
+def looks_up(question: str, heading: Heading, answer: tuple[int, int], stems: Callable[[str], list[str]]) -> bool:
+    """Whether ``question`` holds every term of ``heading`` but those of its ``answer`` span
+    (``[start, end)`` in the heading's text): it asks for what the heading gives of the
+    section it names, as a table lookup asks for a row's cell."""
+    text = heading.text
+    rest = set(stems(text[:answer[0]] + " " + text[answer[1]:]))
+    return bool(rest) and rest <= set(stems(question))
+
+
 def heading_wanted(question: str, sentence: str, own: str | None,
                    stems: Callable[[str], list[str]]) -> Callable[[Heading], bool] | None:
     """What a heading of a sentence's section must hold to answer ``question`` where the

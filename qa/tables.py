@@ -36,6 +36,12 @@ class TableHeaders:
                 names.append(_cells(text[above:rule.start() - 1]) if rule.start() > run.start() else [])
         return cls(rules, runs, names)
 
+    def run_at(self, offset: int) -> tuple[int, int] | None:
+        """The ``[start, end)`` of the run of table lines (a header, its rule, the rows) that
+        holds ``offset``, if a rule is in it."""
+        i = bisect_right(self.rules, offset) - 1
+        return self.runs[i] if i >= 0 and self.runs[i][0] <= offset < self.runs[i][1] else None
+
     def before(self, offset: int) -> list[str]:
         """The column names of the table that runs on at ``offset`` (a line start): those of
         the nearest rule above it in the same run of table lines; none if there is none."""

@@ -88,11 +88,11 @@ def test_an_email_reads_as_its_headers_and_body_with_its_subject_for_a_title():
     loaded = load_text(Path("migration.eml"), message)
     assert loaded.title == "Database migration moved to Saturday"
     assert loaded.text == ("From: Priya Natarajan <priya@example.com>\nTo: Platform team <platform@example.com>\n"
-                           "Date: Mon, 09 Jun 2025 10:12:00 +0000\n\n"
+                           "Date: Mon, 09 Jun 2025 10:12:00 +0000\nSubject: Database migration moved to Saturday\n\n"
                            "Hi all,\n\nThe migration starts at 22:00 UTC. Marco will run it — not me.\n")
     html_only = load_text(Path("note.eml"), b"Subject: Plan\nContent-Type: text/html\n\n"
                                             b"<h2>Plan</h2><p>Ship it <b>Monday</b>.</p><script>steal()</script>")
-    assert html_only.title == "Plan" and html_only.text == "## Plan\n\nShip it Monday.\n"
+    assert html_only.title == "Plan" and html_only.text == "Subject: Plan\n\n## Plan\n\nShip it Monday.\n"
 
 
 def test_pdf_pages_are_kept_as_offsets():
