@@ -19,8 +19,10 @@ from .records import Hit
 from .tables import TABLE_ROW, TableHeaders, table_rows
 
 _LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s+|\d{1,3}[.)]\s+")
-MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates ...
-HEADER_LINE = re.compile(r"(?:From|To|Cc|Date|Subject|Sent):\s+\S")  # ... but a message's header line ("From: Priya")
+MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates, but a message's header
+HEADER_LINE = re.compile(r"(?:From|To|Cc|Date|Subject|Sent):\s+\S")  # line ("From: Priya") ...
+_SHORT_WITH_NUMBER = re.compile(r"\w+\s+\S*\d\S*[.!]|(?!\d{1,3}[.)]\s)\S*\d\S*\s+\w+[.!]")  # ... or "Serves 8.",
+# not a numbered heading ("4. Deposit.")
 _QUESTION = re.compile(r"\?[\s\"'”’)*_]*$")  # a sentence that asks ("Can I change my username?") answers nothing
 # A list item leads alone only when it scores this much above every other item of its list
 # ("Which plan has phone support?": the Enterprise item, 1.28 above the next); otherwise the
@@ -157,8 +159,8 @@ def candidate_sentences(hits: list[Hit], tables: Callable[[str], TableHeaders | 
         for start, end, reading, columns in passage_sentences(hit.text, running, hit.section):
             text = hit.text[start:end]
             key = (hit.doc, hit.start + start, hit.start + end)
-            if (len(text.split()) >= MIN_WORDS or HEADER_LINE.match(text)) and key not in seen \
-                    and not _QUESTION.search(text):
+            if (len(text.split()) >= MIN_WORDS or HEADER_LINE.match(text) or _SHORT_WITH_NUMBER.fullmatch(text)) \
+                    and key not in seen and not _QUESTION.search(text):
                 seen[key] = Candidate(hit, key[1], key[2], text,
                                       hit.line_start + hit.text.count("\n", 0, start),
                                       hit.line_start + hit.text.count("\n", 0, end - 1), reading, columns)

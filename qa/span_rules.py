@@ -49,13 +49,18 @@ _ASKS_DEFINITION = re.compile(r"\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?
                               r"(.+?)\s+(?:mean|stand\s+for)|define\s+(.+?))\s*[?.]?\s*", re.IGNORECASE)
 DEFINITION_WORDS = 10  # a longer definition is no short answer: the sentence says it
 NO_SPAN = (0, 0)  # a rule's answer that there is no short answer
+_ASKS_WHAT_HAPPENS = re.compile(r"\W*what\s+(?:happens|will\s+happen|would\s+happen)\s+(?:if|when|unless|once)\b",
+                                re.IGNORECASE)  # a consequence: "What happens if I pay rent late?"
 _ASKS_AMOUNT = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 # "What is the hotel limit in London?", "What was the population of Yingxiu?": a quantity named
-_AMOUNT_NOUNS = ("limit|price|cost|fee|rate|budget|salary|allowance|population|amount|total|charge|deposit|rent|"
-                 "wage|revenue|income|height|length|weight|distance|speed|temperature|capacity|percentage|size")
-_ASKS_AMOUNT_NOUN = re.compile(rf"^\W*what\s+(?:is|was|are|were)\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){{0,3}}?"
-                               rf"(?:(?:{_AMOUNT_NOUNS})s?\s*(?:\b(?:of|for|in|per|to|at|on)\b|\?|$)|number\s+of\b)",
-                               re.IGNORECASE)
+# (money, "What is the late fee?": "$75", not "more than five days")
+_MONEY_NOUNS = "price|cost|fee|budget|salary|allowance|charge|deposit|rent|wage|revenue|income"
+_AMOUNT_NOUNS = ("limit|rate|population|amount|total|height|length|weight|distance|speed|temperature|capacity|"
+                 "percentage|size")
+_ASKS_NOUN = (r"^\W*what\s+(?:is|was|are|were)\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){{0,3}}?"
+              r"(?:(?:{nouns})s?\s*(?:\b(?:of|for|in|per|to|at|on)\b|\?|$){more})")
+_ASKS_MONEY_NOUN = re.compile(_ASKS_NOUN.format(nouns=_MONEY_NOUNS, more=""), re.IGNORECASE)
+_ASKS_AMOUNT_NOUN = re.compile(_ASKS_NOUN.format(nouns=_AMOUNT_NOUNS, more=r"|number\s+of\b"), re.IGNORECASE)
 _ASKS_NAME = re.compile(r"\b(?:who|whom|whose|which|what|name)\b", re.IGNORECASE)
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the)\s$", re.IGNORECASE)
 _LEADING_PREPOSITION = re.compile(r"(?:from|by|than)\s+(?=\w)", re.IGNORECASE)
@@ -71,7 +76,11 @@ def withheld(question: str, sentence: str, span: tuple[int, int]) -> bool:
     asking when (``timely``: "When was two-factor authentication added?": "apps"), or an amount with no name in
     it for a question that opens by asking who ("Who may work remotely?": "up to three days";
     the fit articles' "who" answers holding a number are names: "the 5th Dalai Lama", "E3
-    attendees")."""
+    attendees"); and any span for "What happens if / when…" (a consequence, which the sentence
+    says: "What happens if I pay rent late?" gave "more than five days"; no SQuAD fit question
+    asks so, and its "What happened to…" answers, "caught on fire", are kept)."""
+    if _ASKS_WHAT_HAPPENS.match(question):
+        return True
     text = sentence[span[0]:span[1]]
     amount = _ASKS_WHO.match(question) and _AMOUNT.search(text) and not any(w[0].isupper() for w in text.split())
     timeless = _ASKS_WHEN.match(question) and not timely(text)
@@ -121,9 +130,12 @@ def what_span_must_say(question: str) -> Callable[[str], bool] | None:
     time for "When did/is…" (``timely``), an amount for "How many/much…" (242 of the fit
     articles' 246 such gold answers hold one; "several", "Half" do not) and for "What is the
     <quantity>…" ("What is the hotel limit in London?": "€250", not "New York and Tokyo";
-    8 fit questions, the fit articles left out in turn 0.601 either way, Sichuan 0.576 → 0.578)."""
+    8 fit questions, the fit articles left out in turn 0.601 either way, Sichuan 0.576 → 0.578),
+    money or a share for "What is the <price, fee…>" ("What is the late fee?": "$75")."""
     if asks_when(question):
         return timely
+    if _ASKS_MONEY_NOUN.search(question):
+        return lambda text: bool(_MONEY_OR_SHARE.search(text))
     if _ASKS_AMOUNT.search(question) or _ASKS_AMOUNT_NOUN.search(question):
         return lambda text: bool(_AMOUNT.search(text))
     return None

@@ -45,8 +45,9 @@ def test_a_csv_file_is_looked_up(tmp_path, embedder):
 def test_answers_from_a_plain_text_faq_a_contract_and_a_glossary(tmp_path, embedder):
     """Before, "How do I cancel my subscription?" cited its own "Q:" line, "Who is the
     landlord?" answered with the tenant's name, a late fee answered "2.2" (the clause's number)
-    and "What is latency?" answered "request"."""
-    cancel, stored, landlord, late, latency = answers_over(tmp_path, embedder, {
+    and "What is latency?" answered "request"; "What is the late fee?" answered "the fifth day"
+    (a money noun asks for money), and "Serves 8." was no candidate (two words)."""
+    cancel, stored, landlord, late, latency, fee, serves = answers_over(tmp_path, embedder, {
         "faq.txt": "Frequently asked questions\n\nQ: How do I cancel my subscription?\nA: Go to Settings, then Billing, "
                    "and choose Cancel subscription.\n\nQ: Where is my data stored?\nA: All customer data is stored in "
                    "data centres in Frankfurt, Germany.\n",
@@ -55,14 +56,17 @@ def test_answers_from_a_plain_text_faq_a_contract_and_a_glossary(tmp_path, embed
                     "2.2 A late fee of $75 applies if rent is not received by the fifth day of the month.\n",
         "glossary.md": "# Glossary\n\n**Latency**: the time between a request being sent and the first byte of the "
                        "response arriving.\n\n**Throughput**: the number of requests a system completes per second.\n",
+        "recipe.md": "# Banana bread\n\nPrep time: 15 minutes. Baking time: 60 minutes. Serves 8.\n\n## Ingredients\n\n"
+                     "- 3 ripe bananas\n- 250 g plain flour\n",
     }, "How do I cancel my subscription?", "Where is my data stored?", "Who is the landlord?",
-        "What happens if rent is late?", "What is latency?")
+        "What happens if rent is late?", "What is latency?", "What is the late fee?", "How many people does the banana bread serve?")
     assert cancel.citations[0].quote.startswith("A: Go to Settings")
     assert cancel.citations[0].section == "How do I cancel my subscription?"
     assert stored.citations[0].quote.startswith("A: All customer data") and stored.short_answer == "Frankfurt, Germany"
     assert landlord.short_answer == "Harbor View Properties LLC"
-    assert late.citations[0].quote.startswith("2.2 A late fee") and late.short_answer != "2.2"
+    assert late.citations[0].quote.startswith("2.2 A late fee") and late.short_answer is None  # the sentence says it
     assert latency.citations[0].quote.startswith("**Latency**") and latency.short_answer is None
+    assert fee.short_answer == "$75" and (serves.short_answer, serves.citations[0].quote) == ("8", "Serves 8.")
 
 
 def test_a_sections_heading_tells_what_its_list_and_first_sentence_answer(tmp_path, embedder):
@@ -234,3 +238,13 @@ def test_only_a_messages_header_lines_are_header_lines():
     notes = "Date: 12 March 2025\nAttendees: Ana, Ben\n\nThe team agreed to ship the beta on 1 April.\n"
     assert [is_header_line(c) for c in candidate_sentences([passage(email)])] == [True, True, True, False]
     assert not any(is_header_line(c) for c in candidate_sentences([passage(notes)]))
+
+
+@pytest.mark.parametrize(("sentence", "candidate"), [
+    ("Serves 8.", True), ("From: Priya", True), ("Notes:", False), ("• Basic", False), ("4. Deposit.", False),
+    ("Page 3", False)])
+def test_a_short_sentence_is_a_candidate_only_if_it_can_answer(sentence, candidate):
+    """Fewer than three words are no candidate answer, but a sentence with a number ("Serves
+    8.", which answered nothing before) and a message's header line are."""
+    text = f"The recipe is simple.\n\n{sentence}\n"
+    assert (sentence in [c.text for c in candidate_sentences([passage(text)])]) is candidate

@@ -252,6 +252,7 @@ def test_a_negation_just_before_a_span_is_told(sentence, span, negated):
     ("When was two-factor login added?", "Two-factor login came in the spring.", "spring", False),
     ("When is rent due?", "Rent of $1,850 is due on the first day.", "$1,850", True),  # money says no when
     ("When is the migration?", "Expect about two hours of downtime.", "about two hours", True),  # how long
+    ("What happens if rent is late?", "A late fee of $75 applies if rent is late.", "$75", True),  # a clause says it
     ("When is the migration?", "It starts two hours after the backup.", "two hours after the backup", False),
     ("When the lamas came, who did they send?", "They sent their subordinates.", "subordinates", False),
 ])
