@@ -15,7 +15,8 @@ from index.chunking import BREADCRUMB_SEPARATOR
 from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, named_section, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .headings import Heading, SectionHeadings, heading_wanted, looks_up, named_by
-from .message_headers import header_line, is_header_line
+from .list_steps import list_item
+from .message_headers import header_line, leading_scores
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
@@ -168,7 +169,8 @@ class Answerer:
     def _lookup(self, question: str, evidence: Evidence) -> Lookup | None:
         """What the question looks up, if anything: a table row holding its cells, with a column
         it names (``looked_up_row``); the row a superlative asks for ("Which plan is cheapest?",
-        ``table_extremes``), cited alone; a message's header line it asks for ("Who sent the
+        ``table_extremes``), cited alone; a list's item by its place ("What is the first step?",
+        ``list_steps``), cited alone; a message's header line it asks for ("Who sent the
         email?", ``message_headers``), cited alone; a section heading it names and asks the rest
         of ("When was version 2.2 released?", ``_named_heading``), cited with the best sentence
         under it."""
@@ -179,6 +181,9 @@ class Answerer:
         extreme = table_extreme(evidence.candidates, evidence.scores, question, self.retriever.tokenizer, self._tables)
         if extreme is not None:
             return Lookup(extreme[0], span=extreme[1], alone=True)
+        item = list_item(evidence.candidates, evidence.scores, question, self._headings)
+        if item is not None:
+            return Lookup(item, alone=True)
         header = header_line(evidence.candidates, question)
         if header is not None:
             return Lookup(header[0], span=header[1], alone=True)
@@ -272,15 +277,6 @@ def section_headings(records, doc: str) -> SectionHeadings | None:
     """``doc``'s heading lines (``records``: the index's ``RecordStore``)."""
     document = records.document(doc)
     return SectionHeadings(document.text) if document else None
-
-
-def leading_scores(candidates: list[Candidate], scores: np.ndarray) -> np.ndarray:
-    """The candidates' scores as they compete to be cited: a message's header lines answer
-    only when a question looks one up ("Who sent it?"), if any other sentence is there (the
-    body says what a subject line sums up: "Why was the migration moved?" had led with
-    "Subject: Database migration moved to Saturday")."""
-    headers = np.array([is_header_line(c) for c in candidates], dtype=bool)
-    return np.where(headers, -np.inf, scores) if headers.any() and not headers.all() else scores
 
 
 def lead_weight(score: float, best: BestSpan | None, weights: tuple[float, float] = LEAD_WEIGHTS) -> float:

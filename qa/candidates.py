@@ -18,7 +18,7 @@ from .answer_types import find_short_answer
 from .records import Hit
 from .tables import TABLE_ROW, TableHeaders, table_rows
 
-_LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s+|\d{1,3}[.)]\s+")
+LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s+|\d{1,3}[.)]\s+")
 MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates, but a message's header
 HEADER_LINE = re.compile(r"(?:From|To|Cc|Date|Subject|Sent):\s+\S")  # line ("From: Priya") ...
 _SHORT_WITH_NUMBER = re.compile(r"\w+\s+\S*\d\S*[.!]|(?!\d{1,3}[.)]\s)\S*\d\S*\s+\w+[.!]")  # ... or "Serves 8.",
@@ -206,7 +206,7 @@ def _list_items(text: str, spans: list[tuple[int, int]], first: int, rows: dict)
     ``spans[first]`` is no list item."""
     items: list[tuple[int, int, int]] = []
     for item_start, item_end in spans[first:]:
-        marker = _LIST_ITEM.match(text, item_start)
+        marker = LIST_ITEM.match(text, item_start)
         same_item = bool(items) and "\n" not in text[items[-1][1]:item_start]  # an item's next sentence
         if not (marker or same_item) or (item_start, item_end) in rows:
             break

@@ -32,6 +32,7 @@ class SectionHeadings:
     """A document's heading lines (``index.chunking.heading_names``), read once."""
 
     def __init__(self, text: str) -> None:
+        self._text = text
         self._headings, line, counted = [], 1, 0
         for start, end, name in heading_names(text):
             line, counted = line + text.count("\n", counted, start), start
@@ -46,6 +47,18 @@ class SectionHeadings:
             if heading is not None:
                 found.append(heading)
         return found
+
+
+    def opens(self, section: str, start: int) -> bool:
+        """Whether ``start`` is the first thing under the innermost heading of ``section``."""
+        headings = self.of(section, start)
+        return bool(headings) and not self._text[headings[0].end:start].strip()
+
+    def closes(self, end: int) -> bool:
+        """Whether nothing but white space lies between ``end`` and the next heading (or the
+        document's end): a section ends there."""
+        following = next((h.start for h in self._headings if h.start >= end), len(self._text))
+        return not self._text[end:following].lstrip("# \t\n").strip()
 
 
 def named_by(question: str, name: str, stems: Callable[[str], list[str]]) -> bool:

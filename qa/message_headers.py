@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from .candidates import HEADER_LINE, Candidate
 
 TOP_LINES = 8  # a header line is among the first lines of its document
@@ -54,3 +56,12 @@ def header_line(candidates: list[Candidate], question: str) -> tuple[int, tuple[
             end = found.start(1) + (address.start() if address and address.start() else len(value))
             return i, (found.start(1), end)
     return None
+
+
+def leading_scores(candidates: list[Candidate], scores: np.ndarray) -> np.ndarray:
+    """The candidates' scores as they compete to be cited: a message's header lines answer
+    only when a question looks one up ("Who sent it?"), if any other sentence is there (the
+    body says what a subject line sums up: "Why was the migration moved?" had led with
+    "Subject: Database migration moved to Saturday")."""
+    headers = np.array([is_header_line(c) for c in candidates], dtype=bool)
+    return np.where(headers, -np.inf, scores) if headers.any() and not headers.all() else scores

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from qa.candidates import candidate_sentences
+from qa.list_steps import asked_place, list_item
 from qa.message_headers import asked_header, is_header_line
 from qa.records import Hit
 from qa.scoring import AnswerSettings
@@ -248,3 +249,42 @@ def test_a_short_sentence_is_a_candidate_only_if_it_can_answer(sentence, candida
     8.", which answered nothing before) and a message's header line are."""
     text = f"The recipe is simple.\n\n{sentence}\n"
     assert (sentence in [c.text for c in candidate_sentences([passage(text)])]) is candidate
+
+
+RECIPE = ("# Banana bread\n\nPrep time: 15 minutes. Serves 8.\n\n## Ingredients\n\n- 3 ripe bananas\n- 250 g plain flour\n"
+          "- 100 g brown sugar\n\n## Method\n\n1. Preheat the oven to 175 °C.\n2. Mash the bananas in a large bowl.\n"
+          "3. Mix in the sugar, then fold in the flour.\n4. Bake for about 60 minutes.\n\n## Storage\n\n"
+          "Wrapped in foil, the bread keeps for up to four days.\n")
+
+
+def test_a_lists_item_is_found_by_its_place(tmp_path, embedder):
+    """"What is the first step?" was declined (confidence 0.00: "first" is a word of no step)."""
+    first, last, third, ingredient, after = answers_over(
+        tmp_path, embedder, {"recipe.md": RECIPE}, "What is the first step?", "What is the last step?",
+        "What is step 3?", "What is the first ingredient?", "What do I do after mashing the bananas?")
+    assert [c.quote for c in first.citations] == ["1. Preheat the oven to 175 °C."]
+    assert last.citations[0].quote == "4. Bake for about 60 minutes."  # the list ends with its section
+    assert third.citations[0].quote.startswith("3. Mix")  # the numbered list, for a step
+    assert ingredient.citations[0].quote == "- 3 ripe bananas"  # first under its heading: the list's start
+    assert after.citations[0].quote.startswith("3. Mix")
+
+
+@pytest.mark.parametrize(("question", "place"), [
+    ("What is the first step?", 1), ("What is the third ingredient?", 3), ("What is step 2?", 2),
+    ("What is the final step?", -1), ("Which was the first album?", None), ("What is the first day of rent?", None)])
+def test_a_question_asks_for_a_place_in_a_list(question, place):
+    assert asked_place(question) == place
+
+
+def test_a_list_cut_by_its_passages_end_has_no_last_item():
+    """A passage may end inside a list: its last item there is not the list's last."""
+    from qa.headings import SectionHeadings
+
+    text = "Steps:\n1. Open the lid.\n2. Pour the water.\n3. Close the lid.\n"
+    cut = text.index("3.")
+    candidates = candidate_sentences([passage(text, 0, cut)])
+    headings = SectionHeadings(text)
+    scores = [0.0] * len(candidates)
+    assert list_item(candidates, scores, "What is the last step?", lambda doc: headings) is None
+    assert candidates[list_item(candidates, scores, "What is the first step?", lambda doc: headings)].text == \
+        "1. Open the lid."
