@@ -24,7 +24,7 @@ from .short_answer_model import BestSpan, ShortAnswerModel
 from .span_rules import defined_name, definition, shown_span, what_span_must_say
 from .spelling import Speller
 from .table_extremes import table_extreme
-from .tables import TableHeaders
+from .tables import TableHeaders, unmarked
 
 # The sentence cited first is the better of the two best-scored ones by score + 0.3 × its best
 # short-answer span's score + 1.0 × that span's softmax share. Chosen on the SQuAD fit articles
@@ -154,6 +154,7 @@ class Answerer:
         first = chosen[0].text
         cell = found.span if found else chosen[0].named_cell(question, self.retriever.tokenizer,
                                                              evidence.turn.retrieval_query)
+        cell = cell and unmarked(first, cell)
         span = cell or defined_name(question, first) or definition(question, first)
         own = first[slice(*best.span)] if not span and self.short_answers.shown(best) else None
         heading = found.heading if found else None if span else self._from_heading(question, chosen[0], own)

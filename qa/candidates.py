@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.sentences import sentence_spans
+from index.tokenization import ENGLISH_STOPWORDS
 
 from .answer_types import find_short_answer
 from .records import Hit
@@ -65,11 +66,13 @@ class Candidate:
         """For a table row, the ``[start, end)`` of the cell in the one column the question
         names ("What is the area of Hoorn?": the Area cell), or else its ``context`` (the
         question with the conversation's: "What about Enterprise?" after "How many users…"),
-        leaving out a column whose cell either holds (the row it asks about: "Team" of "the
-        Team plan")."""
-        held = set(tokenize(f"{question} {context}"))
+        leaving out a column whose cell either holds, word for word (the row it asks about:
+        "Team" of "the Team plan"; "caching" does not hold "--no-cache", which "Which option
+        disables caching?" asks for)."""
+        asked_text = f"{question} {context}"
+        held, words = set(tokenize(asked_text)), _words(asked_text)
         unheld = [(name, start, end) for name, start, end in self.columns
-                  if not set(tokenize(self.text[start:end])) <= held]
+                  if not (set(tokenize(self.text[start:end])) <= held and _words(self.text[start:end]) <= words)]
         for text in (question, context):
             asked = set(tokenize(text))
             named = [(start, end) for name, start, end in unheld if asked & set(tokenize(name))]
@@ -82,6 +85,11 @@ class Candidate:
         asked = set(tokenize(question))
         cells = (set(tokenize(self.text[start:end])) for _, start, end in self.columns)
         return sum(1 for words in cells if words and words <= asked)
+
+
+def _words(text: str) -> set[str]:
+    """``text``'s words as written (lower case), but stop words."""
+    return set(re.findall(r"\w+", text.lower())) - ENGLISH_STOPWORDS
 
 
 def asked_row(candidates: list[Candidate], scores: Sequence[float], lead: int, asked: Sequence[str],

@@ -77,6 +77,14 @@ def table_rows(text: str, running_header: Sequence[str] = ()) -> dict[tuple[int,
     return rows
 
 
+def unmarked(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """``span`` of ``text`` without the Markdown marks around it ("`--no-cache`", "**$29**")."""
+    start, end = span
+    while end - start > 2 and text[start] == text[end - 1] and text[start] in "`*_":
+        start, end = start + 1, end - 1
+    return start, end
+
+
 def _cell_spans(row: str) -> list[tuple[int, int]]:
     """Each cell's ``[start, end)`` in a row "| a | b |" (stripped), without the space around it."""
     bars = [i for i, char in enumerate(row) if char == "|"]

@@ -288,3 +288,15 @@ def test_a_list_cut_by_its_passages_end_has_no_last_item():
     assert list_item(candidates, scores, "What is the last step?", lambda doc: headings) is None
     assert candidates[list_item(candidates, scores, "What is the first step?", lambda doc: headings)].text == \
         "1. Open the lid."
+
+
+def test_a_cell_is_the_rows_own_only_if_the_question_holds_its_words(tmp_path, embedder):
+    """"Which option disables caching?" answered "Options", the section's heading: "caching"
+    read as holding the cell "`--no-cache`" (the same stem), so no column was left to name."""
+    readme = ("# tinyserve\n\n## Options\n\n| Option | Default | Description |\n|---|---|---|\n"
+              "| `--port` | 8000 | Port to listen on |\n| `--no-cache` | off | Send headers that disable browser caching |\n"
+              "| `--verbose` | off | Log every request |\n")
+    caching, verbose = answers_over(tmp_path, embedder, {"README.md": readme},
+                                    "Which option disables caching?", "Which option logs every request?")
+    assert caching.short_answer == "--no-cache" and caching.citations[0].quote.startswith("| `--no-cache` |")
+    assert verbose.short_answer == "--verbose"  # shown without its Markdown marks
