@@ -82,15 +82,16 @@ def heading_wanted(question: str, sentence: str, own: str | None,
                    stems: Callable[[str], list[str]]) -> Callable[[Heading], bool] | None:
     """What a heading of a sentence's section must hold to answer ``question`` where the
     sentence does not (``own``: the sentence's short answer, if it shows one), if a heading
-    may: the noun the question asks by ("which version": "Version 2.1 (…)") when the
-    sentence does not name it, unless the heading also holds the sentence's answer ("Which
+    may: the noun the question asks by ("which version": "Version 2.1 (…)", not "Options",
+    which says nothing more) when the sentence does not name it, unless the heading also holds the sentence's answer ("Which
     browser…?": "Maxthon" of "Maxthon browser Windows 11 support"); for a question asking
     when that the sentence gives no answer to, something of time. None: no heading is read."""
     asked = _ASKED_NOUN.search(question)
     noun = set(stems(asked.group(1))) if asked else set()
     if noun and not noun & set(stems(sentence)):
         answer = set(stems(own or ""))
-        return lambda heading: bool(noun & set(stems(heading.text))) and not (answer and answer <= set(stems(heading.text)))
+        return lambda heading: (bool(noun & set(stems(heading.text))) and bool(set(stems(heading.text)) - noun)
+                                and not (answer and answer <= set(stems(heading.text))))
     if asks_when(question) and not own:
         return lambda heading: timely(heading.text)
     return None

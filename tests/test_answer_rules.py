@@ -329,3 +329,6 @@ def test_a_sections_headings_are_found_as_exact_spans_and_asked_when_they_hold_t
     assert wanted(when, sentence, None, found) == ["Version 2.1 (2024-11-05)"]
     assert wanted(when, sentence, "in 2024", found) is None  # the sentence says when
     assert wanted("What does it do?", sentence, None, found) is None  # nothing asked that a heading holds
+    options = SectionHeadings("# tinyserve\n\n## Options\n\n| Option | Default |\n|---|---|\n| `--port` | 8000 |\n")
+    assert wanted("Which option sets the port?", "| `--port` | 8000 |", None,
+                  options.of("Options", 40)) == []  # "Options" says nothing but the noun asked by
