@@ -75,9 +75,9 @@ class Answerer:
         self.scorer = SentenceScorer(retriever, self.settings)
         self.short_answers = ShortAnswerModel.load(dense=retriever.has_dense)
         self.speller = Speller(retriever.tokenizer, retriever.lexical, retriever.records)
-        # a document's table headers, read once (no reference back to self: refcounting frees it)
-        self._tables = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(table_headers, retriever.records))
-        self._headings = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(section_headings, retriever.records))
+        # a document's table headers and headings, read once (no reference back to self: refcounting frees it)
+        self._tables = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(parsed_document, retriever.records, TableHeaders.of))
+        self._headings = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(parsed_document, retriever.records, SectionHeadings))
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int, docs: Sequence[str] = ()) -> Answer:
         question = check_query(question, mode, k)
@@ -180,6 +180,9 @@ class Answerer:
         if row is not None:
             return Lookup(row[0], span=row[1])
         extreme = table_extreme(evidence.candidates, evidence.scores, question, self.retriever.tokenizer, self._tables)
+        if extreme is None and evidence.turn.dependence == STRONG:  # "How much does it cost?" after "…cheapest?"
+            extreme = table_extreme(evidence.candidates, evidence.scores, evidence.turn.retrieval_query,
+                                    self.retriever.tokenizer, self._tables, cell_only=True)
         if extreme is not None:
             return Lookup(extreme[0], span=extreme[1], alone=True)
         item = list_item(evidence.candidates, evidence.scores, question, self._headings)
@@ -268,16 +271,11 @@ class Answerer:
         return self.retriever.query_tokens(question), self.scorer.token_vectors(sentence)
 
 
-def table_headers(records, doc: str) -> TableHeaders | None:
-    """Where ``doc``'s tables have their headers (``records``: the index's ``RecordStore``)."""
+def parsed_document(records, parse, doc: str):
+    """``parse`` of ``doc``'s text (``records``: the index's ``RecordStore``): its tables'
+    headers (``TableHeaders.of``) or headings (``SectionHeadings``); None if it is gone."""
     document = records.document(doc)
-    return TableHeaders.of(document.text) if document else None
-
-
-def section_headings(records, doc: str) -> SectionHeadings | None:
-    """``doc``'s heading lines (``records``: the index's ``RecordStore``)."""
-    document = records.document(doc)
-    return SectionHeadings(document.text) if document else None
+    return parse(document.text) if document else None
 
 
 def lead_weight(score: float, best: BestSpan | None, weights: tuple[float, float] = LEAD_WEIGHTS) -> float:

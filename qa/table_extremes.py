@@ -78,11 +78,13 @@ def quantity(cell: str) -> float | None:
 
 
 def table_extreme(candidates: Sequence[Candidate], scores: Sequence[float], question: str,
-                  tokenize: Callable[[str], list[str]], tables: Callable[[str], TableHeaders | None]
-                  ) -> tuple[int, tuple[int, int]] | None:
+                  tokenize: Callable[[str], list[str]], tables: Callable[[str], TableHeaders | None],
+                  cell_only: bool = False) -> tuple[int, tuple[int, int]] | None:
     """The candidate row ``question`` asks for by a superlative, with the ``[start, end)`` of its
     cell to show (``extreme_row``), from the best-scored table whose every row is among the
-    candidates (its passages cover it; ``tables``: a document's ``TableHeaders``)."""
+    candidates (its passages cover it; ``tables``: a document's ``TableHeaders``). With
+    ``cell_only`` (a follow-up read with its conversation's superlative: "How much storage
+    does it have?" after "Which plan is cheapest?"), only if it asks for a cell of the row."""
     asked = asked_extreme(question)
     tables_rows: dict[tuple[str, tuple[int, int]], list[int]] = {}
     for i, candidate in enumerate(candidates if asked else []):
@@ -94,7 +96,7 @@ def table_extreme(candidates: Sequence[Candidate], scores: Sequence[float], ques
         if _covered(run, [(candidates[i].hit.start, candidates[i].hit.end) for i in rows]):
             rows.sort(key=lambda i: candidates[i].start)
             found = extreme_row([candidates[i] for i in rows], asked, question, tokenize)
-            if found is not None:
+            if found is not None and not (cell_only and found[1] == candidates[rows[found[0]]].columns[0][1:]):
                 return rows[found[0]], found[1]
     return None
 

@@ -176,12 +176,13 @@ OFFICES = "City,Country,Staff,Opened\nParis,France,85,2015\nBerlin,Germany,120,2
 def test_a_superlative_is_answered_by_comparing_a_tables_rows(tmp_path, embedder):
     """"Which plan is cheapest?" was declined (confidence 0.09: every row reads alike to the
     sentence score); the rows are compared by the column the question asks by."""
-    cheapest, most_storage, storage_of_dearest, most_staff, first, cost, dearest = answers_over(
+    cheapest, most_storage, storage_of_dearest, most_staff, first, cost, dearest, its_storage = answers_over(
         tmp_path, embedder, {"pricing.html": PRICING, "offices.csv": OFFICES},
         "Which plan is cheapest?", "Which plan has the most storage?",
         "How much storage does the most expensive plan have?", "Which office has the most staff?",
         "Which office opened first?", "How much does the cheapest plan cost?",
-        ("And the most expensive?", ["Which plan is cheapest?"]))
+        ("And the most expensive?", ["Which plan is cheapest?"]),
+        ("How much storage does it have?", ["Which plan is the most expensive?"]))
     assert (cheapest.short_answer, [c.quote for c in cheapest.citations]) == ("Starter", ["| Starter | $9 | 10 GB |"])
     assert cheapest.confidence < AnswerSettings.load().threshold  # a lookup: no sentence score's support needed
     assert most_storage.short_answer == "Business"  # 1 TB > 100 GB: units read
@@ -189,6 +190,7 @@ def test_a_superlative_is_answered_by_comparing_a_tables_rows(tmp_path, embedder
     assert most_staff.short_answer == "Berlin" and most_staff.citations[0].quote == "| Berlin | Germany | 120 | 2012 |"
     assert first.short_answer == "Berlin" and cost.short_answer == "$9"
     assert dearest.short_answer == "Business"  # a follow-up finds the table in the conversation
+    assert its_storage.short_answer == "1 TB"  # "it": the row the conversation's superlative asks for
 
 
 @pytest.mark.parametrize(("question", "extreme"), [
