@@ -17,6 +17,7 @@ from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .headings import Heading, SectionHeadings, heading_wanted, looks_up, named_by
 from .list_steps import list_item
 from .message_headers import header_line, leading_scores
+from .overview import overview
 from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
@@ -135,37 +136,45 @@ class Answerer:
 
     def compose(self, question: str, evidence: Evidence) -> Answer:
         """The answer to ``question`` (as typed; ``evidence.turn.question`` is how it was read).
-        What the question looks up (``_lookup``) leads, and answers even below the confidence
-        threshold: a lookup needs no sentence score's support."""
+        What the question looks up (``_lookup``) and an overview of a document it asks for
+        (``overview``) answer even below the confidence threshold: neither needs a sentence
+        score's support."""
         notice = "; ".join(filter(None, [evidence.result.notice, evidence.spelling])) or None
         common = dict(question=question, passages=evidence.result.hits, mode=evidence.result.mode,
                       confidence=evidence.confidence, retrieval_query=evidence.turn.retrieval_query, notice=notice)
         question = evidence.turn.question
         found = self._lookup(question, evidence)
-        if evidence.confidence < self.settings.threshold and found is None:
+        opening = [] if found else overview(question, evidence.result.hits, self.retriever, self._tables)
+        if evidence.confidence < self.settings.threshold and found is None and not opening:
             return Answer(text=NOT_IN_DOCUMENTS, abstained=True, citations=[], **common)
-        scores = leading_scores(evidence.candidates, evidence.scores)
-        lead, best = (found.lead, None) if found else self._lead(question, evidence, scores)
-        chosen = [evidence.candidates[lead]] if found and found.alone else \
-            self.scorer.select(evidence.candidates, scores, first=lead)
-        # a table row's short answer is the cell of the column the question names, if it names one;
-        # a party a contract defines by the term asked about is its name; a term's short definition;
-        # what a heading of the lead's section holds and the lead does not (cited before the sentences)
-        first = chosen[0].text
-        cell = found.span if found else chosen[0].named_cell(question, self.retriever.tokenizer,
-                                                             evidence.turn.retrieval_query)
-        cell = cell and unmarked(first, cell)
-        span = cell or defined_name(question, first) or definition(question, first)
-        own = first[slice(*best.span)] if not span and self.short_answers.shown(best) else None
-        heading = found.heading if found else None if span else self._from_heading(question, chosen[0], own)
-        if heading is None and own:
-            span = shown_span(first, best.span)
+        chosen, span, heading = (opening, None, None) if opening else self._chosen(question, evidence, found)
         citations = self._citations(chosen, heading[0] if heading else None)
-        short = (heading[0].text[slice(*heading[1])] if heading else first[slice(*span)] if span else "") or None
+        short = (heading[0].text[slice(*heading[1])] if heading else chosen[0].text[slice(*span)] if span else "") or None
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,))
                                                           for c in citations[bool(heading):]]
         return Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,
                       short_answer=short, segments=segments, **common)
+
+    def _chosen(self, question: str, evidence: Evidence, found: Lookup | None
+                ) -> tuple[list[Candidate], tuple[int, int] | None, tuple[Heading, tuple[int, int]] | None]:
+        """The sentences cited, the span of the first shown as the short answer, and the heading
+        cited before them with its span, if one answers: a table row's short answer is the cell
+        of the column the question names, if it names one; a party a contract defines by the
+        term asked about is its name; a term's short definition; what a heading of the lead's
+        section holds and the lead does not."""
+        scores = leading_scores(evidence.candidates, evidence.scores)
+        lead, best = (found.lead, None) if found else self._lead(question, evidence, scores)
+        chosen = [evidence.candidates[lead]] if found and found.alone else \
+            self.scorer.select(evidence.candidates, scores, first=lead)
+        first = chosen[0].text
+        cell = found.span if found else chosen[0].named_cell(question, self.retriever.tokenizer,
+                                                             evidence.turn.retrieval_query)
+        span = (cell and unmarked(first, cell)) or defined_name(question, first) or definition(question, first)
+        own = first[slice(*best.span)] if not span and self.short_answers.shown(best) else None
+        heading = found.heading if found else None if span else self._from_heading(question, chosen[0], own)
+        if heading is None and own:
+            span = shown_span(first, best.span)
+        return chosen, span, heading
 
     def _lookup(self, question: str, evidence: Evidence) -> Lookup | None:
         """What the question looks up, if anything: a table row holding its cells, with a column

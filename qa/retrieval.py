@@ -101,10 +101,18 @@ class Retriever:
         served, notice = self.served_mode(mode)
         ranked = self.rank(query, k, "bm25" if served == FALLBACK_MODE else served, scope)
         chunks = self.records.chunks([r.row for r in ranked])
-        hits = [Hit(rank, c.chunk_id, c.doc, c.title, c.section, c.start, c.end, c.line_start,
-                    c.line_end, r.score, r.dense_rank, r.bm25_rank, c.text, self.records.page_at(c.doc, c.start))
+        hits = [self._hit(c, rank, r.score, r.dense_rank, r.bm25_rank)
                 for rank, (r, c) in enumerate(zip(ranked, chunks), start=1)]
         return SearchResult(served, hits, notice)
+
+    def opening(self, doc: str) -> Hit | None:
+        """``doc``'s first passage, as a hit of no rank (None if it is not indexed)."""
+        rows = self.records.rows_of([doc])
+        return self._hit(self.records.chunks([int(rows[0])])[0], 0, 0.0, None, None) if len(rows) else None
+
+    def _hit(self, c, rank: int, score: float, dense_rank: int | None, bm25_rank: int | None) -> Hit:
+        return Hit(rank, c.chunk_id, c.doc, c.title, c.section, c.start, c.end, c.line_start, c.line_end, score,
+                   dense_rank, bm25_rank, c.text, self.records.page_at(c.doc, c.start))
 
     @cached_property
     def doc_paths(self) -> list[str]:

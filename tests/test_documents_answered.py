@@ -13,6 +13,7 @@ import pytest
 from qa.candidates import candidate_sentences
 from qa.list_steps import asked_place, list_item
 from qa.message_headers import asked_header, is_header_line
+from qa.overview import asked_subject
 from qa.records import Hit
 from qa.scoring import AnswerSettings
 from qa.table_extremes import Extreme, asked_extreme, quantity
@@ -302,3 +303,39 @@ def test_a_cell_is_the_rows_own_only_if_the_question_holds_its_words(tmp_path, e
                                     "Which option disables caching?", "Which option logs every request?")
     assert caching.short_answer == "--no-cache" and caching.citations[0].quote.startswith("| `--no-cache` |")
     assert verbose.short_answer == "--verbose"  # shown without its Markdown marks
+
+
+LEASE = ("RESIDENTIAL LEASE AGREEMENT\n\nThis Lease Agreement is made on 1 March 2025 between Harbor View Properties "
+         "LLC (\"Landlord\") and Jordan Ellis (\"Tenant\").\n\n1. Premises. The Landlord leases to the Tenant the "
+         "apartment at 42 Elm Street.\n\n2. Term. The lease starts on 1 April 2025 and ends on 31 March 2026.\n")
+
+
+def test_a_document_asked_about_as_a_whole_is_answered_by_its_opening(tmp_path, embedder):
+    """"What is this document about?" and "Summarize the recipe." were declined (confidence
+    0.00 and 0.02): no sentence says what a document is about; its opening does, cited."""
+    from index.builder import build_index
+    from qa import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "lease.txt").write_text(LEASE)
+    (corpus / "recipe.md").write_text(RECIPE)
+    build_index(corpus, tmp_path / "index", embedder=embedder)
+    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
+        lease = assistant.ask("What is the lease about?")
+        recipe = assistant.ask("Summarize the recipe.")
+        scoped = assistant.ask("What is this document about?", docs=["lease.txt"])
+        unclear = assistant.ask("What is this document about?")  # two documents: which one?
+    assert lease.citations[0].quote.startswith("This Lease Agreement is made on 1 March 2025")
+    assert all(c.doc == "lease.txt" for c in lease.citations) and len(lease.citations) == 3
+    assert recipe.citations[0].quote == "Prep time: 15 minutes." and recipe.short_answer is None
+    assert [c.quote for c in scoped.citations] == [c.quote for c in lease.citations]
+    assert unclear.abstained or not unclear.citations[0].quote.startswith("This Lease Agreement")
+
+
+@pytest.mark.parametrize(("question", "subject"), [
+    ("What is this document about?", "document"), ("What is the lease about?", "lease"),
+    ("Summarize the recipe.", "recipe"), ("Give me an overview of this report", "report"),
+    ("What is the migration about?", "migration"), ("What is the deposit?", None), ("What is it about?", None)])
+def test_a_question_asks_for_an_overview_of_its_subject(question, subject):
+    assert asked_subject(question) == subject
