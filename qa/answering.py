@@ -10,11 +10,10 @@ from functools import lru_cache, partial
 import numpy as np
 
 from index.backends import Scope
-from index.chunking import BREADCRUMB_SEPARATOR
 
 from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, named_section, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
-from .headings import Heading, SectionHeadings, heading_wanted, looks_up, named_by
+from .headings import Heading, HeadingAnswers, SectionHeadings
 from .list_steps import list_item
 from .message_headers import header_line, leading_scores
 from .overview import overview
@@ -22,7 +21,7 @@ from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
 from .short_answer_model import BestSpan, ShortAnswerModel
-from .span_rules import defined_name, definition, shown_span, what_span_must_say
+from .span_rules import defined_name, definition, shown_span
 from .spelling import Speller
 from .table_extremes import table_extreme
 from .tables import TableHeaders, unmarked
@@ -79,6 +78,7 @@ class Answerer:
         # a document's table headers and headings, read once (no reference back to self: refcounting frees it)
         self._tables = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(parsed_document, retriever.records, TableHeaders.of))
         self._headings = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(parsed_document, retriever.records, SectionHeadings))
+        self.headings = HeadingAnswers(self._headings, self._shown_span, retriever.tokenizer)
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int, docs: Sequence[str] = ()) -> Answer:
         question = check_query(question, mode, k)
@@ -171,7 +171,7 @@ class Answerer:
                                                              evidence.turn.retrieval_query)
         span = (cell and unmarked(first, cell)) or defined_name(question, first) or definition(question, first)
         own = first[slice(*best.span)] if not span and self.short_answers.shown(best) else None
-        heading = found.heading if found else None if span else self._from_heading(question, chosen[0], own)
+        heading = found.heading if found else None if span else self.headings.of_lead(question, chosen[0], own)
         if heading is None and own:
             span = shown_span(first, best.span)
         return chosen, span, heading
@@ -182,7 +182,7 @@ class Answerer:
         ``table_extremes``), cited alone; a list's item by its place ("What is the first step?",
         ``list_steps``), cited alone; a message's header line it asks for ("Who sent the
         email?", ``message_headers``), cited alone; a section heading it names and asks the rest
-        of ("When was version 2.2 released?", ``_named_heading``), cited with the best sentence
+        of ("When was version 2.2 released?", ``HeadingAnswers.named``), cited with the best sentence
         under it."""
         row = looked_up_row(evidence.candidates, evidence.scores, question, evidence.turn.retrieval_query,
                             self.retriever.tokenizer)
@@ -200,7 +200,7 @@ class Answerer:
         header = header_line(evidence.candidates, question)
         if header is not None:
             return Lookup(header[0], span=header[1], alone=True)
-        named = self._named_heading(question, evidence)
+        named = self.headings.named(question, evidence.result.hits, evidence.candidates, evidence.scores)
         return Lookup(named[0], heading=named[1:], alone=True) if named else None
 
     def _lead(self, question: str, evidence: Evidence, scores: np.ndarray) -> tuple[int, BestSpan | None]:
@@ -238,40 +238,10 @@ class Answerer:
                          self.retriever.records.page_at(hit.doc, start))
                 for n, (hit, start, end, first_line, last_line, quote) in enumerate(sources, start=1)]
 
-    def _named_heading(self, question: str, evidence: Evidence) -> tuple[int, Heading, tuple[int, int]] | None:
-        """A heading of a retrieved passage's section that the question names and asks the rest
-        of ("When was version 2.2 released?": "Version 2.2 (2025-01-20)", ``headings.looks_up``)
-        when it asks for a time or an amount (``what_span_must_say``), with its shown short-answer
-        span and the best-scored sentence under it, which leads."""
-        tokenize, says = self.retriever.tokenizer, what_span_must_say(question)
-        for hit in evidence.result.hits if says else []:
-            names = [n for n in hit.section.split(BREADCRUMB_SEPARATOR) if named_by(question, n, tokenize)]
-            under = [i for i, c in enumerate(evidence.candidates) if c.hit.chunk_id == hit.chunk_id]
-            layout = self._headings(hit.doc) if names and under else None
-            for heading in (layout.of(hit.section, hit.start) if layout else []):
-                if heading.text not in names:
-                    continue
-                found = self.short_answers.best(question, heading.text, self.word_vectors(question, heading.text))
-                span = shown_span(heading.text, found.span) if self.short_answers.shown(found) else None
-                if span and says(heading.text[slice(*span)]) and looks_up(question, heading, span, tokenize):
-                    return max(under, key=lambda i: evidence.scores[i]), heading, span
-        return None
-
-    def _from_heading(self, question: str, lead: Candidate, own: str | None
-                      ) -> tuple[Heading, tuple[int, int]] | None:
-        """A heading of the lead's section that holds what the question asks for and the lead
-        does not (``headings.heading_wanted``; ``own``: the lead's short answer, if it shows
-        one), with its shown short-answer span, if any. The document's headings are read only
-        when a heading is wanted."""
-        wanted = heading_wanted(question, lead.text, own, self.retriever.tokenizer) if lead.hit.section else None
-        layout = self._headings(lead.hit.doc) if wanted else None
-        if layout is None:
-            return None
-        for heading in filter(wanted, layout.of(lead.hit.section, lead.hit.start)):
-            found = self.short_answers.best(question, heading.text, self.word_vectors(question, heading.text))
-            if self.short_answers.shown(found):
-                return heading, shown_span(heading.text, found.span)
-        return None
+    def _shown_span(self, question: str, text: str) -> tuple[int, int] | None:
+        """The short answer the span model shows of ``text`` (a heading), as shown, if any."""
+        found = self.short_answers.best(question, text, self.word_vectors(question, text))
+        return shown_span(text, found.span) if self.short_answers.shown(found) else None
 
     def word_vectors(self, question: str, sentence: str) -> tuple | None:
         """The question's and the sentence's word vectors, if the short-answer model reads them."""

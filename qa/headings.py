@@ -6,12 +6,14 @@ authenticator apps.", or "When was dark mode added?" of a release's dated headin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.chunking import BREADCRUMB_SEPARATOR, heading_names
 
-from .span_rules import asks_when, timely
+from .candidates import Candidate
+from .records import Hit
+from .span_rules import asks_when, timely, what_span_must_say
 
 # "Which version…", "What release…": the noun a question asks by (not "What is…", "Which of…")
 _ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?!(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"
@@ -95,3 +97,41 @@ def heading_wanted(question: str, sentence: str, own: str | None,
     if asks_when(question) and not own:
         return lambda heading: timely(heading.text)
     return None
+
+
+class HeadingAnswers:
+    """What a section's heading answers, read from a document's headings (``layout``) by the
+    short-answer model (``shown``: the span it shows of a heading for a question, if any)."""
+
+    def __init__(self, layout: Callable[[str], SectionHeadings | None],
+                 shown: Callable[[str, str], tuple[int, int] | None], stems: Callable[[str], list[str]]) -> None:
+        self._layout, self._shown, self._stems = layout, shown, stems
+
+    def named(self, question: str, hits: Sequence[Hit], candidates: Sequence[Candidate], scores: Sequence[float]
+              ) -> tuple[int, Heading, tuple[int, int]] | None:
+        """A heading of a retrieved passage's section that the question names and asks the rest
+        of ("When was version 2.2 released?": "Version 2.2 (2025-01-20)", ``looks_up``) when it
+        asks for a time or an amount (``what_span_must_say``), with the best-scored candidate
+        under it, which leads, and its shown span."""
+        says = what_span_must_say(question)
+        for hit in hits if says else []:
+            names = [n for n in hit.section.split(BREADCRUMB_SEPARATOR) if named_by(question, n, self._stems)]
+            under = [i for i, c in enumerate(candidates) if c.hit.chunk_id == hit.chunk_id]
+            layout = self._layout(hit.doc) if names and under else None
+            for heading in (h for h in (layout.of(hit.section, hit.start) if layout else []) if h.text in names):
+                span = self._shown(question, heading.text)
+                if span and says(heading.text[slice(*span)]) and looks_up(question, heading, span, self._stems):
+                    return max(under, key=lambda i: scores[i]), heading, span
+        return None
+
+    def of_lead(self, question: str, lead: Candidate, own: str | None) -> tuple[Heading, tuple[int, int]] | None:
+        """A heading of the lead's section that holds what the question asks for and the lead
+        does not (``heading_wanted``; ``own``: the lead's short answer, if it shows one), with
+        its shown span, if any. The document's headings are read only when one is wanted."""
+        wanted = heading_wanted(question, lead.text, own, self._stems) if lead.hit.section else None
+        layout = self._layout(lead.hit.doc) if wanted else None
+        for heading in filter(wanted, layout.of(lead.hit.section, lead.hit.start) if layout else []):
+            span = self._shown(question, heading.text)
+            if span:
+                return heading, span
+        return None
