@@ -78,7 +78,9 @@ class Answerer:
         # a document's table headers and headings, read once (no reference back to self: refcounting frees it)
         self._tables = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(parsed_document, retriever.records, TableHeaders.of))
         self._headings = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(parsed_document, retriever.records, SectionHeadings))
-        self.headings = HeadingAnswers(self._headings, self._shown_span, retriever.tokenizer)
+        # ... and what their headings answer (no bound method of self: no reference cycle)
+        self.headings = HeadingAnswers(self._headings, partial(shown_of, self.short_answers, retriever, self.scorer),
+                                       retriever.tokenizer)
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int, docs: Sequence[str] = ()) -> Answer:
         question = check_query(question, mode, k)
@@ -178,9 +180,9 @@ class Answerer:
 
     def _lookup(self, question: str, evidence: Evidence) -> Lookup | None:
         """What the question looks up, if anything: a table row holding its cells, with a column
-        it names (``looked_up_row``); the row a superlative asks for ("Which plan is cheapest?",
-        ``table_extremes``), cited alone; a list's item by its place ("What is the first step?",
-        ``list_steps``), cited alone; a message's header line it asks for ("Who sent the
+        it names (``looked_up_row``); a list's item by its place ("What is the first step?",
+        ``list_steps``), cited alone; the row a superlative asks for ("Which plan is cheapest?",
+        ``table_extremes``), cited alone; a message's header line it asks for ("Who sent the
         email?", ``message_headers``), cited alone; a section heading it names and asks the rest
         of ("When was version 2.2 released?", ``HeadingAnswers.named``), cited with the best sentence
         under it."""
@@ -188,15 +190,15 @@ class Answerer:
                             self.retriever.tokenizer)
         if row is not None:
             return Lookup(row[0], span=row[1])
+        item = list_item(evidence.candidates, evidence.scores, question, self._headings)
+        if item is not None:  # before a table's extreme: "the first step" is no earliest row
+            return Lookup(item, alone=True)
         extreme = table_extreme(evidence.candidates, evidence.scores, question, self.retriever.tokenizer, self._tables)
         if extreme is None and evidence.turn.dependence == STRONG:  # "How much does it cost?" after "…cheapest?"
             extreme = table_extreme(evidence.candidates, evidence.scores, evidence.turn.retrieval_query,
                                     self.retriever.tokenizer, self._tables, cell_only=True)
         if extreme is not None:
             return Lookup(extreme[0], span=extreme[1], alone=True)
-        item = list_item(evidence.candidates, evidence.scores, question, self._headings)
-        if item is not None:
-            return Lookup(item, alone=True)
         header = header_line(evidence.candidates, question)
         if header is not None:
             return Lookup(header[0], span=header[1], alone=True)
@@ -238,16 +240,22 @@ class Answerer:
                          self.retriever.records.page_at(hit.doc, start))
                 for n, (hit, start, end, first_line, last_line, quote) in enumerate(sources, start=1)]
 
-    def _shown_span(self, question: str, text: str) -> tuple[int, int] | None:
-        """The short answer the span model shows of ``text`` (a heading), as shown, if any."""
-        found = self.short_answers.best(question, text, self.word_vectors(question, text))
-        return shown_span(text, found.span) if self.short_answers.shown(found) else None
-
     def word_vectors(self, question: str, sentence: str) -> tuple | None:
         """The question's and the sentence's word vectors, if the short-answer model reads them."""
-        if not self.short_answers.reads_vectors:
-            return None
-        return self.retriever.query_tokens(question), self.scorer.token_vectors(sentence)
+        return word_vectors(self.short_answers, self.retriever, self.scorer, question, sentence)
+
+
+def word_vectors(short_answers: ShortAnswerModel, retriever: Retriever, scorer: SentenceScorer, question: str,
+                 sentence: str) -> tuple | None:
+    """The question's and ``sentence``'s word vectors, if ``short_answers`` reads them."""
+    return (retriever.query_tokens(question), scorer.token_vectors(sentence)) if short_answers.reads_vectors else None
+
+
+def shown_of(short_answers: ShortAnswerModel, retriever: Retriever, scorer: SentenceScorer, question: str,
+             text: str) -> tuple[int, int] | None:
+    """The span of ``text`` (a heading) that ``short_answers`` shows for ``question``, as shown, if any."""
+    found = short_answers.best(question, text, word_vectors(short_answers, retriever, scorer, question, text))
+    return shown_span(text, found.span) if short_answers.shown(found) else None
 
 
 def parsed_document(records, parse, doc: str):
