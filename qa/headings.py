@@ -63,21 +63,22 @@ class SectionHeadings:
         return not self._text[end:following].lstrip("# \t\n").strip()
 
 
-def named_by(question: str, name: str, stems: Callable[[str], list[str]]) -> bool:
-    """Whether ``question`` names a heading's ``name`` and asks for more than the name: it holds
-    some of the heading's terms and the heading holds terms it does not ("When was version 2.2
-    released?" of "Version 2.2 (2025-01-20)"). Which of them answer, ``looks_up`` tells."""
-    terms, asked = set(stems(name)), set(stems(question))
+def named_by(asked: set[str], name: str, stems: Callable[[str], list[str]]) -> bool:
+    """Whether a question (``asked``: its terms) names a heading's ``name`` and asks for more
+    than the name: it holds some of the heading's terms and the heading holds terms it does not
+    ("When was version 2.2 released?" of "Version 2.2 (2025-01-20)"). Which of them answer,
+    ``looks_up`` tells."""
+    terms = set(stems(name))
     return bool(terms & asked) and not terms <= asked
 
 
-def looks_up(question: str, heading: Heading, answer: tuple[int, int], stems: Callable[[str], list[str]]) -> bool:
-    """Whether ``question`` holds every term of ``heading`` but those of its ``answer`` span
-    (``[start, end)`` in the heading's text): it asks for what the heading gives of the
-    section it names, as a table lookup asks for a row's cell."""
+def looks_up(asked: set[str], heading: Heading, answer: tuple[int, int], stems: Callable[[str], list[str]]) -> bool:
+    """Whether a question (``asked``: its terms) holds every term of ``heading`` but those of
+    its ``answer`` span (``[start, end)`` in the heading's text): it asks for what the heading
+    gives of the section it names, as a table lookup asks for a row's cell."""
     text = heading.text
     rest = set(stems(text[:answer[0]] + " " + text[answer[1]:]))
-    return bool(rest) and rest <= set(stems(question))
+    return bool(rest) and rest <= asked
 
 
 def heading_wanted(question: str, sentence: str, own: str | None,
@@ -114,13 +115,14 @@ class HeadingAnswers:
         asks for a time or an amount (``what_span_must_say``), with the best-scored candidate
         under it, which leads, and its shown span."""
         says = what_span_must_say(question)
+        asked = set(self._stems(question)) if says else set()
         for hit in hits if says else []:
-            names = [n for n in hit.section.split(BREADCRUMB_SEPARATOR) if named_by(question, n, self._stems)]
+            names = [n for n in hit.section.split(BREADCRUMB_SEPARATOR) if n and named_by(asked, n, self._stems)]
             under = [i for i, c in enumerate(candidates) if c.hit.chunk_id == hit.chunk_id]
             layout = self._layout(hit.doc) if names and under else None
             for heading in (h for h in (layout.of(hit.section, hit.start) if layout else []) if h.text in names):
                 span = self._shown(question, heading.text)
-                if span and says(heading.text[slice(*span)]) and looks_up(question, heading, span, self._stems):
+                if span and says(heading.text[slice(*span)]) and looks_up(asked, heading, span, self._stems):
                     return max(under, key=lambda i: scores[i]), heading, span
         return None
 

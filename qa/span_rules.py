@@ -64,7 +64,8 @@ _ASKS_AMOUNT_NOUN = re.compile(_ASKS_NOUN.format(nouns=_AMOUNT_NOUNS, more=r"|nu
 _ASKS_NAME = re.compile(r"\b(?:who|whom|whose|which|what|name)\b", re.IGNORECASE)
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the)\s$", re.IGNORECASE)
 _LEADING_PREPOSITION = re.compile(r"(?:from|by|than)\s+(?=\w)", re.IGNORECASE)
-_MONEY_OR_SHARE = re.compile(r"[$€£¥%]|\b(?:percent|dollars?|euros?|pounds)\b", re.IGNORECASE)
+CURRENCY = r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY)\b"  # a currency's sign or code, in a span or a table's cell
+_MONEY_OR_SHARE = re.compile(rf"{CURRENCY}|%|\b(?:percent|dollars?|euros?|pounds)\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"(?:thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
                      r"ninety|hundreds?|thousands?|millions?|billions?|dozens?)\b", re.IGNORECASE)

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .candidates import Candidate
+from .span_rules import CURRENCY
 from .tables import TableHeaders
 
-_MONEY = re.compile(r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY)\b")
+_MONEY = re.compile(CURRENCY)
 _NUMBER = re.compile(r"(\d[\d,.]*)\s*(KB|MB|GB|TB|PB|k|K|M|bn|thousand|million|billion)?\b")
 _UNITS = {"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "PB": 1e15, "k": 1e3, "K": 1e3, "thousand": 1e3,
           "M": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
@@ -44,13 +45,13 @@ _ASKED = tuple((re.compile(pattern, re.IGNORECASE), lowest, kind) for pattern, l
     (r"\b(?:least|fewest|minimum)\b", True, "named"),
 ))
 _WHICH = re.compile(r"^\s*(?:which|what|who|where|and|how about)\b", re.IGNORECASE)  # "And the most expensive?"
-_AMOUNT = re.compile(r"^\s*how\s+(?:much|many|big|large|long)\b", re.IGNORECASE)
+_HOW_MUCH = re.compile(r"^\s*how\s+(?:much|many|big|large|long)\b", re.IGNORECASE)
 
 
 def asked_extreme(question: str) -> Extreme | None:
     """The extreme ``question`` asks for, if it asks which row ("Which…", "What…") or how much
     the extreme row holds ("How much is the cheapest plan?") by a superlative."""
-    if not (_WHICH.match(question) or _AMOUNT.match(question)):
+    if not (_WHICH.match(question) or _HOW_MUCH.match(question)):
         return None
     return next((Extreme(lowest, kind) for shape, lowest, kind in _ASKED if shape.search(question)), None)
 
@@ -121,7 +122,7 @@ def extreme_row(rows: Sequence[Candidate], asked: Extreme, question: str, tokeni
     terms = set(tokenize(question))
     named = [cell[1:] for cell in rows[k].columns[1:] if cell[0] != column and terms & set(tokenize(cell[0]))]
     compared = next(cell[1:] for cell in rows[k].columns if cell[0] == column)
-    return k, named[0] if len(named) == 1 else compared if _AMOUNT.match(question) else rows[k].columns[0][1:]
+    return k, named[0] if len(named) == 1 else compared if _HOW_MUCH.match(question) else rows[k].columns[0][1:]
 
 
 def _compared_column(rows: Sequence[Candidate], asked: Extreme, question_terms: set[str],
