@@ -28,7 +28,7 @@ _MONTH = r"(?:January|February|March|April|May|June|July|August|September|Octobe
 _PATTERNS = {
     DATE: re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+\d{{4}}\b|\b{_MONTH}\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b"
                      r"|\b(?:1[5-9]|20)\d{2}\s?[-–]\s?(?:1[5-9]|20)\d{2}\b|\b(?:1[5-9]|20)\d{2}s?\b"),
-    QUANTITY: re.compile(r"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?%|\s(?:percent|per cent))?"
+    QUANTITY: re.compile(r"(?:[$€£¥]\s?)?(?<![\w-])\d[\d,]*(?:\.\d+)?(?:\s?%|\s(?:percent|per cent))?"
                          r"(?:\s(?:thousand|million|billion|trillion))?(?:\s(?P<noun>[a-z][a-z-]+))?"),
     NAME: re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+(?:of\s+|&\s+)?[A-Z][\w’'&.-]*)*"),
 }

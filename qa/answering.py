@@ -13,6 +13,7 @@ from index.backends import Scope
 
 from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, named_section, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
+from .field_lines import field_line
 from .headings import Heading, HeadingAnswers, SectionHeadings
 from .list_steps import list_item
 from .message_headers import header_line, leading_scores
@@ -175,7 +176,7 @@ class Answerer:
         own = first[slice(*best.span)] if not span and self.short_answers.shown(best) else None
         heading = found.heading if found else None if span else self.headings.of_lead(question, chosen[0], own)
         if heading is None and own:
-            span = shown_span(first, best.span)
+            span = shown_span(first, best.span, question)
         return chosen, span, heading
 
     def _lookup(self, question: str, evidence: Evidence) -> Lookup | None:
@@ -183,7 +184,8 @@ class Answerer:
         it names (``looked_up_row``); a list's item by its place ("What is the first step?",
         ``list_steps``), cited alone; the row a superlative asks for ("Which plan is cheapest?",
         ``table_extremes``), cited alone; a message's header line it asks for ("Who sent the
-        email?", ``message_headers``), cited alone; a section heading it names and asks the rest
+        email?", ``message_headers``) or a document's field line ("Who attended the meeting?",
+        ``field_lines``), cited alone; a section heading it names and asks the rest
         of ("When was version 2.2 released?", ``HeadingAnswers.named``), cited with the best sentence
         under it."""
         row = looked_up_row(evidence.candidates, evidence.scores, question, evidence.turn.retrieval_query,
@@ -199,7 +201,8 @@ class Answerer:
                                     self.retriever.tokenizer, self._tables, cell_only=True)
         if extreme is not None:
             return Lookup(extreme[0], span=extreme[1], alone=True)
-        header = header_line(evidence.candidates, question)
+        header = header_line(evidence.candidates, question) or field_line(evidence.candidates, question,
+                                                                          self.retriever.tokenizer)
         if header is not None:
             return Lookup(header[0], span=header[1], alone=True)
         named = self.headings.named(question, evidence.result.hits, evidence.candidates, evidence.scores)
@@ -255,7 +258,7 @@ def shown_of(short_answers: ShortAnswerModel, retriever: Retriever, scorer: Sent
              text: str) -> tuple[int, int] | None:
     """The span of ``text`` (a heading) that ``short_answers`` shows for ``question``, as shown, if any."""
     found = short_answers.best(question, text, word_vectors(short_answers, retriever, scorer, question, text))
-    return shown_span(text, found.span) if short_answers.shown(found) else None
+    return shown_span(text, found.span, question) if short_answers.shown(found) else None
 
 
 def parsed_document(records, parse, doc: str):

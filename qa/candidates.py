@@ -20,8 +20,8 @@ from .records import Hit
 from .tables import TABLE_ROW, TableHeaders, table_rows
 
 LIST_ITEM = re.compile(r"[•◦▪‣*+-]\s+|\d{1,3}[.)]\s+")
-MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates, but a message's header
-HEADER_LINE = re.compile(r"(?:From|To|Cc|Date|Subject|Sent):\s+\S")  # line ("From: Priya") ...
+MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates, but a field line ...
+FIELD_LINE = re.compile(r"([A-Z][A-Za-z]+(?:[ -][A-Za-z]+){0,2}):[ \t]+(\S[^\n]*)")  # ("Location: Room 4B") ...
 _SHORT_WITH_NUMBER = re.compile(r"\w+\s+\S*\d\S*[.!]|(?!\d{1,3}[.)]\s)\S*\d\S*\s+\w+[.!]")  # ... or "Serves 8.",
 # not a numbered heading ("4. Deposit.")
 _QUESTION = re.compile(r"\?[\s\"'”’)*_]*$")  # a sentence that asks ("Can I change my username?") answers nothing
@@ -167,7 +167,7 @@ def candidate_sentences(hits: list[Hit], tables: Callable[[str], TableHeaders | 
         for start, end, reading, columns in passage_sentences(hit.text, running, hit.section):
             text = hit.text[start:end]
             key = (hit.doc, hit.start + start, hit.start + end)
-            if (len(text.split()) >= MIN_WORDS or HEADER_LINE.match(text) or _SHORT_WITH_NUMBER.fullmatch(text)) \
+            if (len(text.split()) >= MIN_WORDS or FIELD_LINE.match(text) or _SHORT_WITH_NUMBER.fullmatch(text)) \
                     and key not in seen and not _QUESTION.search(text):
                 seen[key] = Candidate(hit, key[1], key[2], text,
                                       hit.line_start + hit.text.count("\n", 0, start),

@@ -18,6 +18,7 @@ from .span_rules import asks_when, timely, what_span_must_say
 # "Which version…", "What release…": the noun a question asks by (not "What is…", "Which of…")
 _ASKED_NOUN = re.compile(r"\b(?:what|which)\s+(?!(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"
                          r"should|of|one|ones)\b)(\w+)", re.IGNORECASE)
+_SAME_NOUNS = (frozenset({"version", "releas"}),)  # stems of nouns a heading may name for another ("Which release…")
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,14 @@ def heading_wanted(question: str, sentence: str, own: str | None,
                    stems: Callable[[str], list[str]]) -> Callable[[Heading], bool] | None:
     """What a heading of a sentence's section must hold to answer ``question`` where the
     sentence does not (``own``: the sentence's short answer, if it shows one), if a heading
-    may: the noun the question asks by ("which version": "Version 2.1 (…)", not "Options",
-    which says nothing more) when the sentence does not name it, unless the heading also holds the sentence's answer ("Which
-    browser…?": "Maxthon" of "Maxthon browser Windows 11 support"); for a question asking
+    may: the noun the question asks by, or one it means ("which version", "which release":
+    "Version 2.1 (…)", not "Options", which says nothing more), when the sentence does not name
+    it, unless the heading also holds the sentence's answer ("Which browser…?": "Maxthon" of
+    "Maxthon browser Windows 11 support"); for a question asking
     when that the sentence gives no answer to, something of time. None: no heading is read."""
     asked = _ASKED_NOUN.search(question)
     noun = set(stems(asked.group(1))) if asked else set()
+    noun |= {same for nouns in _SAME_NOUNS if noun & nouns for same in nouns}
     if noun and not noun & set(stems(sentence)):
         answer = set(stems(own or ""))
         return lambda heading: (bool(noun & set(stems(heading.text))) and bool(set(stems(heading.text)) - noun)

@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from .candidates import HEADER_LINE, Candidate
+from .candidates import Candidate
 
 TOP_LINES = 8  # a header line is among the first lines of its document
 _MESSAGE = r"(?:e-?mail|mail|message|memo|letter|note|it|this|that)"
@@ -24,6 +24,7 @@ _ASKED = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in (
              rf"|\bwhat\s+(?:date|day)\b.*\b{_MESSAGE}\b"),
     ("Subject", rf"\bsubject\b|\bwhat\b.*\b{_MESSAGE}\b.*\babout\b"),
 ))
+_HEADER_LINE = re.compile(r"(?:From|To|Cc|Date|Subject|Sent):\s+\S")
 _SENDER = re.compile(r"^From:\s", re.MULTILINE)
 _RECIPIENT_OR_SUBJECT = re.compile(r"^(?:To|Subject):\s", re.MULTILINE)
 _ADDRESS = re.compile(r"\s*<[^<>@\s]+@[^<>\s]+>$")  # "<priya@example.com>" after a name
@@ -38,7 +39,7 @@ def is_header_line(candidate: Candidate) -> bool:
     """Whether ``candidate`` is a header line of a message: "Subject: …" near the top of a
     document whose passage there has a From line and a To or Subject line (meeting notes'
     "Date: 12 March" are no message's)."""
-    return (candidate.line_start <= TOP_LINES and bool(HEADER_LINE.match(candidate.text))
+    return (candidate.line_start <= TOP_LINES and bool(_HEADER_LINE.match(candidate.text))
             and bool(_SENDER.search(candidate.hit.text)) and bool(_RECIPIENT_OR_SUBJECT.search(candidate.hit.text)))
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from index.embedding import TokenVectors
 
 from .short_answers import DENSE_FEATURES, FEATURES, SpanCandidates, span_candidates
-from .span_rules import what_span_must_say, withheld
+from .span_rules import echoes_question, paired_amount, what_span_must_say, withheld
 from .tree_ensemble import TreeEnsemble
 
 SHORT_ANSWER_MODEL = Path(__file__).parent / "data" / "short_answers.json"
@@ -68,16 +68,24 @@ class ShortAnswerModel:
         return self.best_of(candidates, question, sentence)
 
     def best_of(self, candidates: SpanCandidates, question: str, sentence: str) -> BestSpan | None:
-        """The best of ``sentence``'s candidate spans for ``question``; for a question asking
+        """The best of ``sentence``'s candidate spans for ``question`` but those saying only
+        what it says (``echoes_question``); for a question asking
         when, the best of those holding something of time, for one asking how many or how
-        much, of those holding an amount, if any does."""
+        much, of those holding an amount, if any does; of a sentence pairing amounts with
+        names, those holding the one the question's name tells (``paired_amount``)."""
         if not candidates.spans:
             return None
         scores = self.trees.scores(candidates.features)
+        allowed = ~np.array([echoes_question(question, sentence[a:b]) for a, b in candidates.spans])
         says = what_span_must_say(question)
-        if says is not None:
-            fits = np.array([says(sentence[a:b]) for a, b in candidates.spans])
-            scores = np.where(fits, scores, -np.inf) if fits.any() else scores
+        for fits in ([says(sentence[a:b]) for a, b in candidates.spans] if says else None,
+                     paired_amount(question, sentence, candidates.spans)):
+            narrowed = allowed & np.array(fits, dtype=bool) if fits is not None else allowed
+            allowed = narrowed if narrowed.any() else allowed
+        if not allowed.any():  # every span says only what the question says
+            k = int(scores.argmax())
+            return BestSpan(float(scores[k]), candidates.spans[k], 1.0, withheld=True)
+        scores = np.where(allowed, scores, -np.inf)
         k = int(scores.argmax())
         shares = np.exp(scores - scores[k])
         span = candidates.spans[consensus(scores, candidates.spans, sentence)]

@@ -75,7 +75,7 @@ _TOKEN = re.compile(r"\d{1,2}:\d\d(?::\d\d)?\b|[$€£¥]?\d+(?:,\d{3})*(?:\.\d+
 _ENUMERATOR = re.compile(r"\s*(?:\d+(?:\.\d+)+\.?|\d{1,3}[.)]|\(?[a-z0-9]{1,3}\))\s+(?=[A-Z(“\"])")  # a clause's or item's number
 _POSSESSIVE = re.compile(r"\w[’']s$")
 _BREAKS = frozenset(";:()[]\"“”?!|")  # "|": a table's cells
-_MONTHS = frozenset("january february march april may june july august september october november december".split())
+MONTHS = frozenset("january february march april may june july august september october november december".split())
 _TIME_OR_PLACE = frozenset("in on at during since until by from".split())
 _STRANDED = frozenset("to from of in on at by for with into about as than".split())
 _CLASS_PATTERNS = (
@@ -185,7 +185,7 @@ def _shape(words: list[str]) -> np.ndarray:
         shape[1] = 1
     elif any(c.isdigit() for w in words for c in w):
         shape[0] = 1
-    shape[2] = any(w.lower() in _MONTHS for w in words)
+    shape[2] = any(w.lower() in MONTHS for w in words)
     capitals = [w[0].isupper() for w in words if w.lower() not in _STOP and w[0].isalpha()]
     if capitals:
         shape[3 if all(capitals) else 4 if any(capitals) else 5] = 1

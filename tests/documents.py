@@ -1,8 +1,10 @@
-"""Real documents of every supported format, made on the fly for tests."""
+"""Real documents of every supported format, made on the fly for tests, and asked questions."""
 
 from __future__ import annotations
 
 import io
+
+from qa.records import Hit
 
 
 def pdf_bytes(lines: list[str], *more_pages: list[str]) -> bytes:
@@ -56,3 +58,32 @@ XSS_HTML = """<html><head><title>Hostile page</title><script>alert('head')</scri
 <body><h1>Zebra tariffs</h1><p>The zebra tariff is <b>nine</b> percent.</p>
 <p><img src=x onerror="alert('img')"> &lt;script&gt;alert('text')&lt;/script&gt;</p>
 <script>document.title='pwned'</script><p><a href="javascript:alert('link')">click</a></p></body></html>"""
+
+
+RECIPE = ("# Banana bread\n\nPrep time: 15 minutes. Serves 8.\n\n## Ingredients\n\n- 3 ripe bananas\n- 250 g plain flour\n"
+          "- 100 g brown sugar\n\n## Method\n\n1. Preheat the oven to 175 °C.\n2. Mash the bananas in a large bowl.\n"
+          "3. Mix in the sugar, then fold in the flour.\n4. Bake for about 60 minutes.\n\n## Storage\n\n"
+          "Wrapped in foil, the bread keeps for up to four days.\n")
+
+
+def answers_over(tmp_path, embedder, documents: dict[str, str], *questions: str | tuple[str, list[str]]) -> list:
+    """Index ``documents`` (file name → text) and ask each question on its own, or after its
+    conversation's earlier questions when given with them."""
+    from index.builder import build_index
+    from qa import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in documents.items():
+        (corpus / name).write_text(text)
+    build_index(corpus, tmp_path / "index", embedder=embedder)
+    with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
+        return [assistant.ask(*question) if isinstance(question, tuple) else assistant.ask(question)
+                for question in questions]
+
+
+def passage(text: str, start: int = 0, end: int | None = None, rank: int = 1) -> Hit:
+    """``text[start:end]`` as a retrieved passage of one document."""
+    end = len(text) if end is None else end
+    return Hit(rank, f"c{rank}", "doc.txt", "Doc", "", start, end, 1 + text.count("\n", 0, start), 1, 1.0, rank, rank,
+               text[start:end])

@@ -16,7 +16,6 @@ from qa import span_syntax
 from qa.answering import display_sentence
 from qa.short_answer_model import SHORT_ANSWER_MODEL, SHORT_ANSWER_MODEL_LEXICAL, ShortAnswerModel, consensus
 from qa.short_answers import DENSE_FEATURES, FEATURES, span_candidates
-from qa.span_rules import defined_name, definition, denies, follows_negation, shown_span, withheld
 from qa.span_vectors import VECTOR_FEATURES, piece_spans, vector_rows
 from qa.tree_ensemble import TreeEnsemble
 
@@ -35,7 +34,8 @@ def test_the_shipped_models_are_what_calibration_fits_and_hold_on_unseen_article
     assert result.exit_code == 0, result.output
     fitted, shipped = ShortAnswerModel.load(output), ShortAnswerModel.load(shipped_path)
     assert fitted.features == names and fitted.reads_vectors == (not options)
-    # LightGBM is deterministic for a given thread count; allow for another CPU's float sums
+    # LightGBM is deterministic for a given thread count, and the word vectors are fp32 (`fp32_embedder`):
+    # allow for another CPU's float sums
     for half in ("fit", "report"):
         assert all(abs(fitted.fitted[half][m] - shipped.fitted[half][m]) < 0.005 for m in ("shown", "exact", "f1"))
     assert abs(fitted.threshold - shipped.threshold) < 0.05
@@ -229,48 +229,6 @@ def test_the_sentence_cited_first_is_the_one_of_the_two_best_that_holds_a_clear_
     assert answer.text.startswith("200,000 [1]\n\n")
 
 
-@pytest.mark.parametrize(("sentence", "span", "negated"), [
-    ("Contractors are not eligible.", "eligible", True), ("There is no fee.", "fee", True),
-    ("It isn’t free.", "free", True), ('"No longer", he replied.', "longer", True),
-    ("It never closed after 1932.", "closed", True), ("Tolls were abolished in 2004.", "2004", False),
-    ("It depends on whether or not Craig returns.", "Craig", False),
-    ("A converter without Digital Rights Management is free.", "Digital Rights Management", False),
-    ("The pianist played No. 5 twice.", "5", False), ("Smith was not invited.", "Smith", False),
-])
-def test_a_negation_just_before_a_span_is_told(sentence, span, negated):
-    assert follows_negation(sentence, sentence.index(span)) is negated
-
-
-@pytest.mark.parametrize(("question", "sentence", "span", "expected"), [
-    ("Who may work remotely?", "Staff of 90 days may work remotely up to three days a week.", "up to three days", True),
-    ("Who may work remotely?", "Staff of 90 days may work remotely up to three days a week.", "Staff", False),
-    ("Who was the first Dalai Lama to rule?", "It was the 5th Dalai Lama.", "the 5th Dalai Lama", False),
-    ("To whom did she pay 5 dollars?", "She paid 5 dollars to the clerk.", "5 dollars", True),
-    ("How many employees who work remotely get a laptop?", "There are 40 such employees.", "40", False),
-    ("Which employees are eligible?", "Contractors are not eligible.", "eligible", True),
-    ("When was two-factor login added?", "Two-factor login with authenticator apps.", "apps", True),
-    ("When was two-factor login added?", "Two-factor login came in the spring.", "spring", False),
-    ("When is rent due?", "Rent of $1,850 is due on the first day.", "$1,850", True),  # money says no when
-    ("When is the migration?", "Expect about two hours of downtime.", "about two hours", True),  # how long
-    ("What happens if rent is late?", "A late fee of $75 applies if rent is late.", "$75", True),  # a clause says it
-    ("When is the migration?", "It starts two hours after the backup.", "two hours after the backup", False),
-    ("When the lamas came, who did they send?", "They sent their subordinates.", "subordinates", False),
-])
-def test_spans_that_cannot_answer_are_withheld(question, sentence, span, expected):
-    start = sentence.index(span)
-    assert withheld(question, sentence, (start, start + len(span))) is expected
-
-
-@pytest.mark.parametrize(("sentence", "span", "shown"), [
-    ("Baking takes about an hour.", "hour", "an hour"), ("Visit The Hague.", "Hague", "The Hague"),
-    ("Sea bream is served.", "bream", "bream"), ("Theme parks open.", "parks", "parks"),
-    ("Late bookings need approval from a director.", "from a director", "a director"),
-    ("It was written by Harper Lee.", "by Harper Lee", "Harper Lee"), ("It moved from", "from", "from")])
-def test_a_short_answer_reads_with_its_article_and_without_from_or_by(sentence, span, shown):
-    start = sentence.index(span)
-    assert sentence[slice(*shown_span(sentence, (start, start + len(span))))] == shown
-
-
 @pytest.mark.parametrize(("scores", "shown"), [
     ([2.0, 1.9, 1.8, 1.7], "Ming court"),  # close scores: the words the likely spans share
     ([6.0, 1.9, 1.8, 1.7], "Ming"),  # a clear winner is shown
@@ -325,18 +283,6 @@ def test_a_short_answer_that_drops_a_negation_or_answers_who_with_an_amount_is_n
             assert answer.citations[0].quote == sentence and sentence[slice(*best.span)] == span
             assert best.score >= answerer.short_answers.threshold and best.withheld  # it would have been shown
             assert answer.short_answer is None and answer.text.startswith(f"{sentence} [1]")
-
-
-@pytest.mark.parametrize(("question", "sentence", "denied"), [
-    ("When are refunds issued?", "Refunds are not issued for partial months.", True),
-    ("Which employees are eligible?", "Contractors aren't eligible.", True),
-    ("When are refunds issued?", "Refunds are never late.", False),  # negates no word of the question
-    ("When did Hou Xian return to Nanjing?", "Hou Xian did not return to Nanjing until 1407.", False),
-    ("Why are refunds not issued?", "Refunds are not issued for partial months.", False),  # asked negated
-    ("What are the courts part of?", "There are other courts, which are not part of the state system.", False),
-])
-def test_a_sentence_that_negates_what_the_question_asks_is_told(question, sentence, denied):
-    assert denies(question, sentence) is denied
 
 
 PLANS = """# Pricing and support
@@ -446,36 +392,6 @@ def test_a_docx_table_is_looked_up(tmp_path, embedder):
     assert staff.short_answer == "85" and staff.citations[0].quote == "| Paris | 12 Rue de Rivoli | 85 |"
     assert address.short_answer == "Gran Via 30" and address.citations[0].quote.startswith("| Madrid |")
     assert unknown.abstained
-
-
-@pytest.mark.parametrize(("question", "sentence", "name"), [
-    ("Who is the landlord?", 'Made between Harbor View Properties LLC ("Landlord") and Jordan Ellis ("Tenant").',
-     "Harbor View Properties LLC"),
-    ("Who is the tenant?", 'Made between Harbor View Properties LLC ("Landlord") and Jordan Ellis ("Tenant").',
-     "Jordan Ellis"),
-    ("Which bank is the Lender?", "Entered into by Bank of America, N.A. (the “Lender”) and Acme Corp.",
-     "Bank of America, N.A."),
-    ("When does the tenant move in?", 'Made with Jordan Ellis ("Tenant").', None),  # asks no name
-    ("Who is the landlord?", 'The software (the "Product") is licensed.', None),  # another term
-])
-def test_a_party_a_contract_defines_is_named_by_its_term(question, sentence, name):
-    span = defined_name(question, sentence)
-    assert (sentence[slice(*span)] if span else None) == name
-
-
-@pytest.mark.parametrize(("question", "sentence", "short"), [
-    ("What is solar power?", "Solar power is the conversion of sunlight into electricity, either directly or not.",
-     "the conversion of sunlight into electricity"),
-    ("What is a widget?", "**Widget**: a small gadget.", "a small gadget"),
-    ("What is latency?", "**Latency**: the time between a request being sent and the first byte of the response "
-     "arriving.", ""),  # too long for a short answer: the sentence is the answer, no few words of it
-    ("What does idempotent mean?", "Idempotent means that repeating an operation changes nothing.", None),
-    ("What is the rent?", "Rent is $1,850 per month.", None),  # a value, not a definition
-    ("What are Poes?", "Poes, enemy ghosts, appear at night.", None),
-])
-def test_a_definition_asked_for_is_the_short_answer_or_none(question, sentence, short):
-    span = definition(question, sentence)
-    assert (sentence[slice(*span)] if span else None) == short
 
 
 @pytest.mark.parametrize("sentence", ["2.2 A late fee of $75 applies if rent is late.", "1. Open the Settings page.",

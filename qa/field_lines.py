@@ -1,0 +1,73 @@
+"""A document's field lines ("Date: 12 March 2025", "Attendees: Priya, Tom", "Location: Room
+4B"), which meeting notes, tickets, invoices and recipes open with. A question asking for a
+field, by its label ("What is the location?") or by its shape ("Who attended the meeting?",
+"When was the meeting?"), is answered by the line's value, looked up like a message's header
+line (``message_headers``): the line shares no word with the question, or too few to be scored
+up. Only when the rest of the question asks about nothing the document's title does not name
+("When is the database migration?" is for the body to answer, not the notes' "Date:" line)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+from .candidates import FIELD_LINE, Candidate
+from .message_headers import is_header_line
+
+FIELD_WORDS = 20  # a field's value is a few words ("Bunkering Infrastructure: Singapore is …" is a paragraph)
+# Labels of one field, and the question shape that asks for it without naming it.
+_FIELDS = (
+    ("attendees participants present attendance invitees attending",
+     r"\bwho\b.*?\b(?:attend(?:ed|s|ing)?|participated|took\s+part|joined|(?:was|were)\s+(?:there|present|at|in))\b"),
+    ("date day when held", r"^\W*(?:when|(?:on\s+)?what\s+(?:date|day))\b"),
+    ("time start starts", r"^\W*(?:at\s+)?what\s+time\b"),
+    ("location where venue place room address", r"^\W*where\b"),
+    ("author prepared written notes minutes scribe", r"\bwho\b.*?\b(?:wrote|written|prepared|took\s+(?:the\s+)?"
+                                                     r"(?:notes|minutes))\b"),
+    ("owner assignee assigned responsible", r"\bwho\b.*?\b(?:owns?|responsible|assigned)\b"),
+    ("total amount balance price cost fee", r"^\W*how\s+much\s+(?:is|was|are|were|do|does|did)\b"
+                                                r"(?:.*\b(?:cost|owe|pay|charge)\w*)?"),
+    ("chair facilitator host organizer organiser led", r"\bwho\b.*?\b(?:chaired|led|ran|hosted|organi[sz]ed|"
+                                                       r"facilitated)\b"),
+)
+_ASKED = tuple((frozenset(labels.split()), re.compile(shape, re.IGNORECASE)) for labels, shape in _FIELDS)
+# What a question may name beside the field: the kind of document it is about
+_DOCUMENT_NOUNS = "meeting meet sync call standup session notes minutes document doc event workshop review " \
+                  "ticket issue report invoice order recipe it this"
+
+
+def field_line(candidates: list[Candidate], question: str, stems: Callable[[str], list[str]]
+               ) -> tuple[int, tuple[int, int]] | None:
+    """The first candidate (passages in rank order) that is a field line ``question`` asks for,
+    with the ``[start, end)`` of its value: a line "Label: value" of a few words among others
+    like it in its passage (not a message's header line), whose label the question names or asks for by its
+    shape, in a document whose title, section or file name holds the question's other words."""
+    asked_stems = stems(question)
+    shapes = [(labels, shape.search(question)) for labels, shape in _ASKED]
+    generic = set(stems(_DOCUMENT_NOUNS))
+    for i, candidate in enumerate(candidates):
+        found = FIELD_LINE.fullmatch(candidate.text)
+        if not found or len(found.group(2).split()) > FIELD_WORDS or not _in_block(candidate) \
+                or is_header_line(candidate):
+            continue
+        label = found.group(1).lower().split()
+        label_stems = set(stems(found.group(1)))
+        if label_stems and label_stems <= set(asked_stems):  # "What is the location?"
+            rest = set(asked_stems) - label_stems
+        else:
+            shape = next((match for labels, match in shapes if match and labels.intersection(label)), None)
+            if shape is None:
+                continue
+            rest = set(stems(question[:shape.start()] + " " + question[shape.end():]))  # "Who attended | the meeting?"
+        hit = candidate.hit
+        if rest - generic <= set(stems(f"{hit.title} {hit.section} {PurePosixPath(hit.doc).stem}")):
+            return i, found.span(2)
+    return None
+
+
+def _in_block(candidate: Candidate) -> bool:
+    """Whether ``candidate``'s passage holds another field line next to it (a block of them)."""
+    lines = candidate.hit.text.splitlines()
+    at = candidate.line_start - candidate.hit.line_start
+    return any(0 <= j < len(lines) and FIELD_LINE.fullmatch(lines[j].strip()) for j in (at - 1, at + 1))
