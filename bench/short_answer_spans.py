@@ -14,9 +14,8 @@ import argparse
 import json
 from pathlib import Path
 
-from index.embedding import Embedder
 from qa.answer_eval import FIT
-from qa.short_answer_fit import best_spans, describe, rank_trees
+from qa.short_answer_fit import best_spans, describe, fp32_embedder, rank_trees
 from qa.short_answer_model import ShortAnswerModel
 from qa.short_answers import DENSE_FEATURES, FEATURES
 from qa.squad import load_squad
@@ -30,7 +29,7 @@ def left_out_in_turn(path: Path, dense: bool, spans_file: Path | None = None) ->
     its gold sentences under trees fitted on the other fit articles (each question's span
     written to ``spans_file``, if given)."""
     dataset = load_squad(path)
-    halves, described = describe(dataset, Embedder() if dense else None)
+    halves, described = describe(dataset, fp32_embedder() if dense else None)
     items, spans = halves[FIT], described[FIT]
     titles = {a.doc: a.title for a in dataset.articles}
     rows, written = [], []

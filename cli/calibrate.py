@@ -86,15 +86,15 @@ def calibrate_verifier(dataset: Path, per_article: int, output: Path | None) -> 
                    "are qa/data/short_answers.json and (--without-dense) short_answers_lexical.json.")
 def calibrate_short_answers(dataset: Path, without_dense: bool, output: Path | None) -> None:
     """Fit the short-answer model (which words of the cited sentence answer) on the "fit"
-    articles of a SQuAD file, each question with its gold sentence; token F1 reported on both
-    halves."""
-    from index.embedding import Embedder, EmbeddingUnavailable
-    from qa.short_answer_fit import fit_short_answers
+    articles of a SQuAD file, each question with its gold sentence (word vectors in fp32: the
+    same fit on any CPU); token F1 reported on both halves."""
+    from index.embedding import EmbeddingUnavailable
+    from qa.short_answer_fit import fit_short_answers, fp32_embedder
 
     if not is_squad_file(dataset):
         raise CliError(f"{dataset} is not a SQuAD .json file")
     try:
-        model = fit_short_answers(load_squad(dataset), None if without_dense else Embedder())
+        model = fit_short_answers(load_squad(dataset), None if without_dense else fp32_embedder())
     except (DatasetError, EmbeddingUnavailable) as error:
         raise CliError(str(error)) from error
     if output is None:

@@ -59,6 +59,16 @@ def gold_sentences(dataset: SquadDataset) -> dict[str, list[tuple[SquadQuestion,
 Described = dict[str, list[SpanCandidates]]  # per half, each question's candidate spans
 
 
+def fp32_embedder():
+    """The embedder whose word vectors the dense model is fitted on: the packaged model in fp32
+    (sentence-transformers), so that a fit is the same on any CPU. The ONNX backend runs batches
+    in bf16 where the CPU has it, and its rounding differs between CPUs: the same code fitted on
+    an Intel Xeon with AMX and on an AMD EPYC read report-article F1 0.6041 and 0.5907."""
+    from index.embedding import Embedder
+
+    return Embedder(backend="torch")
+
+
 def fit_short_answers(dataset: SquadDataset, embedder=None) -> ShortAnswerModel:
     """The model for dense retrieval given ``embedder`` (an ``index.embedding.Embedder``), else
     the one for BM25 fallback."""
