@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from .candidates import FIELD_LINE, Candidate
 from .message_headers import is_header_line
 
+_LEAD_IN = re.compile(r"([A-Z][A-Za-z]+(?:[ -][A-Za-z]+){0,2}):[ \t]*\n")  # "Attendees:" above its list
 FIELD_WORDS = 20  # a field's value is a few words ("Bunkering Infrastructure: Singapore is …" is a paragraph)
 # Labels of one field, and the question shape that asks for it without naming it.
 _FIELDS = (
@@ -38,36 +39,45 @@ _DOCUMENT_NOUNS = "meeting meet sync call standup session notes minutes document
 
 
 def field_line(candidates: list[Candidate], question: str, stems: Callable[[str], list[str]]
-               ) -> tuple[int, tuple[int, int]] | None:
-    """The first candidate (passages in rank order) that is a field line ``question`` asks for,
-    with the ``[start, end)`` of its value: a line "Label: value" of a few words among others
-    like it in its passage (not a message's header line), whose label the question names or asks for by its
-    shape, in a document whose title, section or file name holds the question's other words."""
-    asked_stems = stems(question)
+               ) -> tuple[int, tuple[int, int] | None] | None:
+    """The first candidate (passages in rank order) that is a field ``question`` asks for, with
+    the ``[start, end)`` of its value: a line "Label: value" of a few words among others like it
+    in its passage (not a message's header line), or a lead-in "Label:" with its list (no
+    span: the list is the value), whose label the question names or asks for by its shape, in
+    a document whose title, section or file name holds the question's other words."""
+    asked_stems = set(stems(question))
     shapes = [(labels, shape.search(question)) for labels, shape in _ASKED]
     generic = set(stems(_DOCUMENT_NOUNS))
     for i, candidate in enumerate(candidates):
-        found = FIELD_LINE.fullmatch(candidate.text)
-        if not found or len(found.group(2).split()) > FIELD_WORDS or not _in_block(candidate) \
-                or is_header_line(candidate):
+        field = _field(candidate)
+        if field is None:
             continue
-        label = found.group(1).lower().split()
-        label_stems = set(stems(found.group(1)))
-        if label_stems and label_stems <= set(asked_stems):  # "What is the location?"
-            rest = set(asked_stems) - label_stems
+        label, value = field
+        label_stems = set(stems(label))
+        if label_stems and label_stems <= asked_stems:  # "What is the location?"
+            rest = asked_stems - label_stems
         else:
-            shape = next((match for labels, match in shapes if match and labels.intersection(label)), None)
+            shape = next((match for labels, match in shapes if match and labels.intersection(label.lower().split())),
+                         None)
             if shape is None:
                 continue
             rest = set(stems(question[:shape.start()] + " " + question[shape.end():]))  # "Who attended | the meeting?"
         hit = candidate.hit
         if rest - generic <= set(stems(f"{hit.title} {hit.section} {PurePosixPath(hit.doc).stem}")):
-            return i, found.span(2)
+            return i, value
     return None
 
 
-def _in_block(candidate: Candidate) -> bool:
-    """Whether ``candidate``'s passage holds another field line next to it (a block of them)."""
+def _field(candidate: Candidate) -> tuple[str, tuple[int, int] | None] | None:
+    """``candidate``'s label and the span of its value, if it is a field line in a block of
+    them, or a lead-in "Label:" with its list (no span); None otherwise."""
+    if candidate.is_list:
+        lead_in = _LEAD_IN.match(candidate.text)
+        return (lead_in.group(1), None) if lead_in else None
+    found = FIELD_LINE.fullmatch(candidate.text)
+    if not found or len(found.group(2).split()) > FIELD_WORDS or is_header_line(candidate):
+        return None
     lines = candidate.hit.text.splitlines()
     at = candidate.line_start - candidate.hit.line_start
-    return any(0 <= j < len(lines) and FIELD_LINE.fullmatch(lines[j].strip()) for j in (at - 1, at + 1))
+    beside = any(0 <= j < len(lines) and FIELD_LINE.fullmatch(lines[j].strip()) for j in (at - 1, at + 1))
+    return (found.group(1), found.span(2)) if beside else None

@@ -76,6 +76,8 @@ _NAME_WORD_BEFORE = re.compile(r"[A-Z][\w&'’-]*\s+$")  # "Acme " of "Acme Hold
 _TRAILING_PHRASE = re.compile(r"\s+(in|at|for|of|on)\s+((?:[\w'’.-]+\s*){1,3})$", re.IGNORECASE)  # " in Berlin"
 CURRENCY = r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY)\b"  # a currency's sign or code, in a span or a table's cell
 _MONEY_OR_SHARE = re.compile(rf"{CURRENCY}|%|\b(?:percent|dollars?|euros?|pounds)\b", re.IGNORECASE)
+_POSSESSOR = re.compile(r"[’']s\s+((?:[\w-]+\s+){0,2}[\w-]+)")  # "'s largest trading partner"
+_ASKS_WHOSE = re.compile(r"\bwhose\b|\bwho[’']s\s+(?!(?:the|a|an|his|her|their|it)\b)\w+\s+of\b", re.IGNORECASE)
 _OFFERS_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
 _QUANTIFIER = re.compile(r"\b(?:all|half|most|none|no|several|few|many|some|every|each|both|quarter|third)\b",
                          re.IGNORECASE)
@@ -182,6 +184,15 @@ def echoes_question(question: str, text: str) -> bool:
     support dropped?"), for a question that offers no choice ("Spectre or Skyfall?")."""
     said = set(_STEMS(text))
     return bool(said) and said <= set(_STEMS(question)) and not _OFFERS_CHOICE.search(question)
+
+
+def possessor_of_asked(question: str, sentence: str, span: tuple[int, int]) -> bool:
+    """Whether a span owns what the question asks for rather than being it ("South Korea" of "As
+    South Korea's largest trading partner, China…" for "Which country is the largest trading
+    partner?": every word after it is a question's, two at least), unless the question asks whose."""
+    after = _POSSESSOR.match(sentence, span[1])
+    owned = set(_STEMS(after.group(1))) if after else set()
+    return len(owned) >= 2 and owned <= set(_STEMS(question)) and not _ASKS_WHOSE.search(question)
 
 
 def paired_amount(question: str, sentence: str, spans: list[tuple[int, int]]) -> list[bool] | None:

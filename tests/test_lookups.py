@@ -221,3 +221,15 @@ def test_an_invoices_fields_answer_what_it_costs_and_when_it_is_due(tmp_path, em
     assert (total.short_answer, total.citations[0].quote) == ("$1,284.50", "Total: $1,284.50")
     assert owed.short_answer == "$1,284.50" and due.short_answer == "3 December 2025"
     assert hosting.short_answer == "$384.50" and hosting.citations[0].quote == "- Hosting, October: $384.50"
+
+
+def test_a_lead_in_with_its_list_is_a_field_too(tmp_path, embedder):
+    """"Attendees:" above a list of names: "Who attended the retrospective?" was declined
+    (confidence 0.02); the list is cited whole, with no short answer (it is the answer)."""
+    retro = ("# Sprint 14 retrospective\n\nDate: 28 March 2025\nFacilitator: Tom Becker\n\nAttendees:\n- Priya Natarajan\n"
+             "- Aiko Sato\n- Marco Rossi\n\n## What went well\n\nThe release shipped on time.\n")
+    attended, facilitated = answers_over(tmp_path, embedder, {"retro.md": retro}, "Who attended the retrospective?",
+                                         "Who facilitated the retrospective?")
+    assert [c.quote for c in attended.citations] == ["Attendees:\n- Priya Natarajan\n- Aiko Sato\n- Marco Rossi"]
+    assert attended.short_answer is None and not attended.abstained
+    assert facilitated.short_answer == "Tom Becker"

@@ -1,6 +1,6 @@
 """The rules beside the fitted span model (``qa/span_rules.py``): the spans never shown (a
 negation before them, a sentence denying what is asked, nothing of time for "when", no amount
-for "how many", a span saying only what the question says), how a shown span reads, and the
+for "how many", a span saying only what the question says or owning what it asks for), how a shown span reads, and the
 short answers rules give outright (a contract's party, a term's definition, the amount a
 sentence pairs with the name asked about)."""
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.span_rules import (defined_name, definition, denies, echoes_question, follows_negation, paired_amount, shown_span,
-                           withheld)
+from qa.span_rules import (defined_name, definition, denies, echoes_question, follows_negation, paired_amount,
+                           possessor_of_asked, shown_span, withheld)
 
 
 @pytest.mark.parametrize(("sentence", "span", "negated"), [
@@ -151,3 +151,16 @@ def test_a_sentence_pairing_amounts_with_names_answers_with_the_one_the_question
     ("What is it?", "the", False)])
 def test_a_span_saying_only_what_the_question_says_answers_nothing(question, span, echoes):
     assert echoes_question(question, span) is echoes
+
+
+@pytest.mark.parametrize(("question", "sentence", "span", "owner"), [
+    ("Which country is the largest trading partner?", "As South Korea’s largest trading partner, China leads.",
+     "South Korea", True),
+    ("Whose largest trading partner is China?", "As South Korea’s largest trading partner, China leads.",
+     "South Korea", False),
+    ("Which publication does Javier Glickman write for?", "Javier Glickman of Hyper's review praised it.", "Hyper",
+     False),  # one word after it, not the question's phrase
+    ("Who's lack of concern helped the Mongols?", "The Ming court's lack of concern helped them.", "Ming court", False)])
+def test_a_span_owning_what_the_question_asks_for_is_not_it(question, sentence, span, owner):
+    start = sentence.index(span)
+    assert possessor_of_asked(question, sentence, (start, start + len(span))) is owner
