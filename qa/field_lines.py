@@ -1,10 +1,11 @@
 """A document's field lines ("Date: 12 March 2025", "Attendees: Priya, Tom", "Location: Room
-4B"), which meeting notes, tickets, invoices and recipes open with. A question asking for a
-field, by its label ("What is the location?") or by its shape ("Who attended the meeting?",
-"When was the meeting?"), is answered by the line's value, looked up like a message's header
-line (``message_headers``): the line shares no word with the question, or too few to be scored
-up. Only when the rest of the question asks about nothing the document's title does not name
-("When is the database migration?" is for the body to answer, not the notes' "Date:" line)."""
+4B", or a lead-in "Attendees:" above its list), which meeting notes, tickets and invoices open
+with. A question asking for a field, by its label ("What is the location?") or by its shape
+("Who attended the meeting?", "When was the meeting?"), is answered by the field's value,
+looked up like a message's header line (``message_headers``): the line shares no word with the
+question, or too few to be scored up. Only when the rest of the question asks about nothing
+the document's title does not name ("When is the database migration?" is for the body to
+answer, not the notes' "Date:" line)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ _FIELDS = (
                                                      r"(?:notes|minutes))\b"),
     ("owner assignee assigned responsible", r"\bwho\b.*?\b(?:owns?|responsible|assigned)\b"),
     ("total amount balance price cost fee", r"^\W*how\s+much\s+(?:is|was|are|were|do|does|did)\b"
-                                                r"(?:.*\b(?:cost|owe|pay|charge)\w*)?"),
+                                            r"(?:.*\b(?:cost|owe|pay|charge)\w*)?"),
     ("chair facilitator host organizer organiser led", r"\bwho\b.*?\b(?:chaired|led|ran|hosted|organi[sz]ed|"
                                                        r"facilitated)\b"),
 )
