@@ -24,6 +24,8 @@ MIN_WORDS = 3  # shorter spans ("Notes:", "• Basic") are never candidates, but
 FIELD_LINE = re.compile(r"([A-Z][A-Za-z]+(?:[ -][A-Za-z]+){0,2}):[ \t]+(\S[^\n]*)")  # ("Location: Room 4B") ...
 _SHORT_WITH_NUMBER = re.compile(r"\w+\s+\S*\d\S*[.!]|(?!\d{1,3}[.)]\s)\S*\d\S*\s+\w+[.!]")  # ... or "Serves 8.",
 # not a numbered heading ("4. Deposit.")
+_ASKS_PURPOSE = re.compile(r"^\W*what\s+(?:does|do|did|is|are)\b.*\b(?:do|mean|for)\W*$", re.IGNORECASE)
+_DESCRIBING_COLUMN = re.compile(r"\b(?:description|meaning|purpose|effect|explanation|what it does)\b", re.IGNORECASE)
 _QUESTION = re.compile(r"\?[\s\"'”’)*_]*$")  # a sentence that asks ("Can I change my username?") answers nothing
 # A list item leads alone only when it scores this much above every other item of its list
 # ("Which plan has phone support?": the Enterprise item, 1.28 above the next); otherwise the
@@ -68,7 +70,8 @@ class Candidate:
         question with the conversation's: "What about Enterprise?" after "How many users…"),
         leaving out a column whose cell either holds, word for word (the row it asks about:
         "Team" of "the Team plan"; "caching" does not hold "--no-cache", which "Which option
-        disables caching?" asks for)."""
+        disables caching?" asks for); for a question asking what something does, means or is
+        for, the cell of the one column that describes ("Description", "Meaning", "Purpose")."""
         asked_text = f"{question} {context}"
         held, words = set(tokenize(asked_text)), _words(asked_text)
         unheld = [(name, start, end) for name, start, end in self.columns
@@ -78,6 +81,9 @@ class Candidate:
             named = [(start, end) for name, start, end in unheld if asked & set(tokenize(name))]
             if named:
                 return named[0] if len(named) == 1 else None
+        if _ASKS_PURPOSE.search(question):  # "What does the --no-cache option do?": its Description
+            described = [(start, end) for name, start, end in unheld if _DESCRIBING_COLUMN.search(name)]
+            return described[0] if len(described) == 1 else None
         return None
 
     def cells_asked(self, question: str, tokenize: Callable[[str], list[str]]) -> int:

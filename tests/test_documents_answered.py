@@ -114,10 +114,13 @@ def test_a_cell_is_the_rows_own_only_if_the_question_holds_its_words(tmp_path, e
     readme = ("# tinyserve\n\n## Options\n\n| Option | Default | Description |\n|---|---|---|\n"
               "| `--port` | 8000 | Port to listen on |\n| `--no-cache` | off | Send headers that disable browser caching |\n"
               "| `--verbose` | off | Log every request |\n")
-    caching, verbose = answers_over(tmp_path, embedder, {"README.md": readme},
-                                    "Which option disables caching?", "Which option logs every request?")
+    caching, verbose, does = answers_over(tmp_path, embedder, {"README.md": readme},
+                                          "Which option disables caching?", "Which option logs every request?",
+                                          "What does the --no-cache option do?")
     assert caching.short_answer == "--no-cache" and caching.citations[0].quote.startswith("| `--no-cache` |")
     assert verbose.short_answer == "--verbose"  # shown without its Markdown marks
+    # what an option does is its Description cell (it had shown one word of it: "Disable" of "Disable the …")
+    assert does.short_answer == "Send headers that disable browser caching"
 
 
 LEASE = ("RESIDENTIAL LEASE AGREEMENT\n\nThis Lease Agreement is made on 1 March 2025 between Harbor View Properties "
