@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from .candidates import FIELD_LINE, Candidate
@@ -48,7 +49,7 @@ def field_line(candidates: list[Candidate], question: str, stems: Callable[[str]
     a document whose title, section or file name holds the question's other words."""
     asked_stems = set(stems(question))
     shapes = [(labels, shape.search(question)) for labels, shape in _ASKED]
-    generic = set(stems(_DOCUMENT_NOUNS))
+    generic = _document_nouns(stems)
     for i, candidate in enumerate(candidates):
         field = _field(candidate)
         if field is None:
@@ -67,6 +68,12 @@ def field_line(candidates: list[Candidate], question: str, stems: Callable[[str]
         if rest - generic <= set(stems(f"{hit.title} {hit.section} {PurePosixPath(hit.doc).stem}")):
             return i, value
     return None
+
+
+@lru_cache(maxsize=8)
+def _document_nouns(stems: Callable[[str], list[str]]) -> frozenset[str]:
+    """``_DOCUMENT_NOUNS`` as an index's tokenizer (``stems``) reads them, read once per tokenizer."""
+    return frozenset(stems(_DOCUMENT_NOUNS))
 
 
 def _field(candidate: Candidate) -> tuple[str, tuple[int, int] | None] | None:

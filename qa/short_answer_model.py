@@ -16,7 +16,7 @@ import numpy as np
 from index.embedding import TokenVectors
 
 from .short_answers import DENSE_FEATURES, FEATURES, SpanCandidates, span_candidates
-from .span_rules import echoes_question, paired_amount, possessor_of_asked, what_span_must_say, withheld
+from .span_rules import paired_amount, passed_over, what_span_must_say, withheld
 from .tree_ensemble import TreeEnsemble
 
 SHORT_ANSWER_MODEL = Path(__file__).parent / "data" / "short_answers.json"
@@ -69,16 +69,15 @@ class ShortAnswerModel:
 
     def best_of(self, candidates: SpanCandidates, question: str, sentence: str) -> BestSpan | None:
         """The best of ``sentence``'s candidate spans for ``question`` but those saying only
-        what it says (``echoes_question``) or owning what it asks for ("South Korea" of "South
-        Korea's largest trading partner", ``possessor_of_asked``); for a question asking
+        what it says or owning what it asks for ("South Korea" of "South Korea's largest trading
+        partner", ``passed_over``); for a question asking
         when, the best of those holding something of time, for one asking how many or how
         much, of those holding an amount, if any does; of a sentence pairing amounts with
         names, those holding the one the question's name tells (``paired_amount``)."""
         if not candidates.spans:
             return None
         scores = self.trees.scores(candidates.features)
-        allowed = ~np.array([echoes_question(question, sentence[a:b]) or possessor_of_asked(question, sentence, (a, b))
-                             for a, b in candidates.spans])
+        allowed = ~np.array(passed_over(question, sentence, candidates.spans))
         says = what_span_must_say(question)
         for fits in ([says(sentence[a:b]) for a, b in candidates.spans] if says else None,
                      paired_amount(question, sentence, candidates.spans)):

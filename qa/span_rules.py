@@ -41,9 +41,9 @@ _DURATION = re.compile(r"(?:(?:about|around|over|nearly|almost|some|roughly|appr
                        r"twelve|twenty|thirty|forty|fifty|several|a few|few|many)\s+(?:more\s+)?(?:seconds?|"
                        r"minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries)", re.IGNORECASE)
 # A product's version ("PostgreSQL 16", "Windows 11"): a name's number, which says no time
-_VERSION = re.compile(r"\b(?!(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-                      r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b)([A-Z][\w+-]*)\s+v?(?!(?:1\d|20)\d\d\b)"
-                      r"\d+(?:\.\d+)*\b(?![.,]?\d)")
+_MONTH_NAMES = "|".join(sorted(MONTHS | {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+                                           "dec"}, key=len, reverse=True))
+_VERSION = re.compile(rf"\b(?!(?i:{_MONTH_NAMES})\b)([A-Z][\w+-]*)\s+v?(?!(?:1\d|20)\d\d\b)\d+(?:\.\d+)*\b(?![.,]?\d)")
 # A name followed by the term a document defines it as: 'Harbor View Properties LLC ("Landlord")',
 # 'Acme Inc. (the "Supplier")' (contracts name their parties so, and refer to them by the term after).
 _LEGAL_FORM = r"(?:Inc|Ltd|LLC|LLP|L\.P|N\.A|plc|GmbH|S\.A|AG|B\.V|Corp|Corporation)\b\.?"  # of a company's name
@@ -179,20 +179,25 @@ def what_span_must_say(question: str) -> Callable[[str], bool] | None:
     return None
 
 
-def echoes_question(question: str, text: str) -> bool:
-    """Whether a span says only what the question already says ("3.8" for "When was Python 3.8
-    support dropped?"), for a question that offers no choice ("Spectre or Skyfall?")."""
-    said = set(_STEMS(text))
-    return bool(said) and said <= set(_STEMS(question)) and not _OFFERS_CHOICE.search(question)
-
-
-def possessor_of_asked(question: str, sentence: str, span: tuple[int, int]) -> bool:
-    """Whether a span owns what the question asks for rather than being it ("South Korea" of "As
+def passed_over(question: str, sentence: str, spans: list[tuple[int, int]]) -> list[bool]:
+    """Which ``spans`` cannot be the answer whatever their score (the question's stems read
+    once for them all): a span saying only what the question already says ("3.8" for "When was
+    Python 3.8 support dropped?"), unless the question offers a choice ("Spectre or Skyfall?");
+    and a span owning what the question asks for rather than being it ("South Korea" of "As
     South Korea's largest trading partner, China…" for "Which country is the largest trading
-    partner?": every word after it is a question's, two at least), unless the question asks whose."""
-    after = _POSSESSOR.match(sentence, span[1])
-    owned = set(_STEMS(after.group(1))) if after else set()
-    return len(owned) >= 2 and owned <= set(_STEMS(question)) and not _ASKS_WHOSE.search(question)
+    partner?": every word after its "'s", two at least, is the question's), unless it asks whose."""
+    asked = set(_STEMS(question))
+    choice, whose = bool(_OFFERS_CHOICE.search(question)), bool(_ASKS_WHOSE.search(question))
+
+    def passed(start: int, end: int) -> bool:
+        said = set(_STEMS(sentence[start:end]))
+        if said and said <= asked and not choice:
+            return True
+        after = _POSSESSOR.match(sentence, end)
+        owned = set(_STEMS(after.group(1))) if after and not whose else set()
+        return len(owned) >= 2 and owned <= asked
+
+    return [passed(start, end) for start, end in spans]
 
 
 def paired_amount(question: str, sentence: str, spans: list[tuple[int, int]]) -> list[bool] | None:
