@@ -203,8 +203,9 @@ class Answerer:
             return Lookup(extreme[0], span=extreme[1], alone=True)
         header = header_line(evidence.candidates, question) or field_line(evidence.candidates, question,
                                                                           self.retriever.tokenizer)
-        if header is not None:
-            return Lookup(header[0], span=header[1], alone=True)
+        if header is not None:  # a section's opening sentence is cited with the best others
+            lead, span = header
+            return Lookup(lead, span=span, alone=span is not None or evidence.candidates[lead].is_list)
         named = self.headings.named(question, evidence.result.hits, evidence.candidates, evidence.scores)
         return Lookup(named[0], heading=named[1:], alone=True) if named else None
 

@@ -1,11 +1,13 @@
 """A document's field lines ("Date: 12 March 2025", "Attendees: Priya, Tom", "Location: Room
-4B", or a lead-in "Attendees:" above its list), which meeting notes, tickets and invoices open
-with. A question asking for a field, by its label ("What is the location?") or by its shape
-("Who attended the meeting?", "When was the meeting?"), is answered by the field's value,
-looked up like a message's header line (``message_headers``): the line shares no word with the
-question, or too few to be scored up. Only when the rest of the question asks about nothing
-the document's title does not name ("When is the database migration?" is for the body to
-answer, not the notes' "Date:" line)."""
+4B", a list's "- Priya: write the rollback plan", or a lead-in "Attendees:" or a section's
+heading "Decisions" above its list), which meeting notes, tickets and invoices are made of. A
+question asking for a field, by its label ("What is the location?", "What must Priya do?") or
+by its shape ("Who attended the meeting?", "What was decided?"), is answered by the field's
+value, looked up like a message's header line (``message_headers``): the line shares no word
+with the question, or too few to be scored up. Only when the rest of the question asks about
+nothing the document's title does not name ("When is the database migration?" is for the body
+to answer, not the notes' "Date:" line). A section whose heading the question names whole
+("What went well?") answers with its opening sentence, which has no one span to show."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-from .candidates import FIELD_LINE, Candidate
+from index.chunking import BREADCRUMB_SEPARATOR
+
+from .candidates import FIELD_LINE, LIST_ITEM, Candidate
 from .message_headers import is_header_line
 
 _LEAD_IN = re.compile(r"([A-Z][A-Za-z]+(?:[ -][A-Za-z]+){0,2}):[ \t]*\n")  # "Attendees:" above its list
@@ -33,40 +37,43 @@ _FIELDS = (
                                             r"(?:.*\b(?:cost|owe|pay|charge)\w*)?"),
     ("chair facilitator host organizer organiser led", r"\bwho\b.*?\b(?:chaired|led|ran|hosted|organi[sz]ed|"
                                                        r"facilitated)\b"),
+    ("decisions decided agreed outcomes resolutions", r"^\W*what\s+(?:was|were|has\s+been|have\s+been|did\s+\w+)\s+"
+                                                      r"(?:decided|agreed|resolved)\b"),
 )
 _ASKED = tuple((frozenset(labels.split()), re.compile(shape, re.IGNORECASE)) for labels, shape in _FIELDS)
 # What a question may name beside the field: the kind of document it is about
 _DOCUMENT_NOUNS = "meeting meet sync call standup session notes minutes document doc event workshop review " \
-                  "ticket issue report invoice order recipe it this"
+                  "ticket issue report invoice order recipe it this must need"  # "What must Priya do?"
 
 
 def field_line(candidates: list[Candidate], question: str, stems: Callable[[str], list[str]]
                ) -> tuple[int, tuple[int, int] | None] | None:
     """The first candidate (passages in rank order) that is a field ``question`` asks for, with
-    the ``[start, end)`` of its value: a line "Label: value" of a few words among others like it
-    in its passage (not a message's header line), or a lead-in "Label:" with its list (no
-    span: the list is the value), whose label the question names or asks for by its shape, in
-    a document whose title, section or file name holds the question's other words."""
+    the ``[start, end)`` of its value, if it has one span: a line "Label: value" of a few words
+    among others like it in its passage (not a message's header line), or a lead-in "Label:"
+    or a section's heading with its list or opening sentence (no span), whose label the
+    question names (first) or asks for by its shape, in a document whose title, section or file
+    name holds the question's other words."""
     asked_stems = set(stems(question))
     shapes = [(labels, shape.search(question)) for labels, shape in _ASKED]
     generic = _document_nouns(stems)
-    for i, candidate in enumerate(candidates):
-        field = _field(candidate)
-        if field is None:
-            continue
-        label, value = field
-        label_stems = set(stems(label))
-        if label_stems and label_stems <= asked_stems:  # "What is the location?"
-            rest = asked_stems - label_stems
-        else:
-            shape = next((match for labels, match in shapes if match and labels.intersection(label.lower().split())),
-                         None)
-            if shape is None:
+    fields = [(i, field) for i, field in enumerate(map(_field, candidates)) if field is not None]
+    for by_label in (True, False):
+        for i, (label, value) in fields:
+            label_stems = set(stems(label))
+            if by_label and label_stems and label_stems <= asked_stems:  # "What is the location?"
+                rest = asked_stems - label_stems
+            elif by_label:
                 continue
-            rest = set(stems(question[:shape.start()] + " " + question[shape.end():]))  # "Who attended | the meeting?"
-        hit = candidate.hit
-        if rest - generic <= set(stems(f"{hit.title} {hit.section} {PurePosixPath(hit.doc).stem}")):
-            return i, value
+            else:
+                shape = next((match for labels, match in shapes
+                              if match and labels.intersection(label.lower().split())), None)
+                if shape is None:
+                    continue
+                rest = set(stems(question[:shape.start()] + " " + question[shape.end():]))  # "Who attended | the meeting?"
+            hit = candidates[i].hit
+            if rest - generic <= set(stems(f"{hit.title} {hit.section} {PurePosixPath(hit.doc).stem}")):
+                return i, value
     return None
 
 
@@ -77,15 +84,26 @@ def _document_nouns(stems: Callable[[str], list[str]]) -> frozenset[str]:
 
 
 def _field(candidate: Candidate) -> tuple[str, tuple[int, int] | None] | None:
-    """``candidate``'s label and the span of its value, if it is a field line in a block of
-    them, or a lead-in "Label:" with its list (no span); None otherwise."""
-    if candidate.is_list:
-        lead_in = _LEAD_IN.match(candidate.text)
-        return (lead_in.group(1), None) if lead_in else None
-    found = FIELD_LINE.fullmatch(candidate.text)
-    if not found or len(found.group(2).split()) > FIELD_WORDS or is_header_line(candidate):
-        return None
-    lines = candidate.hit.text.splitlines()
-    at = candidate.line_start - candidate.hit.line_start
-    beside = any(0 <= j < len(lines) and FIELD_LINE.fullmatch(lines[j].strip()) for j in (at - 1, at + 1))
-    return (found.group(1), found.span(2)) if beside else None
+    """``candidate``'s label and the span of its value, if it is a field line (a list item's
+    too) in a block of them; a lead-in "Label:" with its list, or what opens a section read
+    after its heading (the label; no span); None otherwise."""
+    text, section = candidate.text, candidate.hit.section
+    lead_in = _LEAD_IN.match(text) if candidate.is_list else None
+    if lead_in:
+        return lead_in.group(1), None
+    found = None if candidate.is_list else _field_line(text)
+    if found and len(found.group(2).split()) <= FIELD_WORDS and not is_header_line(candidate):
+        lines = candidate.hit.text.splitlines()
+        at = candidate.line_start - candidate.hit.line_start
+        if any(0 <= j < len(lines) and _field_line(lines[j].strip()) for j in (at - 1, at + 1)):
+            value = found.span(2)
+            return found.group(1), (value[0], value[1] - text[slice(*value)].endswith("."))
+    if section and candidate.reading == f"{section}: {text}":  # what its section opens with
+        return section.split(BREADCRUMB_SEPARATOR)[-1], None
+    return None
+
+
+def _field_line(line: str) -> re.Match | None:
+    """``line`` as a field line "Label: value", after its list marker if it has one."""
+    marker = LIST_ITEM.match(line)
+    return FIELD_LINE.fullmatch(line, marker.end() if marker else 0)

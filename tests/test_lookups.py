@@ -198,6 +198,35 @@ def test_a_field_line_answers_the_field_a_question_asks_for(tmp_path, embedder):
     assert owner.abstained or not owner.citations[0].quote.startswith(("Date:", "Attendees:", "Location:"))
 
 
+RETRO = ("# Sprint 14 retrospective\n\n## Details\n\nDate: 28 March 2025\nFacilitator: Tom Becker\n\n## What went well\n\n"
+         "The release shipped on time and the on-call load dropped by half.\n\n## Decisions\n\n"
+         "- The database migration to PostgreSQL 16 is moved to Saturday 22 March.\n"
+         "- Tom will own the on-call rotation from April.\n\n## Action items\n\n"
+         "- Priya: write the rollback plan by Friday.\n- Aiko: benchmark the new cache layer.\n")
+
+
+def test_a_list_items_label_or_a_section_asked_for_whole_answers(tmp_path, embedder):
+    """"What was decided?" was declined (no word of it is the heading's "Decisions"), "What
+    must Priya do?" cited the whole list without a short answer, "What does Aiko have to do?"
+    was declined (confidence 0.27) and "What went well?" showed "time and the on-call"; a
+    section nobody has is still declined, the body still answers what it says, and the field
+    line a section opens with is that field's ("Date:"), not the section's."""
+    decided, priya, aiko, well, steps, migration, held = answers_over(
+        tmp_path, embedder, {"retro.md": RETRO}, "What was decided?", "What must Priya do?",
+        "What does Aiko have to do?", "What went well?", "What are the next steps?", "When is the database migration?",
+        "When was the retrospective?")
+    decisions = RETRO[RETRO.index("- The database"):RETRO.index("\n\n## Action")]
+    assert (decided.short_answer, [c.quote for c in decided.citations]) == (None, [decisions])
+    assert (priya.short_answer, [c.quote for c in priya.citations]) == (
+        "write the rollback plan by Friday", ["- Priya: write the rollback plan by Friday."])
+    assert aiko.short_answer == "benchmark the new cache layer"
+    assert (well.short_answer, [c.quote for c in well.citations]) == (
+        None, ["The release shipped on time and the on-call load dropped by half."])
+    assert steps.abstained
+    assert migration.short_answer == "Saturday 22 March"
+    assert (held.short_answer, held.citations[0].quote) == ("28 March 2025", "Date: 28 March 2025")
+
+
 def test_a_sentence_pairing_amounts_with_names_answers_with_the_one_asked_about(tmp_path, embedder):
     """"What is the hotel limit in Berlin?" answered "€250 in London and €180", and the question
     about London "€180 in Berlin"; a company's name lost the word the question holds."""
