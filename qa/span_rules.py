@@ -74,6 +74,8 @@ _LEADING_PREPOSITION = re.compile(r"(?:from|by|than)\s+(?=\w)", re.IGNORECASE)
 _ENDS_WITH_LEGAL_FORM = re.compile(rf"\s{_LEGAL_FORM}$")
 _NAME_WORD_BEFORE = re.compile(r"[A-Z][\w&'’-]*\s+$")  # "Acme " of "Acme Holdings Ltd"
 _TRAILING_PHRASE = re.compile(r"\s+(in|at|for|of|on)\s+((?:[\w'’.-]+\s*){1,3})$", re.IGNORECASE)  # " in Berlin"
+_ENDS_WITH_NUMBER = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))$", re.IGNORECASE)
+_TIME_UNIT_AFTER = re.compile(r"\s+(?:second|minute|hour|day|week|month|year|decade)s?\b", re.IGNORECASE)
 CURRENCY = r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY)\b"  # a currency's sign or code, in a span or a table's cell
 _MONEY_OR_SHARE = re.compile(rf"{CURRENCY}|%|\b(?:percent|dollars?|euros?|pounds)\b", re.IGNORECASE)
 _POSSESSOR = re.compile(r"[’']s\s+((?:[\w-]+\s+){0,2}[\w-]+)")  # "'s largest trading partner"
@@ -148,12 +150,18 @@ def shown_span(sentence: str, span: tuple[int, int], question: str) -> tuple[int
     question's words after it ("€180" of "€180 in Berlin" for "What is the hotel limit in
     Berlin?"; not the "in" phrase a question asks for: "in what county?"). The SQuAD fit
     articles' best spans, each article left out in turn: exact match 0.4709 -> 0.4718, token F1
-    0.5989 -> 0.5995 (four spans change; "80%" of "80% of the buildings" right)."""
+    0.5989 -> 0.5995 (four spans change; "80%" of "80% of the buildings" right). A number is shown
+    with the unit of time after it ("within 10 days" of "returned within 10 days of the end of
+    the lease", had been "within 10"), unless the question names the unit ("How many days…");
+    no best span of the fit articles ends so."""
     lead = _LEADING_PREPOSITION.match(sentence, *span)
     start, end = lead.end() if lead and lead.end() < span[1] else span[0], span[1]
     if _ENDS_WITH_LEGAL_FORM.search(sentence, start, end):
         while (before := _NAME_WORD_BEFORE.search(sentence, max(0, start - 40), start)) and _STEMS(before.group()):
             start = before.start()
+    unit = _TIME_UNIT_AFTER.match(sentence, end) if _ENDS_WITH_NUMBER.search(sentence, start, end) else None
+    if unit and not set(_STEMS(unit.group())) <= set(_STEMS(question)):  # "within 10 days", not "within 10"
+        end = unit.end()
     trailing = _TRAILING_PHRASE.search(sentence, start, end)
     if trailing and trailing.start() > start and not re.search(rf"\b{trailing.group(1)}\s+(?:what|which)\b", question,
                                                               re.IGNORECASE):

@@ -65,8 +65,11 @@ def test_a_short_answer_reads_with_its_article_and_without_from_or_by(sentence, 
     ("What is the hotel limit in Berlin?", "It is €250 in London and €180 in Berlin.", "€180 in Berlin", "€180"),
     ("What is the limit?", "It is €180 in Berlin.", "€180 in Berlin", "€180 in Berlin"),
     ("The school is one of the biggest in what county?", "It is the largest in An County.", "largest in An County",
-     "the largest in An County")])
-def test_a_company_is_named_whole_and_a_phrase_of_the_questions_words_after_a_span_is_dropped(
+     "the largest in An County"),
+    ("When do I get my deposit back?", "It is returned within 10 days of the end.", "within 10", "within 10 days"),
+    ("How long is the lease?", "It runs for twelve months.", "twelve", "twelve months"),
+    ("How many days does it take?", "It is returned within 10 days.", "10", "10")])
+def test_a_span_shows_a_whole_company_name_and_a_numbers_unit_of_time_but_no_phrase_of_the_questions_words_after_it(
         question, sentence, span, shown):
     start = sentence.index(span)
     assert sentence[slice(*shown_span(sentence, (start, start + len(span)), question))] == shown
