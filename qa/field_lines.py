@@ -7,7 +7,8 @@ value, looked up like a message's header line (``message_headers``): the line sh
 with the question, or too few to be scored up. Only when the rest of the question asks about
 nothing the document's title does not name ("When is the database migration?" is for the body
 to answer, not the notes' "Date:" line). A section whose heading the question names whole
-("What went well?") answers with its opening sentence, which has no one span to show."""
+("What went well?") answers with its opening sentence, which has no one span to show (an FAQ's
+heading that asks a question is answered as any question is)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,10 @@ _FIELDS = (
                                                       r"(?:decided|agreed|resolved)\b"),
 )
 _ASKED = tuple((frozenset(labels.split()), re.compile(shape, re.IGNORECASE)) for labels, shape in _FIELDS)
-# What a question may name beside the field: the kind of document it is about
-_DOCUMENT_NOUNS = "meeting meet sync call standup session notes minutes document doc event workshop review " \
-                  "ticket issue report invoice order recipe it this must need"  # "What must Priya do?"
+# What a question may say beside a field's label: the kind of document it is about, and the verbs
+# that ask for the value ("What must Priya do?", "Who handles facilities?")
+_BESIDE_FIELD = "meeting meet sync call standup session notes minutes document doc event workshop review " \
+                "ticket issue report invoice order recipe it this must need handle handles manage manages contact"
 
 
 def field_line(candidates: list[Candidate], question: str, stems: Callable[[str], list[str]]
@@ -56,13 +58,15 @@ def field_line(candidates: list[Candidate], question: str, stems: Callable[[str]
     name holds the question's other words."""
     asked_stems = set(stems(question))
     shapes = [(labels, shape.search(question)) for labels, shape in _ASKED]
-    generic = _document_nouns(stems)
+    generic = _beside_field(stems)
     fields = [(i, field) for i, field in enumerate(map(_field, candidates)) if field is not None]
     for by_label in (True, False):
-        for i, (label, value) in fields:
+        for i, (label, value, heading) in fields:
             label_stems = set(stems(label))
             if by_label and label_stems and label_stems <= asked_stems:  # "What is the location?"
-                rest = asked_stems - label_stems
+                # a heading named with more than its document's words asks about the section, not for
+                # it ("When are refunds issued?" of "Refunds")
+                rest = asked_stems - label_stems - (set() if heading else generic)
             elif by_label:
                 continue
             else:
@@ -70,36 +74,37 @@ def field_line(candidates: list[Candidate], question: str, stems: Callable[[str]
                               if match and labels.intersection(label.lower().split())), None)
                 if shape is None:
                     continue
-                rest = set(stems(question[:shape.start()] + " " + question[shape.end():]))  # "Who attended | the meeting?"
+                rest = set(stems(question[:shape.start()] + " " + question[shape.end():])) - generic  # "Who attended | …"
             hit = candidates[i].hit
-            if rest - generic <= set(stems(f"{hit.title} {hit.section} {PurePosixPath(hit.doc).stem}")):
+            if rest <= set(stems(f"{hit.title} {hit.section} {PurePosixPath(hit.doc).stem}")):
                 return i, value
     return None
 
 
 @lru_cache(maxsize=8)
-def _document_nouns(stems: Callable[[str], list[str]]) -> frozenset[str]:
-    """``_DOCUMENT_NOUNS`` as an index's tokenizer (``stems``) reads them, read once per tokenizer."""
-    return frozenset(stems(_DOCUMENT_NOUNS))
+def _beside_field(stems: Callable[[str], list[str]]) -> frozenset[str]:
+    """``_BESIDE_FIELD`` as an index's tokenizer (``stems``) reads them, read once per tokenizer."""
+    return frozenset(stems(_BESIDE_FIELD))
 
 
-def _field(candidate: Candidate) -> tuple[str, tuple[int, int] | None] | None:
-    """``candidate``'s label and the span of its value, if it is a field line (a list item's
-    too) in a block of them; a lead-in "Label:" with its list, or what opens a section read
-    after its heading (the label; no span); None otherwise."""
+def _field(candidate: Candidate) -> tuple[str, tuple[int, int] | None, bool] | None:
+    """``candidate``'s label, the span of its value, and whether the label is a section's
+    heading: a field line (a list item's too) in a block of them; a lead-in "Label:" with its
+    list, or what opens a section read after its heading (no span); None otherwise."""
     text, section = candidate.text, candidate.hit.section
     lead_in = _LEAD_IN.match(text) if candidate.is_list else None
     if lead_in:
-        return lead_in.group(1), None
+        return lead_in.group(1), None, False
     found = None if candidate.is_list else _field_line(text)
     if found and len(found.group(2).split()) <= FIELD_WORDS and not is_header_line(candidate):
         lines = candidate.hit.text.splitlines()
         at = candidate.line_start - candidate.hit.line_start
         if any(0 <= j < len(lines) and _field_line(lines[j].strip()) for j in (at - 1, at + 1)):
             value = found.span(2)
-            return found.group(1), (value[0], value[1] - text[slice(*value)].endswith("."))
-    if section and candidate.reading == f"{section}: {text}":  # what its section opens with
-        return section.split(BREADCRUMB_SEPARATOR)[-1], None
+            return found.group(1), (value[0], value[1] - text[slice(*value)].endswith(".")), False
+    heading = section.split(BREADCRUMB_SEPARATOR)[-1]
+    if heading and not heading.endswith("?") and candidate.reading == f"{section}: {text}":  # what it opens with
+        return heading, None, True  # (an FAQ's question is answered as any question is: it may have a short answer)
     return None
 
 

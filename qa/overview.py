@@ -1,13 +1,19 @@
 """Questions about a whole document ("What is this document about?", "Summarize the lease."):
 answered by the document's opening sentences, cited, when it is clear which document is
 meant: the only one searched (a one-document corpus, or a question scoped to one), or the one
-among the retrieved passages' documents whose title or file name holds the noun asked about."""
+among the retrieved passages' documents whose title or file name holds the noun asked about.
+A whole section asked for by its number ("What does section 4 say?", "Summarize clause 3.2")
+is answered so too, from the first document searched or retrieved that has a heading so
+numbered ("4. Termination", "Clause 3.2 Notice", "Part III: …"); its words may be nowhere near
+the question's, so the search alone would not find it."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
+
+from index.chunking import BREADCRUMB_SEPARATOR
 
 from .candidates import Candidate, candidate_sentences
 from .message_headers import is_header_line
@@ -20,6 +26,25 @@ _DOCUMENT_NOUNS = frozenset("document doc file text page article paper report em
 _ASKED = re.compile(r"^\W*(?:what\s+(?:is|are|'s)\s+(?:this|the|these|that)\s+(?P<about>[\w'’ -]{1,40}?)\s+about"
                     r"|(?:summari[sz]e|give\s+(?:me\s+)?(?:an?\s+)?(?:overview|summary)\s+of)\s+(?:this|the|that)\s+"
                     r"(?P<summary>[\w'’ -]{1,40}?))\s*[?.!]?\s*$", re.IGNORECASE)
+
+_SECTION_KIND = r"(?:section|clause|article|part|chapter|§)"
+_SECTION_REFERENCE = re.compile(rf"\b{_SECTION_KIND}\s*(\d+(?:\.\d+)*|[IVXLC]+)\b", re.IGNORECASE)
+_ASKS_WHOLE = re.compile(r"^\W*(?:what\s+(?:does|do)\s+§\s+(?:say|cover|contain|state)|what(?:\s+is|'s|’s)\s+(?:in\s+)?§"
+                         r"(?:\s+about)?|(?:summari[sz]e|show(?:\s+me)?)\s+§)\s*[?.!]?\s*$", re.IGNORECASE)
+
+
+def asked_section(question: str) -> str | None:
+    """The number of the section ``question`` asks for whole ("What does section 4 say?": "4"), if it does."""
+    found = _SECTION_REFERENCE.search(question)
+    if found is None or not _ASKS_WHOLE.match(question[:found.start()] + "§" + question[found.end():]):
+        return None
+    return found.group(1)
+
+
+def numbered_section(number: str, name: str) -> bool:
+    """Whether a heading ``name`` is numbered ``number`` ("4. Termination", "Section 4 — Term",
+    "Part III: …"; "4.1 Notice" is no section 4)."""
+    return bool(re.match(rf"(?:{_SECTION_KIND}\s*)?{re.escape(number)}(?!\.?\d)(?:[.:)\s]|$)", name, re.IGNORECASE))
 
 
 def asked_subject(question: str) -> str | None:
@@ -45,10 +70,32 @@ def overview_document(subject: str, hits: Sequence[Hit], documents: Sequence[str
 def overview(question: str, hits: Sequence[Hit], retriever: Retriever, tables) -> list[Candidate]:
     """The first ``OPENING_SENTENCES`` sentences of the document ``question`` asks an overview
     of, if it is clear which (``overview_document``), its message header lines and its lists
-    aside (``tables``: a document's ``TableHeaders``); none otherwise."""
+    aside, or of the section it asks for by number (a list in it whole); none otherwise.
+    ``tables``: a document's ``TableHeaders``."""
+    number = asked_section(question)
+    if number is not None:
+        return _section_opening(number, hits, retriever, tables)
     subject = asked_subject(question)
     doc = subject and overview_document(subject, hits, retriever.doc_paths, retriever.tokenizer)
     opening = retriever.opening(doc) if doc else None
     found = [c for c in candidate_sentences([opening], tables) if not c.is_list and not is_header_line(c)] \
         if opening else []
     return found[:OPENING_SENTENCES]
+
+
+def _section_opening(number: str, hits: Sequence[Hit], retriever: Retriever, tables) -> list[Candidate]:
+    """The first sentences of the section numbered ``number`` (at any level of the headings) in
+    the only document indexed or the first retrieved that has one (a list whole, not item by
+    item)."""
+    documents = retriever.doc_paths
+    for doc in documents if len(documents) == 1 else dict.fromkeys(hit.doc for hit in hits):
+        row = next((row for row, section in retriever.records.sections(doc)
+                    if any(numbered_section(number, name) for name in section.split(BREADCRUMB_SEPARATOR))), None)
+        if row is None:
+            continue
+        found: list[Candidate] = []
+        for candidate in candidate_sentences([retriever.passage(row)], tables):
+            if not any(c.start <= candidate.start and candidate.end <= c.end for c in found):
+                found.append(candidate)
+        return found[:OPENING_SENTENCES]
+    return []

@@ -108,7 +108,11 @@ class Retriever:
     def opening(self, doc: str) -> Hit | None:
         """``doc``'s first passage, as a hit of no rank (None if it is not indexed)."""
         rows = self.records.rows_of([doc])
-        return self._hit(self.records.chunks([int(rows[0])])[0], 0, 0.0, None, None) if len(rows) else None
+        return self.passage(int(rows[0])) if len(rows) else None
+
+    def passage(self, row: int) -> Hit:
+        """The passage at ``row``, as a hit of no rank."""
+        return self._hit(self.records.chunks([row])[0], 0, 0.0, None, None)
 
     def _hit(self, c, rank: int, score: float, dense_rank: int | None, bm25_rank: int | None) -> Hit:
         return Hit(rank, c.chunk_id, c.doc, c.title, c.section, c.start, c.end, c.line_start, c.line_end, score,

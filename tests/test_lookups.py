@@ -202,7 +202,8 @@ RETRO = ("# Sprint 14 retrospective\n\n## Details\n\nDate: 28 March 2025\nFacili
          "The release shipped on time and the on-call load dropped by half.\n\n## Decisions\n\n"
          "- The database migration to PostgreSQL 16 is moved to Saturday 22 March.\n"
          "- Tom will own the on-call rotation from April.\n\n## Action items\n\n"
-         "- Priya: write the rollback plan by Friday.\n- Aiko: benchmark the new cache layer.\n")
+         "- Priya: write the rollback plan by Friday.\n- Aiko: benchmark the new cache layer.\n\n## Contacts\n\n"
+         "- Facilities: Maria Lopez\n- IT helpdesk: extension 4400\n")
 
 
 def test_a_list_items_label_or_a_section_asked_for_whole_answers(tmp_path, embedder):
@@ -210,11 +211,12 @@ def test_a_list_items_label_or_a_section_asked_for_whole_answers(tmp_path, embed
     must Priya do?" cited the whole list without a short answer, "What does Aiko have to do?"
     was declined (confidence 0.27) and "What went well?" showed "time and the on-call"; a
     section nobody has is still declined, the body still answers what it says, and the field
-    line a section opens with is that field's ("Date:"), not the section's."""
-    decided, priya, aiko, well, steps, migration, held = answers_over(
+    line a section opens with is that field's ("Date:"), not the section's; "Who handles
+    facilities?" was declined (0.02)."""
+    decided, priya, aiko, well, steps, migration, held, facilities = answers_over(
         tmp_path, embedder, {"retro.md": RETRO}, "What was decided?", "What must Priya do?",
         "What does Aiko have to do?", "What went well?", "What are the next steps?", "When is the database migration?",
-        "When was the retrospective?")
+        "When was the retrospective?", "Who handles facilities?")
     decisions = RETRO[RETRO.index("- The database"):RETRO.index("\n\n## Action")]
     assert (decided.short_answer, [c.quote for c in decided.citations]) == (None, [decisions])
     assert (priya.short_answer, [c.quote for c in priya.citations]) == (
@@ -225,6 +227,7 @@ def test_a_list_items_label_or_a_section_asked_for_whole_answers(tmp_path, embed
     assert steps.abstained
     assert migration.short_answer == "Saturday 22 March"
     assert (held.short_answer, held.citations[0].quote) == ("28 March 2025", "Date: 28 March 2025")
+    assert (facilities.short_answer, facilities.citations[0].quote) == ("Maria Lopez", "- Facilities: Maria Lopez")
 
 
 def test_a_sentence_pairing_amounts_with_names_answers_with_the_one_asked_about(tmp_path, embedder):
