@@ -176,9 +176,9 @@ class RecordStore:
         rows = self._db.execute(f"SELECT row FROM chunks WHERE doc IN ({marks}) ORDER BY row", docs).fetchall()
         return np.fromiter((r for (r,) in rows), dtype=np.int64, count=len(rows))
 
-    def sections(self, doc: str) -> list[tuple[int, str]]:
-        """Each chunk row of ``doc`` with its section breadcrumb, in document order."""
-        return self._db.execute("SELECT row, section FROM chunks WHERE doc = ? ORDER BY row", (doc,)).fetchall()
+    def sections(self, doc: str) -> list[tuple[int, str, int]]:
+        """Each chunk row of ``doc`` with its section breadcrumb and end offset, in document order."""
+        return self._db.execute('SELECT row, section, "end" FROM chunks WHERE doc = ? ORDER BY row', (doc,)).fetchall()
 
     def document(self, doc: str) -> Document | None:
         pages = "pages" if self.has_pages else "''"

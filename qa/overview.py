@@ -84,18 +84,34 @@ def overview(question: str, hits: Sequence[Hit], retriever: Retriever, tables) -
 
 
 def _section_opening(number: str, hits: Sequence[Hit], retriever: Retriever, tables) -> list[Candidate]:
-    """The first sentences of the section numbered ``number`` (at any level of the headings) in
-    the only document indexed or the first retrieved that has one (a list whole, not item by
-    item)."""
+    """The first sentences of the section numbered ``number`` in the only document indexed or
+    the first retrieved that has one: under a heading so numbered at any level, else from a
+    paragraph that starts with the number (a plain text's or a PDF's "4. Termination. Either
+    party…"). A list is taken whole, not item by item."""
     documents = retriever.doc_paths
     for doc in documents if len(documents) == 1 else dict.fromkeys(hit.doc for hit in hits):
-        row = next((row for row, section in retriever.records.sections(doc)
+        sections = retriever.records.sections(doc)
+        row = next((row for row, section, _ in sections
                     if any(numbered_section(number, name) for name in section.split(BREADCRUMB_SEPARATOR))), None)
+        start, end = 0, None  # the numbered paragraph's span in its document, if no heading is numbered so
         if row is None:
-            continue
+            document = retriever.records.document(doc)
+            paragraph = _numbered_paragraph(number).search(document.text) if document else None
+            if paragraph is None:
+                continue
+            start = paragraph.start("number")
+            stop = document.text.find("\n\n", start)
+            end = stop if stop >= 0 else len(document.text)
+            row = next(row for row, _, chunk_end in sections if chunk_end > start)
         found: list[Candidate] = []
         for candidate in candidate_sentences([retriever.passage(row)], tables):
-            if not any(c.start <= candidate.start and candidate.end <= c.end for c in found):
+            if start <= candidate.start and (end is None or candidate.end <= end) \
+                    and not any(c.start <= candidate.start and candidate.end <= c.end for c in found):
                 found.append(candidate)
         return found[:OPENING_SENTENCES]
     return []
+
+
+def _numbered_paragraph(number: str) -> re.Pattern:
+    """A paragraph that starts with section ``number`` ("4. Termination. …", "Clause 3.2 The …")."""
+    return re.compile(rf"(?:^|\n)[ \t]*(?P<number>(?i:{_SECTION_KIND}\s*)?{re.escape(number)})(?!\.?\d)[.):]?[ \t]+(?=[A-Z])")

@@ -175,3 +175,14 @@ def test_a_section_asked_for_by_its_number_is_answered_by_its_opening(tmp_path, 
     assert [c.quote for c in notice.citations] == [notice_quote] == [c.quote for c in termination.citations]
     assert [c.quote for c in pets.citations] == ["No pets are allowed."]
     assert missing.abstained or missing.citations[0].quote != "No pets are allowed."
+
+
+def test_a_plain_texts_numbered_clause_is_found_by_its_number(tmp_path, embedder):
+    """A plain text's (or a PDF's) clauses are numbered paragraphs, not headings: "What does
+    clause 2 say?" reads that paragraph, and only it."""
+    lease = LEASE + "\n3. Rent. The rent is $1,200 a month, due on the first day of each month.\n"
+    term, rent, missing = answers_over(tmp_path, embedder, {"lease.txt": lease}, "What does clause 2 say?",
+                                       "What is section 3 about?", "What does clause 12 say?")
+    assert [c.quote for c in term.citations] == ["The lease starts on 1 April 2025 and ends on 31 March 2026."]
+    assert [c.quote for c in rent.citations] == ["The rent is $1,200 a month, due on the first day of each month."]
+    assert missing.abstained or not missing.citations[0].quote.startswith("The rent is")
