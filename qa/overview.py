@@ -2,10 +2,11 @@
 answered by the document's opening sentences, cited, when it is clear which document is
 meant: the only one searched (a one-document corpus, or a question scoped to one), or the one
 among the retrieved passages' documents whose title or file name holds the noun asked about.
-A whole section asked for by its number ("What does section 4 say?", "Summarize clause 3.2")
-is answered so too, from the first document searched or retrieved that has a heading so
-numbered ("4. Termination", "Clause 3.2 Notice", "Part III: …"); its words may be nowhere near
-the question's, so the search alone would not find it."""
+A whole section asked for by its number ("What does section 4 say?", "Summarize clause 3.2",
+then "And section 5?") is answered so too, from the first document searched or retrieved that
+has a heading so numbered ("4. Termination", "Clause 3.2 Notice", "Part III: …") or a paragraph
+that starts with the number; its words may be nowhere near the question's, so the search alone
+would not find it."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ _ASKED = re.compile(r"^\W*(?:what\s+(?:is|are|'s)\s+(?:this|the|these|that)\s+(?
 _SECTION_KIND = r"(?:section|clause|article|part|chapter|§)"
 _SECTION_REFERENCE = re.compile(rf"\b{_SECTION_KIND}\s*(\d+(?:\.\d+)*|[IVXLC]+)\b", re.IGNORECASE)
 _ASKS_WHOLE = re.compile(r"^\W*(?:what\s+(?:does|do)\s+§\s+(?:say|cover|contain|state)|what(?:\s+is|'s|’s)\s+(?:in\s+)?§"
-                         r"(?:\s+about)?|(?:summari[sz]e|show(?:\s+me)?)\s+§)\s*[?.!]?\s*$", re.IGNORECASE)
+                         r"(?:\s+about)?|(?:summari[sz]e|show(?:\s+me)?)\s+§"
+                         r"|(?:(?:and|what\s+about|how\s+about)\s+)?§)\s*[?.!]?\s*$", re.IGNORECASE)  # "And section 5?"
 
 
 def asked_section(question: str) -> str | None:

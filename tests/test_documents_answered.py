@@ -162,18 +162,19 @@ def test_a_question_asks_for_an_overview_of_its_subject(question, subject):
 def test_a_section_asked_for_by_its_number_is_answered_by_its_opening(tmp_path, embedder):
     """"What does section 4 say?" was declined (confidence 0.00): no word of the question is the
     section's. A section is found by its number at any level ("3" holds "3.1"), never by a
-    number that only starts another ("3.1" is no section 3)."""
+    number that only starts another ("3.1" is no section 3); "And section 4?" follows on."""
     lease = ("# Residential lease\n\n## 1. Term\n\nThe lease starts on 1 February 2026.\n\n## 2. Rent\n\n"
              "The monthly rent is £1,150. Rent paid late incurs a fee of £50.\n\n## 3. Termination\n\n### 3.1 Notice\n\n"
              "Either party may end the lease with two months' written notice.\n\n## 4. Pets\n\nNo pets are allowed.\n")
-    rent, notice, termination, pets, missing = answers_over(
+    rent, notice, termination, pets, missing, then = answers_over(
         tmp_path, embedder, {"lease.md": lease}, "Summarize section 2.", "What is clause 3.1 about?",
-        "What does section 3 say?", "What's in section 4?", "What does section 9 say?")
+        "What does section 3 say?", "What's in section 4?", "What does section 9 say?",
+        ("And section 4?", ["What does section 3 say?"]))
     assert [c.quote for c in rent.citations] == ["The monthly rent is £1,150.", "Rent paid late incurs a fee of £50."]
     assert rent.short_answer is None and rent.citations[0].section == "2. Rent"
     notice_quote = "Either party may end the lease with two months' written notice."
     assert [c.quote for c in notice.citations] == [notice_quote] == [c.quote for c in termination.citations]
-    assert [c.quote for c in pets.citations] == ["No pets are allowed."]
+    assert [c.quote for c in pets.citations] == ["No pets are allowed."] == [c.quote for c in then.citations]
     assert missing.abstained or missing.citations[0].quote != "No pets are allowed."
 
 
