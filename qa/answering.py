@@ -11,6 +11,7 @@ import numpy as np
 
 from index.backends import Scope
 
+from . import small_talk
 from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, named_section, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .field_lines import field_line
@@ -85,7 +86,14 @@ class Answerer:
 
     def ask(self, question: str, history: Sequence[str], mode: str, k: int, docs: Sequence[str] = ()) -> Answer:
         question = check_query(question, mode, k)
-        return self.compose(question, self.evidence(question, history, mode, k, docs))
+        return self.small_talk(question, mode) or self.compose(question, self.evidence(question, history, mode, k, docs))
+
+    def small_talk(self, question: str, mode: str) -> Answer | None:
+        """The fixed reply to a message that is only a greeting, thanks or a question about
+        corpusqa ("hi", "what can you do?": ``small_talk``), with nothing searched; None otherwise."""
+        said = small_talk.reply(question, self.retriever.doc_paths)
+        return None if said is None else Answer(question=question, text=said, abstained=True, citations=[], passages=[],
+                                                mode=self.retriever.served_mode(mode)[0], confidence=0.0)
 
     def evidence(self, question: str, history: Sequence[str], mode: str, k: int,
                  docs: Sequence[str] = ()) -> Evidence:

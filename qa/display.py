@@ -33,13 +33,14 @@ def format_hits(hits: list[Hit]) -> str:
 
 
 def format_answer(answer: Answer) -> str:
-    """The answer, then its numbered sources (or the closest matches when abstaining)."""
+    """The answer, then its numbered sources (or the closest matches when abstaining; nothing
+    after a reply to small talk, which searched nothing)."""
     lines = [strip_unsafe(answer.text), ""]
-    if answer.abstained:
+    if answer.abstained and answer.passages:
         lines.append("Closest matches:")
         lines += [f"  {h.rank}. {place(h.doc, h.section, h.line_start, h.line_end, h.page)}\n{indented(h.text)}"
                   for h in answer.passages[:3]]
-    else:
+    elif not answer.abstained:
         lines.append("Sources:")
         for c in answer.citations:
             lines.append(f"  [{c.n}] {place(c.doc, c.section, c.line_start, c.line_end, c.page)}")

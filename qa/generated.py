@@ -28,6 +28,10 @@ class GeneratedAnswerer:
                docs: Sequence[str] = ()) -> Iterator[str | Answer]:
         """The model's text as it arrives (``str`` pieces), then the final ``Answer``."""
         question = check_query(question, mode, k)
+        replied = self.answerer.small_talk(question, mode)
+        if replied is not None:  # "hi": the model is not asked either
+            yield replied
+            return
         evidence = self.answerer.evidence(question, history, mode, k, docs)
         extractive = self.answerer.compose(question, evidence)
         if extractive.abstained:

@@ -101,6 +101,8 @@ def test_server_trouble_falls_back_to_the_extractive_answer_with_a_notice(genera
 def test_the_model_is_not_asked_when_the_documents_are_silent(generating, stand_in):
     answer = generating.ask("What is the boiling point of liquid nitrogen on Mars?", generate=True)
     assert answer.abstained and stand_in.requests == []
+    greeted = generating.ask("hello", generate=True)  # small talk: nothing to ask the model either
+    assert greeted.text.startswith("Hello.") and stand_in.requests == []
 
 
 def test_prompt_fences_documents_and_carries_the_conversation(tmp_path, embedder, stand_in):

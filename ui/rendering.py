@@ -7,9 +7,11 @@ from __future__ import annotations
 import html
 import re
 
+from qa.answering import NOT_IN_DOCUMENTS
 from qa.display import place
 from qa.records import Answer, Citation, Hit
 
+_NO_SOURCES = "<div class='cq-empty'>Sources of the answer appear here.</div>"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
@@ -21,7 +23,7 @@ def markdown_text(text: str) -> str:
 def answer_markdown(answer: Answer) -> str:
     """The chat message for an answer: escaped text, and after each segment its citation
     numbers as links the page script intercepts (only those: text is never parsed for them)."""
-    if answer.abstained:
+    if answer.abstained and answer.text == NOT_IN_DOCUMENTS:
         body = f"**Not in the documents.** {markdown_text(answer.text.split(':', 1)[-1].strip())}"
     elif answer.segments:
         pieces = [markdown_text(text) + "".join(f" [\\[{n}\\]](#cite-{n})" for n in numbers)
@@ -55,8 +57,10 @@ def sources_html(answer: Answer | None) -> str:
     """The sources panel: each citation with its place, scores and highlighted sentence;
     the closest matches when the answer abstained."""
     if answer is None:
-        return "<div class='cq-empty'>Sources of the answer appear here.</div>"
+        return _NO_SOURCES
     hits = {h.chunk_id: h for h in answer.passages}
+    if answer.abstained and not answer.passages:  # small talk: nothing was searched
+        return _NO_SOURCES
     if answer.abstained:
         cards = [_match_card(h) for h in answer.passages[:3]]
         heading = "Closest matches (they do not answer the question)"
