@@ -44,6 +44,7 @@ def test_a_greeting_is_answered_with_nothing_searched_on_the_page_and_the_comman
     assert "5 documents are indexed: maxthon-browser.txt" in answer.text
     markdown = answer_markdown(answer)
     assert markdown.startswith("Hello\\. I answer questions") and "Not in the documents" not in markdown
+    assert "served by" not in markdown  # nothing was searched
     assert "Closest matches" not in sources_html(answer)
     result = CliRunner().invoke(cli, ["ask", "thanks!", "--index-dir", str(shipped_index)])
     assert result.exit_code == 0 and result.output.startswith("You're welcome.") and "Closest matches" not in result.output

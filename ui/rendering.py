@@ -31,6 +31,8 @@ def answer_markdown(answer: Answer) -> str:
         body = (f"**{pieces[0]}**\n\n" + " ".join(pieces[1:])) if answer.short_answer else " ".join(pieces)
     else:
         body = markdown_text(answer.text)
+    if answer.abstained and not answer.passages:  # small talk: nothing was searched or served
+        return body
     served = "BM25 fallback" if answer.mode == "bm25-fallback" else f"{answer.mode} retrieval"
     if answer.generated_by:
         served += f"; written by {markdown_text(answer.generated_by)}, every sentence checked against its source"
