@@ -104,7 +104,9 @@ def _section_opening(number: str, hits: Sequence[Hit], retriever: Retriever, tab
             start = paragraph.start("number")
             stop = document.text.find("\n\n", start)
             end = stop if stop >= 0 else len(document.text)
-            row = next(row for row, _, chunk_end in sections if chunk_end > start)
+            row = next((row for row, _, chunk_end in sections if chunk_end > start), None)
+            if row is None:  # the number opens text no passage holds (a title line)
+                continue
         found: list[Candidate] = []
         for candidate in candidate_sentences([retriever.passage(row)], tables):
             if start <= candidate.start and (end is None or candidate.end <= end) \
