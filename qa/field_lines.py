@@ -74,7 +74,8 @@ def field_line(candidates: list[Candidate], question: str, stems: Callable[[str]
                               if match and labels.intersection(label.lower().split())), None)
                 if shape is None:
                     continue
-                rest = set(stems(question[:shape.start()] + " " + question[shape.end():])) - generic  # "Who attended | …"
+                # "Who attended | the meeting?"; "When | is the invoice due?" of "Due date:" (the label's own word)
+                rest = set(stems(question[:shape.start()] + " " + question[shape.end():])) - generic - label_stems
             hit = candidates[i].hit
             if rest <= set(stems(f"{hit.title} {hit.section} {PurePosixPath(hit.doc).stem}")):
                 return i, value

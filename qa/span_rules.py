@@ -29,7 +29,8 @@ _ASKS_WHO = re.compile(r"\W*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)  # 
 _ASKS_WHEN = re.compile(r"\W*(?:since\s+)?when\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|must|has|"
                         r"have|had|shall|may|might)\b", re.IGNORECASE)  # "When did …", not "When the lamas received …"
 # What a span answering "when" holds: a number, a month or weekday, a season, a unit or a word of time
-_TIME_CUE = re.compile(r"\d|\b(?:january|february|march|april|may|june|july|august|september|october|november|"
+# a number, not a code's digits ("INV-1042", "A320": no time), a month, a word of time
+_TIME_CUE = re.compile(r"(?<!\d)(?<!(?-i:[A-Z]))(?<!(?-i:[A-Z])-)\d|\b(?:january|february|march|april|may|june|july|august|september|october|november|"
                        r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|monday|tuesday|wednesday|thursday|"
                        r"friday|saturday|sunday|spring|summer|autumn|fall|winter|centur(?:y|ies)|decades?|years?|"
                        r"months?|weeks?|days?|hours?|minutes?|morning|afternoon|evening|night|noon|midnight|dynasty|"

@@ -9,7 +9,9 @@ import re
 
 import pytest
 
+from index.tokenization import Tokenizer
 from qa.candidates import candidate_sentences
+from qa.field_lines import field_line
 from qa.list_steps import asked_place, list_item
 from qa.message_headers import asked_header, is_header_line
 from qa.scoring import AnswerSettings
@@ -265,3 +267,13 @@ def test_a_lead_in_with_its_list_is_a_field_too(tmp_path, embedder):
     assert [c.quote for c in attended.citations] == ["Attendees:\n- Priya Natarajan\n- Aiko Sato\n- Marco Rossi"]
     assert attended.short_answer is None and not attended.abstained
     assert facilitated.short_answer == "Tom Becker"
+
+
+def test_a_field_asked_for_by_its_shape_may_name_the_labels_own_words():
+    """"When is the invoice due?" (among other documents) had led with "Invoice number: INV-1042"
+    and shown "INV-1042": "due" is no word of the document's kind, but it is the label's own."""
+    text = "Invoice number: INV-1042\nIssue date: 3 November 2025\nDue date: 3 December 2025\nTotal: $1,284.50\n"
+    candidates = candidate_sentences([passage(text)])
+    for question, value in (("When is the invoice due?", "3 December 2025"), ("When was it issued?", "3 November 2025")):
+        lead, span = field_line(candidates, question, Tokenizer())
+        assert candidates[lead].text[slice(*span)] == value

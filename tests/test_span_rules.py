@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from qa.span_rules import (defined_name, definition, denies, follows_negation, paired_amount, passed_over, shown_span,
-                           withheld)
+                           timely, withheld)
 
 
 @pytest.mark.parametrize(("sentence", "span", "negated"), [
@@ -169,3 +169,11 @@ def test_a_span_saying_only_what_the_question_says_answers_nothing(question, spa
 def test_a_span_owning_what_the_question_asks_for_is_not_it(question, sentence, span, owner):
     start = sentence.index(span)
     assert passed_over(question, sentence, [(start, start + len(span))]) == [owner]
+
+
+@pytest.mark.parametrize(("span", "says_when"), [
+    ("INV-1042", False), ("A320", False), ("COVID-19", False), ("mid-1990s", True), ("2025-01-20", True),
+    ("in Q3 2024", True), ("14:59", True), ("3 December 2025", True), ("about two hours", False)])
+def test_a_codes_digits_say_no_time(span, says_when):
+    """"When is the invoice due?" had shown "INV-1042" of "Invoice number: INV-1042"."""
+    assert timely(span) is says_when
