@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from index.tokenization import Tokenizer
-from qa.answer_features import FEATURES, best_matches, content_pieces, sentence_features
+from qa.answer_features import FEATURES, best_matches, content_pieces, question_content, sentence_features
 from qa.calibration import (
     DECLINE_TARGET,
     Sample,
@@ -332,3 +332,12 @@ def test_a_sections_headings_are_found_as_exact_spans_and_asked_when_they_hold_t
     options = SectionHeadings("# tinyserve\n\n## Options\n\n| Option | Default |\n|---|---|\n| `--port` | 8000 |\n")
     assert wanted("Which option sets the port?", "| `--port` | 8000 |", None,
                   options.of("Options", 40)) == []  # "Options" says nothing but the noun asked by
+
+
+@pytest.mark.parametrize(("question", "terms"), [
+    ("When do I need a doctor's note?", ["doctor", "note"]), ("When must I send a doctor's note?", ["send", "doctor", "note"]),
+    ("How many vessels does Singapore supply?", ["vessel", "singapor", "suppli"])])
+def test_the_words_that_only_ask_are_no_terms_of_a_question(question, terms):
+    """"need" asks as "must" does: "When do I need a doctor's note?" had read it as a term the
+    answering sentence lacks (confidence 0.25, declined; "When must I…" 0.94)."""
+    assert question_content([question], Tokenizer())[0] == terms
