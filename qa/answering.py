@@ -11,7 +11,6 @@ import numpy as np
 
 from index.backends import Scope
 
-from . import small_talk
 from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, named_section, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
 from .field_lines import field_line
@@ -23,6 +22,7 @@ from .records import Answer, Citation
 from .retrieval import QueryError, Retriever, SearchResult, check_query
 from .scoring import AnswerSettings, SentenceScorer
 from .short_answer_model import BestSpan, ShortAnswerModel
+from .small_talk import reply as small_talk_reply
 from .span_rules import defined_name, definition, shown_span
 from .spelling import Speller
 from .table_extremes import table_extreme
@@ -90,8 +90,8 @@ class Answerer:
 
     def small_talk(self, question: str, mode: str) -> Answer | None:
         """The fixed reply to a message that is only a greeting, thanks or a question about
-        corpusqa ("hi", "what can you do?": ``small_talk``), with nothing searched; None otherwise."""
-        said = small_talk.reply(question, self.retriever.doc_paths)
+        corpusqa ("hi", "what can you do?": ``qa.small_talk``), with nothing searched; None otherwise."""
+        said = small_talk_reply(question, self.retriever.doc_paths)
         return None if said is None else Answer(question=question, text=said, abstained=True, citations=[], passages=[],
                                                 mode=self.retriever.served_mode(mode)[0], confidence=0.0)
 
