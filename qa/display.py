@@ -36,7 +36,7 @@ def format_answer(answer: Answer) -> str:
     """The answer, then its numbered sources (or the closest matches when abstaining; nothing
     after a reply to small talk, which searched nothing)."""
     lines = [strip_unsafe(answer.text), ""]
-    if answer.abstained and answer.passages:
+    if answer.abstained and answer.searched:
         lines.append("Closest matches:")
         lines += [f"  {h.rank}. {place(h.doc, h.section, h.line_start, h.line_end, h.page)}\n{indented(h.text)}"
                   for h in answer.passages[:3]]

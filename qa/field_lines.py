@@ -59,10 +59,10 @@ def field_line(candidates: list[Candidate], question: str, stems: Callable[[str]
     asked_stems = set(stems(question))
     shapes = [(labels, shape.search(question)) for labels, shape in _ASKED]
     generic = _beside_field(stems)
-    fields = [(i, field) for i, field in enumerate(map(_field, candidates)) if field is not None]
+    found = [(i, field) for i, field in enumerate(map(_field, candidates)) if field is not None]
+    fields = [(i, label, set(stems(label)), value, heading) for i, (label, value, heading) in found]  # stemmed once
     for by_label in (True, False):
-        for i, (label, value, heading) in fields:
-            label_stems = set(stems(label))
+        for i, label, label_stems, value, heading in fields:
             if by_label and label_stems and label_stems <= asked_stems:  # "What is the location?"
                 # a heading named with more than its document's words asks about the section, not for
                 # it ("When are refunds issued?" of "Refunds")

@@ -30,8 +30,8 @@ _ASKED = re.compile(r"^\W*(?:what\s+(?:is|are|'s)\s+(?:this|the|these|that)\s+(?
 
 _SECTION_KIND = r"(?:section|clause|article|part|chapter|§)"
 _SECTION_REFERENCE = re.compile(rf"\b{_SECTION_KIND}\s*(\d+(?:\.\d+)*|[IVXLC]+)\b", re.IGNORECASE)
-_ASKS_WHOLE = re.compile(r"^\W*(?:what\s+(?:does|do)\s+§\s+(?:say|cover|contain|state)|what(?:\s+is|'s|’s)\s+(?:in\s+)?§"
-                         r"(?:\s+about)?|(?:summari[sz]e|show(?:\s+me)?)\s+§"
+_ASKS_WHOLE = re.compile(r"^\W*(?:what\s+(?:does|do)\s+§\s+(?:say|cover|contain|state)"
+                         r"|what(?:\s+is|'s|’s)\s+(?:in\s+)?§(?:\s+about)?|(?:summari[sz]e|show(?:\s+me)?)\s+§"
                          r"|(?:(?:and|what\s+about|how\s+about)\s+)?§)\s*[?.!]?\s*$", re.IGNORECASE)  # "And section 5?"
 
 
@@ -118,4 +118,5 @@ def _section_opening(number: str, hits: Sequence[Hit], retriever: Retriever, tab
 
 def _numbered_paragraph(number: str) -> re.Pattern:
     """A paragraph that starts with section ``number`` ("4. Termination. …", "Clause 3.2 The …")."""
-    return re.compile(rf"(?:^|\n)[ \t]*(?P<number>(?i:{_SECTION_KIND}\s*)?{re.escape(number)})(?!\.?\d)[.):]?[ \t]+(?=[A-Z])")
+    return re.compile(rf"(?:^|\n)[ \t]*(?P<number>(?i:{_SECTION_KIND}\s*)?{re.escape(number)})"
+                      r"(?!\.?\d)[.):]?[ \t]+(?=[A-Z])")

@@ -67,6 +67,11 @@ class Answer:
     reply: str | None = None  # what the model wrote, unverified (also when the answer fell back)
     checked: list[dict] = field(default_factory=list)  # each generated sentence: kept or why removed
 
+    @property
+    def searched(self) -> bool:
+        """Whether passages were searched for it: a reply to small talk ("hi") searched none."""
+        return bool(self.passages) or not self.abstained
+
     def as_dict(self) -> dict:
         """The ``corpusqa ask --json`` object."""
         return {

@@ -28,9 +28,10 @@ _STEMS = Tokenizer()
 _ASKS_WHO = re.compile(r"\W*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)  # "Who …", "To whom …"
 _ASKS_WHEN = re.compile(r"\W*(?:since\s+)?when\s+(?:is|are|was|were|do|does|did|will|would|can|could|should|must|has|"
                         r"have|had|shall|may|might)\b", re.IGNORECASE)  # "When did …", not "When the lamas received …"
-# What a span answering "when" holds: a number, a month or weekday, a season, a unit or a word of time
-# a number, not a code's digits ("INV-1042", "A320": no time), a month, a word of time
-_TIME_CUE = re.compile(r"(?<!\d)(?<!(?-i:[A-Z]))(?<!(?-i:[A-Z])-)\d|\b(?:january|february|march|april|may|june|july|august|september|october|november|"
+# What a span answering "when" holds: a number (not a code's digits: "INV-1042", "A320"), a month
+# or weekday, a season, a unit or a word of time
+_TIME_CUE = re.compile(r"(?<!\d)(?<!(?-i:[A-Z]))(?<!(?-i:[A-Z])-)\d"
+                       r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|"
                        r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|monday|tuesday|wednesday|thursday|"
                        r"friday|saturday|sunday|spring|summer|autumn|fall|winter|centur(?:y|ies)|decades?|years?|"
                        r"months?|weeks?|days?|hours?|minutes?|morning|afternoon|evening|night|noon|midnight|dynasty|"
@@ -75,7 +76,8 @@ _LEADING_PREPOSITION = re.compile(r"(?:from|by|than)\s+(?=\w)", re.IGNORECASE)
 _ENDS_WITH_LEGAL_FORM = re.compile(rf"\s{_LEGAL_FORM}$")
 _NAME_WORD_BEFORE = re.compile(r"[A-Z][\w&'’-]*\s+$")  # "Acme " of "Acme Holdings Ltd"
 _TRAILING_PHRASE = re.compile(r"\s+(in|at|for|of|on)\s+((?:[\w'’.-]+\s*){1,3})$", re.IGNORECASE)  # " in Berlin"
-_ENDS_WITH_NUMBER = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))$", re.IGNORECASE)
+_ENDS_WITH_NUMBER = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))$",
+                               re.IGNORECASE)
 _TIME_UNIT_AFTER = re.compile(r"\s+(?:second|minute|hour|day|week|month|year|decade)s?\b", re.IGNORECASE)
 CURRENCY = r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY)\b"  # a currency's sign or code, in a span or a table's cell
 _MONEY_OR_SHARE = re.compile(rf"{CURRENCY}|%|\b(?:percent|dollars?|euros?|pounds)\b", re.IGNORECASE)

@@ -31,7 +31,7 @@ def answer_markdown(answer: Answer) -> str:
         body = (f"**{pieces[0]}**\n\n" + " ".join(pieces[1:])) if answer.short_answer else " ".join(pieces)
     else:
         body = markdown_text(answer.text)
-    if answer.abstained and not answer.passages:  # small talk: nothing was searched or served
+    if not answer.searched:  # small talk: nothing was searched or served
         return body
     served = "BM25 fallback" if answer.mode == "bm25-fallback" else f"{answer.mode} retrieval"
     if answer.generated_by:
@@ -60,9 +60,9 @@ def sources_html(answer: Answer | None) -> str:
     the closest matches when the answer abstained."""
     if answer is None:
         return _NO_SOURCES
-    hits = {h.chunk_id: h for h in answer.passages}
-    if answer.abstained and not answer.passages:  # small talk: nothing was searched
+    if not answer.searched:  # small talk
         return _NO_SOURCES
+    hits = {h.chunk_id: h for h in answer.passages}
     if answer.abstained:
         cards = [_match_card(h) for h in answer.passages[:3]]
         heading = "Closest matches (they do not answer the question)"
