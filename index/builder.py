@@ -24,7 +24,7 @@ from .generations import (
     publish,
 )
 from .lexical import BM25_FOLDER, BM25Settings, LexicalIndex
-from .loaders import SkipFile, load_text
+from .loaders import SkipFile, read_document
 from .manifest import TEXT_VERSION, FileEntry, IndexUnavailable, Manifest
 from .progress import progress_bar
 from .scanning import CorpusError, CorpusFile, scan_corpus
@@ -230,17 +230,17 @@ def _chunk_all(files: list[CorpusFile], previous: _Previous | None, chunker: Chu
             stored.extend(previous.records.stored_chunks(f.path))
             continue
         try:
-            loaded = load_text(f.absolute, f.read())
+            parsed = read_document(f.absolute, f.read())
         except (SkipFile, OSError) as error:
             summary.skipped[f.path] = str(error)
             _forget(summary, f.path)
             continue
-        title, chunks = chunk_document(f.path, loaded.text, chunker, loaded.title)
+        title, chunks = chunk_document(f.path, parsed, chunker)
         if not chunks:
             summary.skipped[f.path] = "no text"
             _forget(summary, f.path)
             continue
-        documents.append(Document(f.path, title, loaded.text, loaded.pages))
+        documents.append(Document(f.path, title, parsed.text, parsed.pages))
         for chunk in chunks:
             text = indexed_text(chunk.title, chunk.section, chunk.text)
             stored.append(StoredChunk(chunk, tokenize(text),

@@ -15,18 +15,12 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from .document_model import CODE, HEADING, Block, ParsedDocument
+from .formats import plain
+from .formats.plain import heading_name
 from .sentences import sentence_spans
 
 BREADCRUMB_SEPARATOR = " › "
-_ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-_BULLET = re.compile(r"^\s*(?:[•◦▪‣*+-]|\d{1,3}[.)])\s+")
-# A line that is all bold ("**Why was I charged twice?**", an FAQ's question) heads what follows
-# it, below every "#" level: its answer's section says what it answers, and it is no answer itself.
-_BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?=\S)(.+?)(?<=\S)\1[ \t]*")
-BOLD_HEADING_LEVEL = 7
-# So does a line that asks after "Q:" or "Question:" ("Q: How do I cancel my subscription?"), a
-# plain-text FAQ's question, the answer below it under "A:" or not.
-_QUESTION_LINE = re.compile(r"[ \t]*(?:Q\d*|Question(?: \d+)?)[ \t]*[:.][ \t]*(\S.*?\?)[ \t]*", re.IGNORECASE)
 _PART_HEADING = re.compile(r"^(?:part|chapter|section|book|appendix)\s+[\dIVXLC]+\b", re.IGNORECASE)
 
 
@@ -61,21 +55,17 @@ class Chunk:
     text: str
 
 
-@dataclass(frozen=True)
-class _Block:
-    start: int
-    end: int
-    heading_level: int | None  # None for body text; 0 = a plain-text title line
-    new_paragraph: bool
-
-
-def chunk_document(doc: str, text: str, settings: ChunkerSettings, title: str | None = None
-                   ) -> tuple[str, list[Chunk]]:
-    """Return the document's title and its chunks."""
-    blocks = _parse_blocks(text)
-    if blocks and blocks[0].heading_level is not None and title is None:
-        title = _heading_name(text[blocks[0].start:blocks[0].end])
-        blocks = blocks[1:]
+def chunk_document(doc: str, document: ParsedDocument | str, settings: ChunkerSettings,
+                   title: str | None = None) -> tuple[str, list[Chunk]]:
+    """Return the document's title and its chunks (a bare string is read as plain text)."""
+    if isinstance(document, str):
+        document = plain.parse(document)
+    text, blocks = document.text, list(document.blocks)
+    title = title or document.title
+    if blocks and blocks[0].kind == HEADING:
+        name = heading_name(text[blocks[0].start:blocks[0].end])
+        if title is None or (blocks[0].level <= 1 and name.casefold() == title.casefold()):
+            title, blocks = title or name, blocks[1:]
     title = title or _title_from_path(doc)
     lines = _LineIndex(text)
     chunks: list[Chunk] = []
@@ -93,66 +83,25 @@ def heading_names(text: str) -> list[tuple[int, int, str]]:
     """Each heading line of ``text`` as the chunker reads it (the title's too), in order: the
     ``[start, end)`` of its name in ``text`` ("Version 2.1" of "## Version 2.1") and the name."""
     found = []
-    for block in _parse_blocks(text):
-        if block.heading_level is not None:
-            name = _heading_name(text[block.start:block.end])
+    for block in plain.parse(text).blocks:
+        if block.kind == HEADING:
+            name = heading_name(text[block.start:block.end])
             start = text.index(name, block.start, block.end)
             found.append((start, start + len(name), name))
     return found
 
 
-def _parse_blocks(text: str) -> list[_Block]:
-    """Split text into headings, paragraphs and list items (spans without outer white space)."""
-    markdown = bool(_ATX_HEADING.search(text))
-    blocks: list[_Block] = []
-    for paragraph in re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|$))+", text):
-        lines = list(re.finditer(r"[^\n]*\S[^\n]*", paragraph.group()))
-        first = True
-        for line in lines:
-            start, end = paragraph.start() + line.start(), paragraph.start() + line.end()
-            line_text = line.group()
-            start += len(line_text) - len(line_text.lstrip())
-            end -= len(line_text) - len(line_text.rstrip())
-            heading = _heading_level(line_text, markdown, len(lines) == 1)
-            is_item = bool(_BULLET.match(line_text))
-            if first or heading is not None or is_item or blocks[-1].heading_level is not None:
-                blocks.append(_Block(start, end, heading, first))
-            else:  # a wrapped line continues the current paragraph
-                blocks[-1] = _Block(blocks[-1].start, end, None, blocks[-1].new_paragraph)
-            first = False
-    return blocks
-
-
-def _heading_level(line: str, markdown: bool, alone: bool) -> int | None:
-    if _BOLD_LINE.fullmatch(line) or _QUESTION_LINE.fullmatch(line):
-        return BOLD_HEADING_LEVEL
-    if markdown:
-        match = _ATX_HEADING.match(line.strip())
-        return len(match.group(1)) if match else None
-    stripped = line.strip()
-    if not alone or _BULLET.match(line) or len(stripped) > 120 or len(stripped.split()) > 16:
-        return None
-    if stripped[-1] in ".!?:;,…" or not (stripped[0].isupper() or stripped[0].isdigit()):
-        return None
-    return 0
-
-
-def _heading_name(line: str) -> str:
-    bold, question = _BOLD_LINE.fullmatch(line), _QUESTION_LINE.fullmatch(line)
-    return bold.group(2).strip() if bold else question.group(1) if question else line.lstrip("#").strip()
-
-
-def _sections(text: str, blocks: list[_Block], title: str):
+def _sections(text: str, blocks: list[Block], title: str):
     """Yield ``(breadcrumb, body_blocks)`` for each run of body blocks."""
     stack: list[str] = []
     pending: list[tuple[int, str]] = []  # headings seen since the last body block
     body: list[_Block] = []
     for block in blocks + [None]:
-        if block is not None and block.heading_level is not None:
+        if block is not None and block.kind == HEADING:
             if body:
                 yield _crumb(stack), body
                 body = []
-            pending.append((block.heading_level, _heading_name(text[block.start:block.end])))
+            pending.append((block.level, heading_name(text[block.start:block.end])))
             continue
         if pending:
             stack = _apply_headings(stack, pending)
@@ -182,7 +131,7 @@ def _crumb(stack: list[str]) -> str:
     return BREADCRUMB_SEPARATOR.join(name for name in stack if name)
 
 
-def _pack(text: str, body: list[_Block], settings: ChunkerSettings) -> list[tuple[int, int]]:
+def _pack(text: str, body: list[Block], settings: ChunkerSettings) -> list[tuple[int, int]]:
     """Group a section's sentences into spans of about ``target_chars``."""
     units: list[tuple[int, int, bool]] = []  # sentence start, end, starts a paragraph
     for block in body:
@@ -223,12 +172,15 @@ def _paragraph_fits_badly(units, first: int, paragraph: int, settings: ChunkerSe
     return half_full or (fits_alone and settings.paragraphs == "whole")
 
 
-def _bounded_sentences(text: str, block: _Block, limit: int):
-    """Sentences of a block; a sentence longer than ``limit`` is cut at white space
-    (or hard, for unbroken tokens): the only case where a chunk ends mid-sentence."""
-    for start, end in sentence_spans(text, block.start, block.end):
+def _bounded_sentences(text: str, block: Block, limit: int):
+    """Sentences of a block (a code block is one); a sentence longer than ``limit`` is cut at
+    a line break or white space (or hard, for unbroken tokens): the only case where a chunk
+    ends mid-sentence."""
+    spans = [(block.start, block.end)] if block.kind == CODE else sentence_spans(text, block.start, block.end)
+    for start, end in spans:
         while end - start > limit:
-            cut = text.rfind(" ", start + limit // 2, start + limit)
+            cut = text.rfind("\n", start + limit // 2, start + limit)
+            cut = cut if cut > start else text.rfind(" ", start + limit // 2, start + limit)
             cut = cut if cut > start else start + limit
             yield start, cut
             start = cut

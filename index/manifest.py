@@ -11,7 +11,9 @@ FORMAT_VERSION = 1
 # DOCX tables as Markdown pipe tables; 3: an all-bold line ("**Why was I charged twice?**") a heading;
 # 4: so is a question after "Q:" ("Q: How do I cancel my subscription?"), and CSV / TSV files are read
 # (as pipe tables; they had been skipped).
-TEXT_VERSION = 4
+# 5: documents read into one block model (Markdown by markdown-it-py, front matter left out), a
+# wrapped line no sentence boundary, code blocks kept whole.
+TEXT_VERSION = 5
 MANIFEST_FILE = "manifest.json"
 FILES_FILE = "files.json"  # the per-file entries, read by builds only
 

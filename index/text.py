@@ -22,4 +22,25 @@ def normalise_text(text: str) -> str:
 def indexed_text(title: str, section: str, text: str) -> str:
     """What is embedded and tokenized for a chunk: its place in the document, then its text."""
     place = " › ".join(part for part in (title, section) if part)
+    text = masked_markup(text)
     return f"{place}\n{text}" if place else text
+
+
+# Inline markup that is not words: a code span's backticks, bold markers, a link's brackets and
+# target ("[text](url)" reads as "text"), a Hugo shortcode. Masked with spaces of the same
+# length, so offsets into the masked text are offsets into the source.
+_MARKUP = re.compile(r"`+|\*\*|\{\{[<%].*?[%>]\}\}")
+_LINK = re.compile(r"(\[)[^\[\]\n]*(\]\((?:[^()\n]|\([^()\n]*\))*\))")
+
+
+def masked_markup(text: str) -> str:
+    """``text`` with inline Markdown markup blanked out, character for character."""
+    def blank(match: re.Match) -> str:
+        kept = match.group()
+        for group in (2, 1):
+            a, b = match.span(group)
+            a, b = a - match.start(), b - match.start()
+            kept = kept[:a] + " " * (b - a) + kept[b:]
+        return kept
+
+    return _MARKUP.sub(lambda match: " " * len(match.group()), _LINK.sub(blank, text))

@@ -3,6 +3,8 @@ exact span, or a plain "not in the documents" when the evidence is too weak."""
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -294,5 +296,13 @@ def compose_text(segments: list[tuple[str, tuple[int, ...]]], leads_with_short_a
 
 
 def display_sentence(quote: str) -> str:
-    """A quote as it reads in an answer: list markers and line breaks dropped."""
+    """A quote as it reads in an answer: list markers and line breaks dropped, but a code
+    block's lines kept (on a line of their own after the sentence introducing them)."""
+    fence = _FENCE_LINE.search(quote)
+    if fence:
+        lead = display_sentence(quote[:fence.start()]) if quote[:fence.start()].strip() else ""
+        return f"{lead}\n{quote[fence.start():].strip()}" if lead else quote[fence.start():].strip()
     return " ".join(quote.lstrip("•◦▪‣*- ").split())
+
+
+_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.MULTILINE)

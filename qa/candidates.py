@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.sentences import sentence_spans
+from index.text import masked_markup
 from index.tokenization import ENGLISH_STOPWORDS
 
 from .answer_types import find_short_answer
@@ -48,15 +49,15 @@ class Candidate:
     line_end: int
     reading: str = ""
     columns: tuple[tuple[str, int, int], ...] = ()  # a table row's cells: column name, [start, end) in text
+    is_list: bool = False  # a lead-in with its list items: which item answers is for the items to say
 
     def __post_init__(self) -> None:
         self.reading = self.reading or self.text
 
     @property
-    def is_list(self) -> bool:
-        """A lead-in with its list items (the only candidate over several lines): which item
-        answers is for the items, each a candidate of its own, to say."""
-        return "\n" in self.text
+    def is_code(self) -> bool:
+        """A fenced code block, alone or after the sentence that introduces it."""
+        return self.text.rstrip().endswith(("```", "~~~")) and ("\n```" in self.text or "\n~~~" in self.text)
 
     def typed_answer(self, question: str) -> str | None:
         """The number, date or name of the kind the question asks for, if this sentence holds
@@ -170,20 +171,22 @@ def candidate_sentences(hits: list[Hit], tables: Callable[[str], TableHeaders | 
     for hit in hits:
         headers = tables(hit.doc) if TABLE_ROW.match(hit.text) else None
         running = headers.before(hit.start) if headers else []
-        for start, end, reading, columns in passage_sentences(hit.text, running, hit.section):
+        for start, end, reading, columns, grouped in passage_sentences(hit.text, running, hit.section):
             text = hit.text[start:end]
             key = (hit.doc, hit.start + start, hit.start + end)
             if (len(text.split()) >= MIN_WORDS or FIELD_LINE.match(text) or _SHORT_WITH_NUMBER.fullmatch(text)) \
                     and key not in seen and not _QUESTION.search(text):
                 seen[key] = Candidate(hit, key[1], key[2], text,
                                       hit.line_start + hit.text.count("\n", 0, start),
-                                      hit.line_start + hit.text.count("\n", 0, end - 1), reading, columns)
+                                      hit.line_start + hit.text.count("\n", 0, end - 1), reading, columns, grouped)
     return list(seen.values())
 
 
 def passage_sentences(text: str, running_header: Sequence[str] = (), heading: str = ""
-                      ) -> list[tuple[int, int, str, tuple]]:
-    """``(start, end, reading, columns)`` of a passage's candidates in order: its sentences, each table
+                      ) -> list[tuple[int, int, str, tuple, bool]]:
+    """``(start, end, reading, columns, is_list)`` of a passage's candidates in order: its
+    sentences (a code block one, and one with the sentence before it that introduces it with
+    ":", "how do I…" being answered by the two together), each table
     row whole (a header row and its rule are not candidates: every row is read with them; a
     table the passage opens with is read with ``running_header``, its header in an earlier
     passage), and a lead-in ending with ":" with the list items after it as one span (each
@@ -193,12 +196,14 @@ def passage_sentences(text: str, running_header: Sequence[str] = (), heading: st
     rows = table_rows(text, running_header)
     spans = sorted({*rows, *(s for s in sentence_spans(text) if not any(a <= s[0] < b for a, b in rows))})
     readings: dict[tuple[int, int], str] = {}
+    lists: set[tuple[int, int]] = set()
     if heading and spans and not text[:spans[0][0]].strip():  # what the passage opens with reads after its heading
         opening = _list_items(text, spans, 0, rows)
         for item_start, item_end, body in opening:
             readings[item_start, item_end] = f"{heading}: {text[body:item_end]}"
         if len(opening) > 1:
             readings[opening[0][0], opening[-1][1]] = f"{heading}: {text[opening[0][0]:opening[-1][1]]}"
+            lists.add((opening[0][0], opening[-1][1]))
         elif not opening and spans[0] not in rows and text[spans[0][1] - 1] != ":":  # not a lead-in: its own
             readings[spans[0]] = f"{heading}: {text[slice(*spans[0])]}"
     for i, (start, end) in enumerate(spans):
@@ -209,9 +214,27 @@ def passage_sentences(text: str, running_header: Sequence[str] = (), heading: st
         items = _list_items(text, spans, i + 1, rows) if text[end - 1] == ":" else []
         for item_start, item_end, body in items:
             readings[item_start, item_end] = f"{text[start:end]} {text[body:item_end]}"
+        if items:
+            lists.add((start, items[-1][1]))
+        elif text[end - 1] == ":" and i + 1 < len(spans) and _FENCE.match(text, spans[i + 1][0]):
+            code_start, code_end = spans[i + 1]  # the sentence that introduces a code block, with it
+            readings[start, code_end] = f"{text[start:end]} {_code_body(text[code_start:code_end])}"
+            continue
         readings.setdefault((start, items[-1][1] if items else end), text[start:items[-1][1] if items else end])
-    return [(start, end, reading, rows[start, end][1] if (start, end) in rows else ())
+    for (start, end), reading in list(readings.items()):
+        if _FENCE.match(text, start):  # a code block alone reads after its section's heading
+            readings[start, end] = f"{heading}: {_code_body(reading)}" if heading else _code_body(reading)
+    return [(start, end, masked_markup(reading), rows[start, end][1] if (start, end) in rows else (), (start, end) in lists)
             for (start, end), reading in sorted(readings.items())]
+
+
+_FENCE = re.compile(r"`{3,}|~{3,}")
+
+
+def _code_body(block: str) -> str:
+    """A fenced code block's code, without its fences and language."""
+    lines = block.strip().split("\n")
+    return "\n".join(lines[1:-1] if len(lines) > 2 and _FENCE.match(lines[-1].strip()) else lines[1:])
 
 
 def _list_items(text: str, spans: list[tuple[int, int]], first: int, rows: dict) -> list[tuple[int, int, int]]:

@@ -74,11 +74,12 @@ def load_beir(root: Path, split: str = "test") -> BeirDataset:
 
 
 def materialise_beir_corpus(dataset: BeirDataset, progress: bool = False) -> tuple[Path, Path]:
-    """Write the BEIR corpus as one Markdown file per document (title as heading), cached by
-    the corpus file's hash, so `corpusqa index` runs on it unchanged. Returns the corpus
-    folder and the folder for its index."""
+    """Write the BEIR corpus as one plain-text file per document (title as a "#" heading),
+    cached by the corpus file's hash, so `corpusqa index` runs on it unchanged. Plain text, not
+    Markdown: a Markdown parser would read a line that starts with "1. ", "*" or "<" as markup.
+    Returns the corpus folder and the folder for its index."""
     digest = _file_digest(dataset.corpus_file)
-    cache = cache_root() / "beir" / f"{dataset.root.name}-{digest[:16]}"
+    cache = cache_root() / "beir" / f"{dataset.root.name}-{digest[:16]}-{CORPUS_FILES}"
     corpus, done = cache / "corpus", cache / "corpus.complete"
     if not done.exists():
         corpus.mkdir(parents=True, exist_ok=True)
@@ -90,12 +91,15 @@ def materialise_beir_corpus(dataset: BeirDataset, progress: bool = False) -> tup
     return corpus, cache / "index"
 
 
+CORPUS_FILES = "txt"  # the suffix of the files written, part of the cache's name
+
+
 def doc_file_name(doc_id: str) -> str:
-    return quote(doc_id, safe="") + ".md"
+    return quote(doc_id, safe="") + f".{CORPUS_FILES}"
 
 
 def doc_id_from_path(path: str) -> str:
-    return unquote(path.removesuffix(".md"))
+    return unquote(path.removesuffix(f".{CORPUS_FILES}"))
 
 
 def load_questions(path: Path) -> list[LabelledQuestion]:

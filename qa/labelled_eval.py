@@ -13,6 +13,7 @@ from index.progress import progress_bar
 from .assistant import PASSAGES_READ, Assistant
 from .datasets import LabelledQuestion
 from .evaluation import percentile
+from .quote_bounds import cuts_sentence
 from .records import Answer, Hit
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
@@ -29,6 +30,7 @@ class Outcome:
     citations_exact: bool
     latency_ms: float
     first_text_ms: float | None = None  # generated answers: until the model's first words
+    quotes_cut: int = 0  # quotes that start or end inside a sentence (``quote_bounds``)
 
 
 def evidence_span(assistant: Assistant, question: LabelledQuestion) -> tuple[int, int] | None:
@@ -36,7 +38,11 @@ def evidence_span(assistant: Assistant, question: LabelledQuestion) -> tuple[int
     if document is None or not question.evidence:
         return None
     start = document.text.find(question.evidence)
-    return (start, start + len(question.evidence)) if start >= 0 else None
+    if start >= 0:
+        return start, start + len(question.evidence)
+    # a label copied from a wrapped paragraph writes its line breaks as spaces
+    found = re.search(r"\s+".join(map(re.escape, question.evidence.split())), document.text)
+    return found.span() if found else None
 
 
 def holds_evidence(hit: Hit, doc: str | None, span: tuple[int, int] | None) -> bool:
@@ -82,6 +88,13 @@ def citations_are_exact(assistant: Assistant, answer: Answer) -> bool:
     return True
 
 
+def quotes_cut(assistant: Assistant, answer: Answer) -> int:
+    """How many of the answer's quotes start or end inside a sentence of their document."""
+    documents = {c.doc: assistant.document(c.doc) for c in answer.citations}
+    return sum(1 for c in answer.citations
+               if documents[c.doc] is not None and cuts_sentence(documents[c.doc].text, c.start, c.end))
+
+
 def run_questions(assistant: Assistant, questions: list[LabelledQuestion], mode: str = "hybrid",
                   k: int = PASSAGES_READ, progress: bool = False, generate: bool = False) -> list[Outcome]:
     """Ask each question as `corpusqa ask` does (``generate``: as `ask --llm`, streamed)."""
@@ -99,7 +112,8 @@ def run_questions(assistant: Assistant, questions: list[LabelledQuestion], mode:
         span = evidence_span(assistant, q)
         rank = next((h.rank for h in answer.passages if holds_evidence(h, q.doc, span)), None)
         correct = answer_is_correct(assistant, q, answer)
-        outcomes.append(Outcome(q, answer, rank, correct, citations_are_exact(assistant, answer), latency, first_text))
+        outcomes.append(Outcome(q, answer, rank, correct, citations_are_exact(assistant, answer), latency, first_text,
+                                quotes_cut(assistant, answer)))
     return outcomes
 
 
@@ -143,6 +157,8 @@ def summarise(outcomes: list[Outcome], mode: str) -> dict:
         "answered_recall": share(answerable, lambda o: not o.answer.abstained),
         "follow_up_accuracy": share(follow_ups, lambda o: o.correct),  # leans on the conversation
         "topic_switch_accuracy": share(switches, lambda o: o.correct),  # must not be dragged back
+        "quotes": sum(len(o.answer.citations) for o in answered),
+        "quotes_cut": sum(o.quotes_cut for o in answered),
         "citation_exactness": share(outcomes, lambda o: o.citations_exact),
         "latency_ms_p50": round(percentile([o.latency_ms for o in outcomes], 50), 1),
         "latency_ms_p95": round(percentile([o.latency_ms for o in outcomes], 95), 1),

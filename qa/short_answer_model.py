@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from index.embedding import TokenVectors
+from index.sentences import unwrapped
+from index.text import masked_markup
 
 from .short_answers import DENSE_FEATURES, FEATURES, SpanCandidates, span_candidates
 from .span_rules import paired_amount, passed_over, what_span_must_say, withheld
@@ -64,6 +66,9 @@ class ShortAnswerModel:
         ``shown(best)``."""
         if self.reads_vectors and vectors is None:
             raise ValueError("this short-answer model reads word vectors: give the question's and the sentence's")
+        if "```" in sentence or "~~~" in sentence:
+            return None  # code is shown whole, never cut to a few words
+        sentence = unwrapped(masked_markup(sentence))
         candidates = span_candidates(question, sentence, vectors if self.reads_vectors else None)
         return self.best_of(candidates, question, sentence)
 

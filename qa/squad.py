@@ -13,7 +13,7 @@ from pathlib import Path
 from index.generations import cache_root
 from index.text import strip_unsafe
 
-from .datasets import DatasetError, _file_digest, doc_file_name
+from .datasets import CORPUS_FILES, DatasetError, _file_digest, doc_file_name
 
 
 @dataclass(frozen=True)
@@ -120,10 +120,11 @@ def _clean(context: str):
 
 
 def materialise_squad_corpus(dataset: SquadDataset) -> tuple[Path, Path]:
-    """Write the articles as Markdown files, cached by file and article choice, so `corpusqa
-    index` runs on them unchanged. Returns the corpus folder and the folder for its index."""
+    """Write the articles as plain-text files (see ``materialise_beir_corpus``), cached by file
+    and article choice, so `corpusqa index` runs on them unchanged. Returns the corpus folder
+    and the folder for its index."""
     chosen = hashlib.sha256("\n".join(a.doc for a in dataset.articles).encode()).hexdigest()[:8]
-    cache = cache_root() / "squad" / f"{dataset.path.stem}-{_file_digest(dataset.path)[:12]}-{chosen}"
+    cache = cache_root() / "squad" / f"{dataset.path.stem}-{_file_digest(dataset.path)[:12]}-{chosen}-{CORPUS_FILES}"
     corpus, done = cache / "corpus", cache / "corpus.complete"
     if not done.exists():
         corpus.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,7 @@ Refunds are issued within 14 days.
 
 def test_table_rows_read_with_their_header_and_list_items_after_their_lead_in():
     spans = passage_sentences(PLANS)
-    reads = {PLANS[start:end]: reading for start, end, reading, _ in spans}
+    reads = {PLANS[start:end]: reading for start, end, reading, *_ in spans}
     assert [span[:2] for span in spans] == sorted(span[:2] for span in spans)
     assert "| Plan | Price per month | Users |" not in reads and not any("---" in quote for quote in reads)
     # a row is one candidate, whatever its cells hold, and is read with its column names
@@ -74,13 +74,13 @@ def test_table_rows_read_with_their_header_and_list_items_after_their_lead_in():
 
 def test_what_a_passage_opens_with_reads_after_its_sections_heading():
     text = "- 3 ripe bananas\n- 250 g plain flour\n- 1 egg, beaten. Keep it cold.\n\nMix them all."
-    reads = {text[start:end]: reading for start, end, reading, _ in passage_sentences(text, heading="Ingredients")}
+    reads = {text[start:end]: reading for start, end, reading, *_ in passage_sentences(text, heading="Ingredients")}
     assert reads["- 250 g plain flour"] == "Ingredients: 250 g plain flour"
     assert reads["Keep it cold."] == "Ingredients: Keep it cold."  # an item's next sentence is of the list too
     assert reads[text[:text.index("\n\n")]] == "Ingredients: " + text[:text.index("\n\n")]  # the whole list
     assert reads["Mix them all."] == "Mix them all."
     prose = "Mix them all.\n- 3 ripe bananas\n- 1 egg"  # a list not opening the passage: items alone
-    reads = {prose[a:b]: reading for a, b, reading, _ in passage_sentences(prose, heading="Method")}
+    reads = {prose[a:b]: reading for a, b, reading, *_ in passage_sentences(prose, heading="Method")}
     assert reads["- 1 egg"] == "- 1 egg" and reads["Mix them all."] == "Method: Mix them all."  # its first sentence
     assert passage_sentences(prose)[0][2] == "Mix them all."  # without a section
 

@@ -25,11 +25,22 @@ The kiwi levy is 5 percent, says [this link](javascript:alert('md')) and <img sr
 
 
 PIER = "# Pier works\n\nThe new pier is made of recycled steel from old ships.\n"
+GUIDE = """# Client guide
+
+Connection pooling keeps sockets **open** between requests. Keep-alive is not enabled by
+default, because some proxies close idle connections early and `Client` would then see a reset.
+
+To turn keep-alive on, pass it to the client:
+
+```python
+client = Client(keep_alive=True)
+```
+"""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, embedder):
-    hostile = {"hostile.html": XSS_HTML, "hostile.md": HOSTILE_MARKDOWN, "pier.md": PIER}
+    hostile = {"hostile.html": XSS_HTML, "hostile.md": HOSTILE_MARKDOWN, "pier.md": PIER, "guide.md": GUIDE}
     with running_server(tmp_path_factory.mktemp("browser"), embedder, hostile) as running:
         yield running
 
@@ -204,3 +215,21 @@ def test_hostile_documents_stay_inert_text(page):
     assert page.locator("#chat img[src='x'], #sources img, #document-view img").count() == 0
     assert page.locator("#chat a[href^='javascript:'], #sources a[href^='javascript:']").count() == 0
     assert page.hosts <= {"127.0.0.1", "localhost"}
+
+
+def test_markdown_is_shown_as_markdown(page):
+    """Answers and sources showed Markdown raw: backticks, ``**`` and code fences."""
+    ask(page, "How do I turn on keep-alive?")
+    card = page.locator("#sources .cq-card").first
+    assert card.locator(".cq-codeblock pre code").inner_text().strip() == "client = Client(keep_alive=True)"
+    assert card.locator(".cq-lang").inner_text() == "python" and "```" not in card.inner_text()
+    answer = page.locator("#chat [data-testid='bot']").last
+    assert "```" not in answer.inner_text() and "client = Client(keep_alive=True)" in answer.inner_text()
+    shot(page, "07-markdown-shown-as-markdown")
+    assert answer.locator("pre code").count() == 1  # the code block, formatted
+    ask(page, "Why is keep-alive not enabled by default?")
+    card = page.locator("#sources .cq-card").first
+    assert card.locator("strong").inner_text() == "open" and card.locator("code").first.inner_text() == "Client"
+    assert "**" not in card.inner_text()
+    assert "default, because some proxies close idle connections early" in card.locator("mark").inner_text()
+    shot(page, "08-markdown-sources-panel")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.chunking import ChunkerSettings, chunk_document
-from index.loaders import load_text
+from index.loaders import read_document as load_text
 from index.sentences import sentence_spans
 
 from .conftest import SHIPPED_CORPUS

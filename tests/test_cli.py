@@ -112,7 +112,7 @@ def test_pdf_citations_carry_their_page(runner, tmp_path):
     answer = Answer(payload["question"], payload["answer"], False, [Citation(**payload["citations"][0])], [],
                     "hybrid", payload["confidence"])
     assert "harbour.pdf (p. 3, line" in sources_html(answer)
-    from index.loaders import load_text
+    from index.loaders import read_document as load_text
 
     pages = load_text(corpus / "harbour.pdf", (corpus / "harbour.pdf").read_bytes()).pages
     hits = json.loads(runner.invoke(cli, ["search", "harbour", "--json", "--index-dir", str(index_dir)]).stdout)["hits"]

@@ -11,6 +11,10 @@ from qa.answering import NOT_IN_DOCUMENTS
 from qa.display import place
 from qa.records import Answer, Citation, Hit
 
+from index.sentences import unwrapped
+
+from .markdown_view import inline_html, is_markdown, passage_html
+
 _NO_SOURCES = "<div class='cq-empty'>Sources of the answer appear here.</div>"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
@@ -26,7 +30,9 @@ def answer_markdown(answer: Answer) -> str:
     if answer.abstained and answer.text == NOT_IN_DOCUMENTS:
         body = f"**Not in the documents.** {markdown_text(answer.text.split(':', 1)[-1].strip())}"
     elif answer.segments:
-        pieces = [markdown_text(text) + "".join(f" [\\[{n}\\]](#cite-{n})" for n in numbers)
+        docs = {c.n: c.doc for c in answer.citations}
+        pieces = [segment_markdown(text, any(is_markdown(docs.get(n, "")) for n in numbers))
+                  + "".join(f" [\\[{n}\\]](#cite-{n})" for n in numbers)
                   for text, numbers in answer.segments]
         body = (f"**{pieces[0]}**\n\n" + " ".join(pieces[1:])) if answer.short_answer else " ".join(pieces)
     else:
@@ -38,6 +44,23 @@ def answer_markdown(answer: Answer) -> str:
         served += f"; written by {markdown_text(answer.generated_by)}, every sentence checked against its source"
     note = f" — {markdown_text(answer.notice)}" if answer.notice else ""
     return f"{body}\n\n<sub>served by {served}{note}</sub>{removed_markdown(answer)}"
+
+
+def segment_markdown(text: str, markdown: bool) -> str:
+    """A quoted segment of an answer for the chat message: a code block or table as a block of
+    safe HTML (one raw HTML block to the Markdown renderer: no blank line inside), inline
+    Markdown of a Markdown document as safe inline HTML whose text is Markdown-escaped, any
+    other text escaped; wrapped lines joined."""
+    if _BLOCK_SEGMENT.search(text):
+        block = passage_html(text, None, markdown).replace("\n", "&#10;")
+        return f"\n\n<div class='cq-answer-block'>{block}</div>\n\n"
+    if markdown:
+        return _TEXT_NODE.sub(lambda m: _MARKDOWN_SPECIAL.sub(r"\\\1", m.group()), inline_html(text))
+    return markdown_text(unwrapped(text))
+
+
+_BLOCK_SEGMENT = re.compile(r"^[ \t]*(?:```|~~~|\|)", re.MULTILINE)
+_TEXT_NODE = re.compile(r"(?<=>)[^<]+|^[^<]+")
 
 
 def removed_markdown(answer: Answer) -> str:
@@ -73,11 +96,11 @@ def sources_html(answer: Answer | None) -> str:
 
 
 def _citation_card(citation: Citation, hit: Hit | None) -> str:
-    excerpt = html.escape(citation.quote)
+    markdown = is_markdown(citation.doc)
     if hit is not None:
-        before = hit.text[: citation.start - hit.start]
-        after = hit.text[citation.end - hit.start:]
-        excerpt = f"{html.escape(before)}<mark>{excerpt}</mark>{html.escape(after)}"
+        excerpt = passage_html(hit.text, (citation.start - hit.start, citation.end - hit.start), markdown)
+    else:
+        excerpt = passage_html(citation.quote, (0, len(citation.quote)), markdown)
     return (f"<div class='cq-card' id='source-{citation.n}'>"
             f"<div class='cq-place'><a href='#cite-{citation.n}' class='cq-cite'>[{citation.n}]</a> "
             f"{html.escape(place(citation.doc, citation.section, citation.line_start, citation.line_end, citation.page))}</div>"
@@ -87,7 +110,7 @@ def _citation_card(citation: Citation, hit: Hit | None) -> str:
 def _match_card(hit: Hit) -> str:
     return (f"<div class='cq-card cq-match'><div class='cq-place'>{hit.rank}. "
             f"{html.escape(place(hit.doc, hit.section, hit.line_start, hit.line_end, hit.page))}</div>"
-            f"{_scores(hit)}<div class='cq-excerpt'>{html.escape(hit.text)}</div></div>")
+            f"{_scores(hit)}<div class='cq-excerpt'>{passage_html(hit.text, None, is_markdown(hit.doc))}</div></div>")
 
 
 def _scores(hit: Hit | None) -> str:
@@ -151,7 +174,16 @@ PAGE_CSS = """
 .cq-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .6em .8em; margin-bottom: .6em; }
 .cq-place { font-weight: 600; margin-bottom: .2em; }
 .cq-scores { font-size: .85em; opacity: .75; margin-bottom: .3em; }
-.cq-excerpt { white-space: pre-wrap; font-size: .92em; overflow-wrap: anywhere; }
+.cq-excerpt { font-size: .92em; overflow-wrap: anywhere; }
+.cq-excerpt p, .cq-answer-block p { margin: .2em 0; }
+.cq-codeblock { position: relative; margin: .3em 0; }
+.cq-codeblock pre { background: var(--background-fill-secondary); padding: .5em .7em; border-radius: 6px; overflow-x: auto; margin: 0; }
+.cq-codeblock.cq-marked pre { outline: 3px solid #ffe58a; }
+.cq-lang { position: absolute; right: .5em; top: .2em; font-size: .75em; opacity: .7; font-family: monospace; }
+.cq-table { border-collapse: collapse; margin: .3em 0; }
+.cq-table td, .cq-table th { border: 1px solid var(--border-color-primary); padding: .15em .5em; }
+.cq-table tr.cq-marked { background: #ffe58a; }
+.cq-heading { font-weight: 600; margin: .3em 0 .1em 0; }
 .cq-doc-text { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 420px; overflow-y: auto; font-size: .9em; }
 .cq-doc-title { font-weight: 600; }
 .cq-doc-path { font-weight: 400; opacity: .7; }
