@@ -1,0 +1,120 @@
+"""What reading documents costs, side by side with an earlier revision: indexing time on the
+shipped corpus and the real folders, and `ask` latency on the shipped corpus and the SQuAD
+report articles, each run in a fresh process with the checkout's own code.
+
+    python -m bench.reading_cost [--baseline 4d3ca98] [--rounds 2] [--squad-questions 300]
+
+The baseline is checked out into a temporary git worktree and run with this virtual
+environment; rounds alternate between the two revisions so that a busy neighbour slows both.
+Prints one table of each and writes bench/results/reading_cost.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+FOLDERS = {"shipped corpus": ROOT / "corpus", "poetry-docs": SHARED / "corpora" / "poetry-docs",
+           "peps": SHARED / "corpora" / "peps"}
+SQUAD = SHARED / "datasets" / "squad2-train-10" / "train-v2.0-10-articles.json"
+
+# Asks each question once and prints the per-question latencies (ms) as JSON; run inside a
+# checkout (its own qa/ and index/ are imported first).
+_ASK = """
+import json, sys, time
+from pathlib import Path
+from qa import Assistant
+questions = json.loads(sys.argv[2])
+with Assistant.open(Path(sys.argv[1])) as assistant:
+    assistant.ask(questions[0])  # model and caches loaded once, as a server has them
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        assistant.ask(question)
+        times.append((time.perf_counter() - started) * 1000)
+print(json.dumps(times))
+"""
+
+
+def index_seconds(checkout: Path, corpus: Path, index_dir: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "cli", "index", "--corpus", str(corpus), "--index-dir", str(index_dir)],
+                   cwd=checkout, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def ask_latencies(checkout: Path, index_dir: Path, questions: list[str]) -> list[float]:
+    out = subprocess.run([sys.executable, "-c", _ASK, str(index_dir), json.dumps(questions)], cwd=checkout,
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def squad_report(limit: int) -> tuple[Path, list[str]]:
+    """The SQuAD report articles written as a corpus, and up to ``limit`` of their questions."""
+    sys.path.insert(0, str(ROOT))
+    from qa.answer_eval import REPORT, article_split
+    from qa.squad import load_squad, materialise_squad_corpus
+
+    dataset = load_squad(SQUAD)
+    halves = article_split(dataset)
+    corpus, _ = materialise_squad_corpus(dataset)  # all articles indexed, as `corpusqa eval` has them
+    report = {a.doc for a in dataset.articles if halves[a.title] == REPORT}
+    return corpus, [q.question for q in dataset.questions if q.doc in report][:limit]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", default="4d3ca98")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--squad-questions", type=int, default=300)
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="reading-cost-"))
+    baseline = work / "baseline"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(baseline), args.baseline],
+                   check=True, capture_output=True)
+    checkouts = {args.baseline: baseline, "this checkout": ROOT}
+    squad_corpus, squad_questions = squad_report(args.squad_questions)
+    labelled = [json.loads(line)["question"] for line in (ROOT / "qa" / "data" / "questions.jsonl").read_text().splitlines()]
+    folders = dict(FOLDERS, **{"SQuAD report": squad_corpus})
+    indexing: dict[str, dict[str, list[float]]] = {name: {rev: [] for rev in checkouts} for name in folders}
+    asking: dict[str, dict[str, list[float]]] = {name: {rev: [] for rev in checkouts}
+                                                for name in ("shipped corpus", "SQuAD report")}
+    try:
+        for round_ in range(args.rounds):
+            for rev, checkout in (checkouts.items() if round_ % 2 == 0 else reversed(checkouts.items())):
+                for name, corpus in folders.items():
+                    index_dir = work / f"{rev.replace(' ', '-')}-{name.replace(' ', '-')}-{round_}"
+                    indexing[name][rev].append(index_seconds(checkout, corpus, index_dir))
+                    if name in asking:
+                        questions = labelled if name == "shipped corpus" else squad_questions
+                        asking[name][rev].extend(ask_latencies(checkout, index_dir, questions))
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)], capture_output=True)
+    result = {
+        "indexing_s": {name: {rev: round(statistics.median(t), 2) for rev, t in revs.items()} for name, revs in indexing.items()},
+        "ask_ms": {name: {rev: {"p50": round(statistics.median(t), 1),
+                                "p95": round(statistics.quantiles(t, n=20)[18], 1)} for rev, t in revs.items()}
+                   for name, revs in asking.items()},
+    }
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    (ROOT / "bench" / "results" / "reading_cost.json").write_text(json.dumps(result, indent=2) + "\n")
+    base, new = args.baseline, "this checkout"
+    print(f"| indexing (s, median of {args.rounds}) | {base} | this checkout | ratio |\n|---|---|---|---|")
+    for name, revs in result["indexing_s"].items():
+        print(f"| {name} | {revs[base]} | {revs[new]} | {revs[new] / revs[base]:.2f}× |")
+    print(f"\n| ask (ms) | {base} p50 / p95 | this checkout p50 / p95 | p50 ratio |\n|---|---|---|---|")
+    for name, revs in result["ask_ms"].items():
+        print(f"| {name} | {revs[base]['p50']} / {revs[base]['p95']} | {revs[new]['p50']} / {revs[new]['p95']} | "
+              f"{revs[new]['p50'] / revs[base]['p50']:.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
