@@ -44,11 +44,18 @@ print(json.dumps(times))
 """
 
 
-def index_seconds(checkout: Path, corpus: Path, index_dir: Path) -> float:
+def index_seconds(checkout: Path, corpus: Path, index_dir: Path) -> float | None:
+    """Seconds to index ``corpus`` from scratch (None: that revision cannot index it, as one
+    that skips every file of an unsupported type)."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cli", "index", "--corpus", str(corpus), "--index-dir", str(index_dir)],
-                   cwd=checkout, check=True, capture_output=True)
-    return time.perf_counter() - started
+    done = subprocess.run([sys.executable, "-m", "cli", "index", "--corpus", str(corpus), "--index-dir", str(index_dir),
+                           "--json"], cwd=checkout, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    try:
+        documents = json.loads(done.stdout)["documents"]
+    except (ValueError, KeyError):
+        documents = 0
+    return seconds if done.returncode == 0 and documents else None
 
 
 def ask_latencies(checkout: Path, index_dir: Path, questions: list[str]) -> list[float]:
@@ -99,7 +106,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)], capture_output=True)
     result = {
-        "indexing_s": {name: {rev: round(statistics.median(t), 2) for rev, t in revs.items()} for name, revs in indexing.items()},
+        "indexing_s": {name: {rev: round(statistics.median(t), 2) if None not in t else None for rev, t in revs.items()}
+                       for name, revs in indexing.items()},
         "ask_ms": {name: {rev: {"p50": round(statistics.median(t), 1),
                                 "p95": round(statistics.quantiles(t, n=20)[18], 1)} for rev, t in revs.items()}
                    for name, revs in asking.items()},
@@ -109,7 +117,8 @@ def main(argv: list[str] | None = None) -> None:
     base, new = args.baseline, "this checkout"
     print(f"| indexing (s, median of {args.rounds}) | {base} | this checkout | ratio |\n|---|---|---|---|")
     for name, revs in result["indexing_s"].items():
-        print(f"| {name} | {revs[base]} | {revs[new]} | {revs[new] / revs[base]:.2f}× |")
+        ratio = f"{revs[new] / revs[base]:.2f}×" if revs[base] and revs[new] else "—"
+        print(f"| {name} | {revs[base] or 'cannot read it'} | {revs[new]} | {ratio} |")
     print(f"\n| ask (ms) | {base} p50 / p95 | this checkout p50 / p95 | p50 ratio |\n|---|---|---|---|")
     for name, revs in result["ask_ms"].items():
         print(f"| {name} | {revs[base]['p50']} / {revs[base]['p95']} | {revs[new]['p50']} / {revs[new]['p95']} | "

@@ -27,7 +27,8 @@ _LIST_NUMBER = re.compile(r"\s*\d{1,3}\.")  # "2. Click Reset": a numbered item'
 _ITEM = re.compile(r"[ \t]*(?:[•◦▪‣*+-]|\d{1,3}[.)])[ \t]+\S")
 _FENCE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
 _FIELD = re.compile(r"[ \t]*[A-Z][A-Za-z]+(?:[ -][A-Za-z]+){0,2}:[ \t]+\S")
-_OWN_LINE = re.compile(r"[ \t]*(?:\||#{1,6}[ \t]|>)")  # table rows, headings, quotes
+_OWN_LINE = re.compile(r"[ \t]*(?:\||#{1,6}[ \t])")  # table rows, headings
+_QUOTE_LINE = re.compile(r"[ \t]*>")
 # A line that is all bold ("**Why was I charged twice?**") or asks after "Q:" or "Question:"
 # heads what follows it (an FAQ's question): a line of its own.
 BOLD_LINE = re.compile(r"[ \t]*(\*\*|__)(?=\S)(.+?)(?<=\S)\1[ \t]*")
@@ -35,7 +36,7 @@ QUESTION_LINE = re.compile(r"[ \t]*(?:Q\d*|Question(?: \d+)?)[ \t]*[:.][ \t]*(\S
 _WRAPPED_LINE = 40  # a line this long that runs on was wrapped, not ended
 _ASIDE = re.compile(r"\([^()]{1,40}\)")  # "(Default 3)", "(optional)": no sentence of its own
 
-PROSE, ITEM, ROW, CODE, FIELD = "prose", "item", "row", "code", "field"
+PROSE, ITEM, ROW, CODE, FIELD, QUOTE = "prose", "item", "row", "code", "field", "quote"
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
@@ -64,9 +65,15 @@ def _with_asides(text: str, spans: Iterator[tuple[int, int]]) -> Iterator[tuple[
         yield previous
 
 
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """The ``[start, end)`` of each fenced code block of ``text``."""
+    return [(start, end) for start, end, kind in layout_units(text) if kind == CODE]
+
+
 def layout_units(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, str]]:
     """``(start, end, kind)`` of each layout unit of ``text[start:end]`` in order (see the
-    module docstring); kind is ``prose``, ``item``, ``row`` or ``code``."""
+    module docstring); kind is ``prose``, ``item``, ``row`` (a table row or heading line),
+    ``field``, ``quote`` (a run of "> " lines) or ``code``."""
     end = len(text) if end is None else end
     lines = _line_spans(text, start, end)
     unit: list[int] | None = None  # [start, end] of the open unit
@@ -86,7 +93,11 @@ def layout_units(text: str, start: int = 0, end: int | None = None) -> Iterator[
         own = bool(_OWN_LINE.match(line) or BOLD_LINE.fullmatch(line) or QUESTION_LINE.fullmatch(line))
         item = bool(_ITEM.match(line))
         field = bool(_FIELD.match(line))
-        if unit is not None and (blank or opening or own or item or field or kind in (ROW, FIELD)
+        quote = bool(_QUOTE_LINE.match(line))
+        if unit is not None and kind == QUOTE and quote and not blank:
+            unit[1] = line_end  # a quotation's next line
+            continue
+        if unit is not None and (blank or opening or own or item or field or quote or kind in (ROW, FIELD, QUOTE)
                                  or not _continues(previous, line, kind)):
             yield unit[0], unit[1], kind
             unit = None
@@ -96,7 +107,8 @@ def layout_units(text: str, start: int = 0, end: int | None = None) -> Iterator[
             fence, unit, kind = opening.group(1), [line_start, line_end], CODE
             continue
         if unit is None:
-            unit, kind = [line_start, line_end], ROW if own else FIELD if field else ITEM if item else PROSE
+            unit, kind = [line_start, line_end], (ROW if own else QUOTE if quote else FIELD if field
+                                                  else ITEM if item else PROSE)
         else:
             unit[1] = line_end
         previous = line

@@ -12,6 +12,7 @@ from functools import lru_cache, partial
 import numpy as np
 
 from index.backends import Scope
+from index.sentences import code_spans
 
 from .candidates import Candidate, asked_row, candidate_sentences, looked_up_row, named_section, whole_list
 from .conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
@@ -81,6 +82,7 @@ class Answerer:
         self.speller = Speller(retriever.tokenizer, retriever.lexical, retriever.records)
         # a document's table headers and headings, read once (no reference back to self: refcounting frees it)
         self._tables = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(parsed_document, retriever.records, TableHeaders.of))
+        self._code_blocks = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(parsed_document, retriever.records, code_spans))
         self._headings = lru_cache(maxsize=TABLE_DOCUMENTS)(partial(parsed_document, retriever.records, SectionHeadings))
         # ... and what their headings answer (no bound method of self: no reference cycle)
         self.headings = HeadingAnswers(self._headings, partial(shown_of, self.short_answers, retriever, self.scorer),
@@ -142,7 +144,7 @@ class Answerer:
 
     def _search_and_score(self, turn: Turn, question: str, mode: str, k: int, scope: Scope | None) -> Evidence:
         result = self.retriever.search(turn.retrieval_query, k, mode, scope)
-        candidates = candidate_sentences(result.hits, self._tables)
+        candidates = candidate_sentences(result.hits, self._tables, self._code_blocks)
         features = self.scorer.features(turn.retrieval_query, question, candidates)
         scores = self.scorer.score(features)
         return Evidence(turn, result, candidates, features, scores, self.scorer.confidence(features, scores))

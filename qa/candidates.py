@@ -162,18 +162,25 @@ def whole_list(candidates: list[Candidate], scores: Sequence[float], item: int) 
     return None
 
 
-def candidate_sentences(hits: list[Hit], tables: Callable[[str], TableHeaders | None] = lambda doc: None
+def candidate_sentences(hits: list[Hit], tables: Callable[[str], TableHeaders | None] = lambda doc: None,
+                        code_blocks: Callable[[str], Sequence[tuple[int, int]] | None] = lambda doc: None
                         ) -> list[Candidate]:
     """Every sentence of the passages (in document coordinates) but questions, once, with the
     best rank of a passage that holds it. ``tables`` gives a document's ``TableHeaders``: a
-    table that runs on from an earlier passage is read with its header from there."""
+    table that runs on from an earlier passage is read with its header from there;
+    ``code_blocks`` a document's fenced code blocks: the lines of one that a passage holds only
+    in part (a long block cut between chunks) are no sentences."""
     seen: dict[tuple[str, int, int], Candidate] = {}
     for hit in hits:
         headers = tables(hit.doc) if TABLE_ROW.match(hit.text) else None
         running = headers.before(hit.start) if headers else []
+        cut = [(a, b) for a, b in (code_blocks(hit.doc) or []) if a < hit.end and hit.start < b
+               and not hit.start <= a < b <= hit.end] if _FENCE_LINE.search(hit.text) else []
         for start, end, reading, columns, grouped in passage_sentences(hit.text, running, hit.section):
             text = hit.text[start:end]
             key = (hit.doc, hit.start + start, hit.start + end)
+            if any(a < key[2] and key[1] < b for a, b in cut):
+                continue
             if (len(text.split()) >= MIN_WORDS or FIELD_LINE.match(text) or _SHORT_WITH_NUMBER.fullmatch(text)) \
                     and key not in seen and not _QUESTION.search(text):
                 seen[key] = Candidate(hit, key[1], key[2], text,
@@ -229,6 +236,7 @@ def passage_sentences(text: str, running_header: Sequence[str] = (), heading: st
 
 
 _FENCE = re.compile(r"`{3,}|~{3,}")
+_FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})", re.MULTILINE)
 
 
 def _code_body(block: str) -> str:

@@ -9,11 +9,20 @@ from index.text import strip_unsafe
 from .records import Answer, Hit
 
 
+PAGE_LABELS = {".pptx": "slide", ".xlsx": "sheet", ".xlsm": "sheet"}  # a page of these formats is called so
+
+
+def page_label(doc: str, page: int) -> str:
+    """"p. 4" of a PDF, "slide 4" of a presentation, "sheet 2" of a workbook."""
+    suffix = doc[doc.rfind("."):].lower() if "." in doc else ""
+    return f"{PAGE_LABELS[suffix]} {page}" if suffix in PAGE_LABELS else f"p. {page}"
+
+
 def place(doc: str, section: str, line_start: int, line_end: int, page: int | None = None) -> str:
     """Where a passage or quote is: ``doc › section (p. 4, lines 12–14)``."""
     where = f"{doc} › {section}" if section else doc
     lines = f"line {line_start}" if line_start == line_end else f"lines {line_start}–{line_end}"
-    return strip_unsafe(f"{where} ({f'p. {page}, ' if page else ''}{lines})")
+    return strip_unsafe(f"{where} ({f'{page_label(doc, page)}, ' if page else ''}{lines})")
 
 
 def indented(text: str, width: int = 100) -> str:

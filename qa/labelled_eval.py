@@ -40,8 +40,11 @@ def evidence_span(assistant: Assistant, question: LabelledQuestion) -> tuple[int
     start = document.text.find(question.evidence)
     if start >= 0:
         return start, start + len(question.evidence)
-    # a label copied from a wrapped paragraph writes its line breaks as spaces
-    found = re.search(r"\s+".join(map(re.escape, question.evidence.split())), document.text)
+    # a label copied from a wrapped paragraph writes its line breaks as spaces, and one copied
+    # from a source in markup may hold backticks or stars the document as read has not
+    words = [re.sub(r"[`*]+", "", word) for word in question.evidence.split()]
+    pattern = r"\s+".join("[`*]*" + "[`*]*".join(map(re.escape, word)) + "[`*]*" for word in words if word)
+    found = re.search(pattern, document.text) if pattern else None
     return found.span() if found else None
 
 

@@ -1,14 +1,16 @@
 """Whether a quote cuts a sentence of its document, by a plain rule that needs no segmenter:
 inside one paragraph, a quote that ends without . ! ? : ; while the paragraph goes on, or
 starts right after a letter, digit or comma. A paragraph ends at a blank line or at a line
-that starts another block (a list item, a table row, a heading, a code fence, a quote)."""
+that starts another block (a list item, a table row, a heading, a code fence, a quote, a
+field line such as "Author: …")."""
 
 from __future__ import annotations
 
 import re
 
-_BLOCK_START = re.compile(r"\n[ \t]*(?:\n|[•◦▪‣*+-][ \t]|\d{1,3}[.)][ \t]|\||#{1,6}[ \t]|```|~~~|>)")
-_OPENS_BLOCK = re.compile(r"[ \t]*(?:[•◦▪‣*+-][ \t]|\d{1,3}[.)][ \t]|\||#{1,6}[ \t]|```|~~~|>)")
+_STARTS = r"[ \t]*(?:[•◦▪‣*+-][ \t]|\d{1,3}[.)][ \t]|\||#{1,6}[ \t]|```|~~~|>|[A-Z][A-Za-z]+(?:[ -][A-Za-z]+){0,2}:[ \t])"
+_BLOCK_START = re.compile(r"\n(?:[ \t]*\n|" + _STARTS + ")")  # a blank line, or a line opening a block or a field
+_OPENS_BLOCK = re.compile(_STARTS)
 _CLOSING = "\"'”’)]*_`"
 
 

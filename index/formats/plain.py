@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 
-from ..document_model import (BOLD_HEADING_LEVEL, CODE, FIELD, HEADING, ITEM, PARAGRAPH, PLAIN_HEADING_LEVEL, TABLE, Block,
-                              ParsedDocument)
-from ..sentences import CODE as CODE_UNIT
-from ..sentences import ITEM as ITEM_UNIT
+from ..document_model import (BOLD_HEADING_LEVEL, CODE, FIELD, HEADING, ITEM, PARAGRAPH, PLAIN_HEADING_LEVEL, QUOTE,
+                              TABLE, Block, ParsedDocument)
 from ..sentences import BOLD_LINE as _BOLD_LINE
-from ..sentences import QUESTION_LINE as _QUESTION_LINE
+from ..sentences import CODE as CODE_UNIT
 from ..sentences import FIELD as FIELD_UNIT
+from ..sentences import ITEM as ITEM_UNIT
+from ..sentences import QUESTION_LINE as _QUESTION_LINE
+from ..sentences import QUOTE as QUOTE_UNIT
 from ..sentences import ROW, layout_units
 from . import SkipFile
 
@@ -62,6 +63,8 @@ def parse(text: str) -> ParsedDocument:
                 blocks[-1] = Block(TABLE, blocks[-1].start, end)  # the table's next row
             else:
                 blocks.append(Block(TABLE, start, end))
+        elif kind == QUOTE_UNIT:
+            blocks.append(Block(QUOTE, start, end))
         elif kind == ITEM_UNIT:
             joined = bool(blocks) and blocks[-1].kind == ITEM and "\n\n" not in text[blocks[-1].end:start]
             depth = (len(lines) - len(lines.lstrip(" \t"))) // 2
