@@ -16,8 +16,10 @@ from index.tokenization import Tokenizer, TokenizerSettings
 
 from .generation import LLMSettings
 from .records import Answer, Hit
-from .retrieval import FusionSettings, QueryError, Retriever, SearchResult
+from .retrieval import FusionSettings, QueryError, Retriever, SearchResult, check_query
+from .scoped_spelling import ScopedLexical, scoped_steps, spelling_within
 from .scoring import AnswerSettings
+from .small_talk import reply as small_talk_reply
 from .span_syntax import check_installed, parse
 
 PASSAGES_READ = 8  # passages an answer reads: `ask`, the page, calibration and eval alike
@@ -108,7 +110,10 @@ class Assistant:
         if self._answerer is None:
             from .answering import Answerer
 
-            self._answerer = Answerer(self.retriever, self.answer_settings)
+            answerer = Answerer(self.retriever, self.answer_settings)
+            # typos are read against the documents a question is limited to (qa/scoped_spelling.py)
+            answerer.speller.lexical = ScopedLexical(answerer.speller.lexical)
+            self._answerer = answerer
         return self._answerer
 
     @property
@@ -149,14 +154,34 @@ class Assistant:
         limits the answer to these documents or folders. With ``generate``, the configured
         model writes the answer and only its verified sentences stay."""
         if not generate:
-            return self.answerer.ask(question, history, mode=mode, k=k, docs=docs)
+            scope = self.retriever.scope(docs)
+            replied = self._small_talk(question, mode, k, scope)
+            if replied is not None:
+                return replied
+            with spelling_within(scope):
+                return self.answerer.ask(question, history, mode=mode, k=k, docs=docs)
         *_, answer = self.ask_stream(question, history, mode, k, docs)
         return answer
 
     def ask_stream(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
                    k: int = PASSAGES_READ, docs: Sequence[str] = ()) -> Iterator[str | Answer]:
         """A generated answer as it is written (``str`` pieces), then the verified ``Answer``."""
-        return self.generator.stream(question, history, mode, k, docs)
+        scope = self.retriever.scope(docs)
+        replied = self._small_talk(question, mode, k, scope)
+        if replied is not None:
+            return iter([replied])
+        return scoped_steps(self.generator.stream(question, history, mode, k, docs), scope)
+
+    def _small_talk(self, question: str, mode: str, k: int, scope) -> Answer | None:
+        """The small-talk reply ("hi") naming only the documents ``docs`` allows, when limited
+        (the answerer's own reply names every indexed document)."""
+        if scope is None:
+            return None
+        question = check_query(question, mode, k)
+        said = small_talk_reply(question, list(scope.docs))
+        return None if said is None else Answer(question=question, text=said, abstained=True, citations=[],
+                                                passages=[], mode=self.retriever.served_mode(mode)[0],
+                                                confidence=0.0)
 
     def documents(self) -> list[str]:
         """Every indexed document's path (what ``docs`` may name)."""

@@ -139,3 +139,19 @@ def test_every_format_by_upload(tmp_path, embedder):
     build_index(corpus, tmp_path / "index", embedder=embedder)
     with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
         ask_all(assistant)
+
+
+def test_an_upload_that_cannot_be_read_is_not_kept(tmp_path):
+    """Uploads that could not be indexed (a zip bomb, a malformed PDF, binary text) had been kept
+    in uploads/ and skipped again at every start."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    files = {"bomb.docx": bomb(docx_bytes(), "word/document.xml"), "broken.pdf": b"%PDF-1.4 not really",
+             "nul.txt": b"\x00\x01binary" * 10, "fine.docx": docx_bytes()}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    report = save_uploads([(name, tmp_path / name) for name in files], corpus)
+    assert report.saved == ["uploads/fine.docx"]
+    assert {name for name, _ in report.rejected} == {"bomb.docx", "broken.pdf", "nul.txt"}
+    assert all(reason.startswith("cannot be indexed: ") for _, reason in report.rejected)
+    assert sorted(p.name for p in (corpus / "uploads").iterdir()) == ["fine.docx"]

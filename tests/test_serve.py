@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from gradio_client import Client
 
 from .conftest import SHIPPED_CORPUS, free_port
@@ -35,6 +36,50 @@ def test_serve_builds_the_index_on_first_run_and_answers(tmp_path):
             "How much did South Korea pledge to invest in the US?", api_name="/ask")
         assert answer["short_answer"] == "$350 billion"
         assert (tmp_path / ".corpusqa" / "CURRENT").is_file()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_serve_with_accounts_logs_api_clients_in_as_themselves(tmp_path):
+    """`corpusqa users add` then `corpusqa serve`: the accounts are used, a wrong or missing login
+    gets nothing, and a folder-limited reader's answers come only from their folder."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SHIPPED_CORPUS, corpus / "korea")
+    (corpus / "hr").mkdir()
+    (corpus / "hr" / "pay.md").write_text("# Pay\n\nThe quokkaberry bonus is 4,200 euros, paid every March.\n")
+    environment = {**os.environ, "CORPUSQA_INDEX_DIR": str(tmp_path / ".corpusqa"), "CORPUSQA_PASSWORD": "ignored"}
+    for name, folder in (("kim", ["--folder", "korea"]), ("ada", [])):
+        added = subprocess.run([sys.executable, "-m", "cli", "users", "add", name, "--role", "reader", *folder],
+                               cwd=tmp_path, env=environment, input="a long password\n", capture_output=True,
+                               text=True)
+        assert added.returncode == 0, added.stderr
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=tmp_path,
+                              env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = []
+    try:
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            line = server.stdout.readline()
+            output.append(line)
+            if "Running on local URL" in line or server.poll() is not None:
+                break
+        log = "".join(output)
+        assert "accounts: 2 users" in log and "CORPUSQA_PASSWORD is ignored" in log, log
+        url = f"http://127.0.0.1:{port}/"
+        kim = Client(url, auth=("kim", "a long password"), verbose=False)
+        answer = kim.predict("How much is the quokkaberry bonus?", api_name="/ask")
+        assert "4,200" not in str(answer) and all(p["doc"].startswith("korea/") for p in answer["passages"])
+        assert "4,200" in Client(url, auth=("ada", "a long password"), verbose=False).predict(
+            "How much is the quokkaberry bonus?", api_name="/ask")["answer"]
+        for auth in (("kim", "ignored"), ("corpusqa", "ignored")):
+            with pytest.raises(ValueError):
+                Client(url, auth=auth, verbose=False)
+        with pytest.raises(Exception):  # noqa: B017 - no login: not even the page's config
+            Client(url, verbose=False)
+        audit = (tmp_path / ".corpusqa" / "audit.jsonl").read_text()
+        assert '"user": "kim", "result": "ok"' in audit and '"result": "failed"' in audit
     finally:
         server.terminate()
         server.wait(timeout=30)

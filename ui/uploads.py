@@ -1,5 +1,6 @@
-"""Adding documents from the page: safe names, type and size limits, and nothing
-written outside ``<corpus>/uploads``."""
+"""Adding documents from the page: safe names, type and size limits, and nothing written
+outside the chosen folder of the corpus (``<corpus>/uploads`` unless a user's folders say
+otherwise); an existing file is never replaced."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.loaders import SUPPORTED_SUFFIXES
+from index.loaders import SUPPORTED_SUFFIXES, SkipFile, read_document
 
 UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES  # whatever the indexer reads can be uploaded
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -40,11 +41,12 @@ def safe_name(name: str) -> str | None:
     return f"{stem[:100]}.{suffix.lower()}"
 
 
-def save_uploads(files: list[tuple[str, Path]], corpus: Path) -> UploadReport:
-    """Copy ``(original name, temporary path)`` pairs into ``<corpus>/uploads``."""
+def save_uploads(files: list[tuple[str, Path]], corpus: Path, folder: str = UPLOAD_FOLDER) -> UploadReport:
+    """Copy ``(original name, temporary path)`` pairs into ``<corpus>/<folder>`` (a relative
+    path, already checked to be the uploader's)."""
     report = UploadReport()
-    target = (corpus / UPLOAD_FOLDER).resolve()
-    if not target.is_relative_to(corpus.resolve()):
+    target = (corpus / folder).resolve()
+    if not target.is_relative_to(corpus.resolve()) or target == corpus.resolve():
         raise ValueError("the uploads folder is outside the corpus")
     target.mkdir(parents=True, exist_ok=True)
     existing = {hashlib.sha256(p.read_bytes()).hexdigest(): p.name for p in target.iterdir() if p.is_file()}
@@ -56,7 +58,12 @@ def save_uploads(files: list[tuple[str, Path]], corpus: Path) -> UploadReport:
         data = temporary.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         if digest in existing:
-            report.rejected.append((original, f"same content as {UPLOAD_FOLDER}/{existing[digest]}"))
+            report.rejected.append((original, f"same content as {folder}/{existing[digest]}"))
+            continue
+        try:  # read as the indexer will (a hostile file in the worker): one it cannot read is not kept
+            read_document(Path(name), data)
+        except SkipFile as error:
+            report.rejected.append((original, f"cannot be indexed: {error}"))
             continue
         destination = _free_path(target, name)
         partial = destination.with_name(f".{destination.name}.partial")
