@@ -67,7 +67,12 @@ def cli() -> None:
 def index_command(corpus: Path | None, index_dir: Path | None, model: str | None, backend: str | None,
                   qdrant_url: str | None, qdrant_path: Path | None, qdrant_shards: int, qdrant_replicas: int,
                   qdrant_fusion: str | None, as_json: bool) -> None:
-    """Build or update the index (only new and changed files are embedded)."""
+    """Build or update the index (only new and changed files are embedded).
+
+    \b
+    Reads .txt .md .rst .html .pdf .docx .pptx .xlsx .odt .epub .ipynb .csv .tsv .eml;
+    files of other types, and files that cannot be read within the limits (zip bombs,
+    malformed files), are skipped and listed with the reason."""
     index_dir = resolve_index_dir(index_dir)
     if backend or qdrant_url or qdrant_path or qdrant_fusion:
         from index.backends import BackendConfig
@@ -208,6 +213,7 @@ def serve(host: str, port: int, corpus: Path | None, ssl_certfile: str | None, s
     folders; without, set CORPUSQA_PASSWORD to require one shared login (user name: corpusqa).
     With a model server configured, the page can let it write answers (verified sentence by
     sentence)."""
+    from index.manifest import IndexUnavailable
     from ui.accounts import AccountError, Accounts
     from ui.app import Service, launch
 
@@ -234,7 +240,12 @@ def serve(host: str, port: int, corpus: Path | None, ssl_certfile: str | None, s
                     transport_warning(host, bool(ssl_certfile), bool(password) or with_accounts)):
         if warning:
             click.echo(warning, err=True)
-    service = Service(corpus, index_dir, llm=llm)
+    try:
+        service = Service(corpus, index_dir, llm=llm)
+    except IndexUnavailable as error:  # damaged and not rebuilt (the corpus folder was unusable)
+        raise CliError(str(error)) from error
+    for note in service.notes:  # a damaged feedback file moved aside
+        click.echo(f"warning: {note}", err=True)
     access = None
     if with_accounts or audit_log:  # one person serving can keep an audit log too
         from ui.access import Access

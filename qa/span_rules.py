@@ -61,6 +61,9 @@ NO_SPAN = (0, 0)  # a rule's answer that there is no short answer
 _ASKS_WHAT_HAPPENS = re.compile(r"\W*what\s+(?:happens|will\s+happen|would\s+happen)\s+(?:if|when|unless|once)\b",
                                 re.IGNORECASE)  # a consequence: "What happens if I pay rent late?"
 _ASKS_AMOUNT = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
+# "How much does the Team plan cost?": money, not the row's other number
+_ASKS_MONEY_VERB = re.compile(r"\bhow\s+much\b.*\b(?:cost|costs|pay|paid|charge[sd]?|spen[dt]|earn(?:s|ed)?|worth)\b",
+                              re.IGNORECASE)
 # "What is the hotel limit in London?", "What was the population of Yingxiu?": a quantity named
 # (money, "What is the late fee?": "$75", not "more than five days")
 _MONEY_NOUNS = "price|cost|fee|budget|salary|allowance|charge|deposit|rent|wage|revenue|income"
@@ -180,10 +183,11 @@ def what_span_must_say(question: str) -> Callable[[str], bool] | None:
     articles' 246 such gold answers hold one; "several", "Half" do not) and for "What is the
     <quantity>…" ("What is the hotel limit in London?": "€250", not "New York and Tokyo";
     8 fit questions, the fit articles left out in turn 0.601 either way, Sichuan 0.576 → 0.578),
-    money or a share for "What is the <price, fee…>" ("What is the late fee?": "$75")."""
+    money or a share for "What is the <price, fee…>" ("What is the late fee?": "$75") and for
+    "How much does … cost / pay / earn" ("$29" of "| Team | $29 | 10 |", not "10")."""
     if asks_when(question):
         return timely
-    if _ASKS_MONEY_NOUN.search(question):
+    if _ASKS_MONEY_NOUN.search(question) or _ASKS_MONEY_VERB.search(question):
         return lambda text: bool(_MONEY_OR_SHARE.search(text))
     if _ASKS_AMOUNT.search(question) or _ASKS_AMOUNT_NOUN.search(question):
         return lambda text: bool(_AMOUNT.search(text))

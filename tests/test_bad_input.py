@@ -15,7 +15,7 @@ from index.builder import build_index
 from index.generations import current_generation
 from ui.uploads import MAX_UPLOAD_BYTES, save_uploads
 
-from .documents import pdf_bytes
+from .documents import docx_bytes, pdf_bytes
 
 
 def fingerprint(index_dir: Path) -> dict[str, bytes]:
@@ -96,11 +96,11 @@ def test_empty_corpus_changes_nothing(shipped_index, tmp_path):
     result = run("index", "--corpus", str(tmp_path / "empty"), "--index-dir", str(copy))
     assert result.exit_code == 2 and "no indexable documents" in result.stderr and "(no files found)" in result.stderr
     assert fingerprint(copy) == before
-    for name, content in [("data.xlsx", "a,b\n"), ("blank.txt", "  \n"), ("b.md", ""), ("c.md", ""), ("d.md", "")]:
+    for name, content in [("data.numbers", "a,b\n"), ("blank.txt", "  \n"), ("b.md", ""), ("c.md", ""), ("d.md", "")]:
         (tmp_path / "empty" / name).write_text(content)
     result = run("index", "--corpus", str(tmp_path / "empty"), "--index-dir", str(copy))
     assert result.exit_code == 2 and "(5 skipped: " in result.stderr and "; 2 more): the index was not changed" in result.stderr
-    assert "data.xlsx: unsupported type .xlsx" in result.stderr and "blank.txt: no text" in result.stderr
+    assert "data.numbers: unsupported type .numbers" in result.stderr and "blank.txt: no text" in result.stderr
     assert fingerprint(copy) == before
 
 
@@ -179,8 +179,8 @@ def test_damaged_index_is_replaced_by_the_next_build(shipped_index, tmp_path, em
 
 @pytest.mark.parametrize("how", ["stored vectors corrupt", "stored vectors of other records"])
 def test_damaged_vector_cache_is_ignored_and_rebuilt(shipped_index, tmp_path, how):
-    """vectors.npy only feeds the next build's reuse: a damaged one is noted and recomputed,
-    never a crash of every later `index` or `serve`."""
+    """vectors.npy only feeds the next build's reuse: a damaged one is noted and written again
+    from dense.faiss (which holds the same vectors), never a crash of every later `index` or `serve`."""
     from .conftest import SHIPPED_CORPUS
 
     copy = tmp_path / "index"
@@ -189,8 +189,8 @@ def test_damaged_vector_cache_is_ignored_and_rebuilt(shipped_index, tmp_path, ho
     built = run("index", "--corpus", str(SHIPPED_CORPUS), "--index-dir", str(copy), "--json")
     assert built.exit_code == 0, built.output
     summary = json.loads(built.stdout)
-    assert summary["notes"] and "stored vectors" in summary["notes"][0] and "computed again" in summary["notes"][0]
-    assert summary["embedded"] == summary["chunks"] and not summary["up_to_date"]
+    assert summary["notes"] and "stored vectors" in summary["notes"][0] and "taken from" in summary["notes"][0]
+    assert summary["embedded"] == 0 and summary["reused_vectors"] == summary["chunks"] and not summary["up_to_date"]
     again = run("index", "--corpus", str(SHIPPED_CORPUS), "--index-dir", str(copy), "--json")
     assert json.loads(again.stdout)["up_to_date"] and json.loads(again.stdout)["notes"] == []
     searched = json.loads(run("search", "green shipping corridor", "--json", "--index-dir", str(copy)).stdout)
@@ -244,7 +244,8 @@ UPLOAD_CASES = [
     ("no extension", "README", b"text", None, "not an allowed file name"),
     ("oversize", "big.txt", b"x" * (MAX_UPLOAD_BYTES + 1), None, "too large"),
     ("empty", "empty.txt", b"", None, "empty file"),
-    ("docx, which the indexer reads", "Notes.DOCX", b"PK\x03\x04docx bytes", "Notes.docx", None),
+    ("docx, which the indexer reads", "Notes.DOCX", docx_bytes("Notes", ["The otter fund has 7 staff."]), "Notes.docx", None),
+    ("docx it cannot read", "Broken.docx", b"PK\x03\x04docx bytes", None, "cannot be indexed"),
     ("csv, which the indexer reads", "Offices.CSV", b"City,Staff\nParis,85\n", "Offices.csv", None),
 ]
 

@@ -118,14 +118,71 @@ def test_missing_model_builds_bm25_only_and_search_says_so(corpus_copy, tmp_path
     assert not healed.up_to_date and healed.embedded == healed.chunks and healed.dense_warning is None
 
 
-def test_corrupt_dense_index_falls_back_to_bm25(corpus_copy, tmp_path, embedder):
+def test_corrupt_dense_index_falls_back_to_bm25_naming_the_file_not_its_path(corpus_copy, tmp_path, embedder):
     index_dir = tmp_path / "index"
     build_index(corpus_copy, index_dir, embedder=embedder)
     (current_generation(index_dir) / "dense.faiss").write_bytes(b"garbage")
     with Assistant.open(index_dir, embedder=embedder) as assistant:
         result = assistant.retrieve("green shipping corridor", k=3, mode="dense")
         assert result.mode == "bm25-fallback" and "dense index unreadable" in result.notice
+        assert f"{current_generation(index_dir).name}/dense.faiss" in result.notice and str(tmp_path) not in result.notice
         assert len(result.hits) == 3
+
+
+DAMAGED_VECTOR_FILES = {
+    "dense.faiss truncated": (["dense.faiss"], "truncated"),
+    "dense.faiss garbage of the same size": (["dense.faiss"], "not a FAISS flat index"),
+    "vectors.npy truncated": (["vectors.npy"], "stored vectors unreadable"),
+    "both truncated": (["dense.faiss", "vectors.npy"], "truncated"),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGED_VECTOR_FILES)
+def test_damaged_vector_files_are_rebuilt_never_up_to_date(corpus_copy, tmp_path, embedder, case):
+    """A damaged dense.faiss is named in every answer's notice (no absolute path) until the next
+    build, which sees it by size and header and writes the vectors again from whatever is whole:
+    vectors.npy, else dense.faiss, else the model."""
+    import os
+
+    index_dir = tmp_path / "index"
+    first = build_index(corpus_copy, index_dir, embedder=embedder)
+    generation = current_generation(index_dir)
+    with Assistant.open(index_dir, embedder=embedder) as assistant:
+        expected = [(h.doc, h.start) for h in assistant.search("green shipping corridor", k=5)]
+    files, said = DAMAGED_VECTOR_FILES[case]
+    for name in files:
+        data = (generation / name).read_bytes()
+        (generation / name).write_bytes(os.urandom(len(data)) if "garbage" in case else data[:len(data) // 2])
+    if "dense.faiss" in files:
+        with Assistant.open(index_dir, embedder=embedder) as assistant:
+            notice = assistant.retrieve("green shipping corridor", k=3).notice
+        assert f"{generation.name}/dense.faiss" in notice and said in notice and str(tmp_path) not in notice
+    rebuilt = build_index(corpus_copy, index_dir, embedder=embedder)
+    assert not rebuilt.up_to_date and rebuilt.generation != first.generation
+    assert any(said in note and f"{generation.name}/" in note for note in rebuilt.notes), rebuilt.notes
+    assert rebuilt.embedded == (rebuilt.chunks if len(files) == 2 else 0)  # reused where anything was whole
+    with Assistant.open(index_dir, embedder=embedder) as assistant:
+        result = assistant.retrieve("green shipping corridor", k=5)
+        assert result.mode == "hybrid" and result.notice is None
+        assert [(h.doc, h.start) for h in result.hits] == expected
+    assert build_index(corpus_copy, index_dir, embedder=embedder).up_to_date
+
+
+def test_a_truncated_hnsw_file_is_seen_by_its_size(tmp_path):
+    import numpy as np
+
+    from index.dense import build_dense, dense_problem, load_dense, save_dense
+
+    config = {"type": "hnsw", "M": 8, "ef_construction": 40, "ef_search": 16}
+    vectors = np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32)
+    save_dense(build_dense(vectors, config), vectors, tmp_path)
+    assert dense_problem(tmp_path, config, 300, 16) is None and load_dense(tmp_path, config, 300, 16).ntotal == 300
+    assert "does not match the records" in dense_problem(tmp_path, config, 301, 16)
+    data = (tmp_path / "dense.faiss").read_bytes()
+    (tmp_path / "dense.faiss").write_bytes(data[:300 * 16 * 4])
+    assert "truncated" in dense_problem(tmp_path, config, 300, 16)
+    (tmp_path / "dense.faiss").write_bytes(b"IxFI" + data[4:])  # a flat header on an HNSW file
+    assert "not a FAISS hnsw index" in dense_problem(tmp_path, config, 300, 16)
 
 
 def test_corrupt_records_are_a_clear_error(corpus_copy, tmp_path, embedder):
@@ -134,6 +191,44 @@ def test_corrupt_records_are_a_clear_error(corpus_copy, tmp_path, embedder):
     (current_generation(index_dir) / "records.sqlite").write_bytes(b"not a database" * 100)
     with pytest.raises(IndexUnavailable, match="records unreadable"):
         Assistant.open(index_dir, dense=False)
+
+
+@pytest.mark.parametrize("how", ["truncated", "pages overwritten"])
+def test_damaged_records_are_seen_at_open_and_rebuilt(corpus_copy, tmp_path, embedder, how):
+    """A truncated records file fails the header's page count at any open; pages overwritten
+    inside it fail ``PRAGMA quick_check`` where it runs (a server's open, every build), which
+    then rebuilds in full."""
+    import os
+
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, embedder=embedder)
+    generation = current_generation(index_dir)
+    records = generation / "records.sqlite"
+    data = bytearray(records.read_bytes())
+    if how == "truncated":
+        del data[len(data) // 2:]
+    else:
+        for page in range(8, len(data) // 4096, 8):
+            data[page * 4096 + 8:(page + 1) * 4096] = os.urandom(4088)
+    records.write_bytes(bytes(data))
+    said = "truncated" if how == "truncated" else "index records damaged"
+    with pytest.raises(IndexUnavailable, match=said) as refused:
+        Assistant.open(index_dir, dense=False, verify=True)
+    assert f"{generation.name}/records.sqlite" in str(refused.value) and str(tmp_path) not in str(refused.value)
+    rebuilt = build_index(corpus_copy, index_dir, embedder=embedder)
+    assert "previous index unusable" in rebuilt.rebuild_reason and said in rebuilt.rebuild_reason
+    with Assistant.open(index_dir, embedder=embedder, verify=True) as assistant:
+        assert assistant.search("green shipping corridor", k=1)
+
+
+def test_a_damaged_bm25_matrix_is_written_again(corpus_copy, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, embedder=embedder)
+    data = current_generation(index_dir) / "bm25" / "data.npy"
+    data.write_bytes(data.read_bytes()[:200])
+    rebuilt = build_index(corpus_copy, index_dir, embedder=embedder)
+    assert not rebuilt.up_to_date and rebuilt.embedded == 0 and "BM25 matrix unreadable" in rebuilt.notes[0]
+    assert build_index(corpus_copy, index_dir, embedder=embedder).up_to_date
 
 
 def test_failed_build_keeps_the_previous_index(corpus_copy, tmp_path, embedder):
@@ -156,7 +251,7 @@ def test_skipped_files_are_listed_and_not_retried(corpus_copy, tmp_path, embedde
     (corpus_copy / "dangling.txt").symlink_to(corpus_copy / "gone.txt")
     (corpus_copy / "escape.md").symlink_to("/etc/hostname")
     first = build_index(corpus_copy, index_dir, embedder=embedder)
-    assert first.skipped == {"bad.pdf": "unreadable PDF (PdfStreamError)",
+    assert first.skipped == {"bad.pdf": "unreadable PDF (PdfiumError)",
                              "dangling.txt": "unreadable (No such file or directory)",
                              "escape.md": "link to outside the corpus", "photo.png": "unsupported type .png"}
     second = build_index(corpus_copy, index_dir, embedder=embedder)

@@ -85,7 +85,8 @@ class Access:
         question = checked_text(question, "question")
         history = checked_history(history)
         try:
-            self.questions.take(user.name)
+            if self.with_accounts:  # one person's own server (or a test's load) is not rationed
+                self.questions.take(user.name)
         except LimitExceeded:
             self._record(action, user, "refused", reason="rate limit", **self._said(question))
             raise
@@ -142,13 +143,21 @@ class Access:
 
     def rate(self, user: User, answer: dict, history: list[str], liked: bool) -> int:
         require(user, FEEDBACK)
-        rating = self.service.feedback.record(bool(liked), answer, history)
+        rating = self.service.feedback.record(bool(liked), answer, history, rater=user.name)
         self._record("feedback", user, "ok", liked=bool(liked))
         return rating
 
     def explain(self, user: User, rating: int, verdict: str, passage: dict | None) -> None:
         require(user, FEEDBACK)
         self.service.feedback.explain(rating, verdict, passage)
+
+    def export_feedback(self, user: User, path: Path) -> tuple[int, int]:
+        """Write the ratings ``user`` may see as labelled questions (``FeedbackStore.export``): those
+        of documents in their folders (and their own that name none); every rating for a user
+        without folders."""
+        require(user, FEEDBACK)
+        readable = (lambda doc: visible(user, doc)) if user.folders else None
+        return self.service.feedback.export(path, readable, rater=user.name)
 
     # -- changing the corpus
     def upload_folder(self, user: User, folder: str | None) -> str:

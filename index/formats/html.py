@@ -22,6 +22,7 @@ import codecs
 import re
 
 from ..document_model import DocumentWriter, ParsedDocument
+from .html_flat import flat_paragraphs
 from .limits import BoundedWriter, one_line, reading
 
 _SKIPPED = {"script", "style", "template", "noscript", "head", "title", "svg", "iframe", "object",
@@ -69,8 +70,13 @@ def write_html(data: bytes, writer: DocumentWriter) -> str | None:
         except lxml.etree.ParserError:  # "Document is empty": markup without an element
             return None
         titles = root.xpath("//title[not(ancestor::svg)]")
+        written = len(writer.blocks)
         _Walker(writer, root).block(_content_root(root))
+        if len(writer.blocks) == written:  # nothing read: markup nested past libxml2's depth cap
+            for paragraph in flat_paragraphs(markup):
+                writer.paragraph(paragraph)
     return (one_line(titles[0].text_content()) or None) if titles else None
+
 
 
 def decode_markup(data: bytes) -> str:
