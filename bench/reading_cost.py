@@ -5,7 +5,9 @@ report articles, each run in a fresh process with the checkout's own code.
     python -m bench.reading_cost [--baseline 4d3ca98] [--rounds 2] [--squad-questions 300]
 
 The baseline is checked out into a temporary git worktree and run with this virtual
-environment; rounds alternate between the two revisions so that a busy neighbour slows both.
+environment. Indexing is counted in CPU seconds (what a neighbour's load barely moves), rounds
+alternating between the revisions; the two revisions ask their questions at the same time, so
+that load from elsewhere falls on both, and each question's wall and CPU time is kept.
 Prints one table of each and writes bench/results/reading_cost.json.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,8 +29,9 @@ FOLDERS = {"shipped corpus": ROOT / "corpus", "poetry-docs": SHARED / "corpora" 
            "peps": SHARED / "corpora" / "peps"}
 SQUAD = SHARED / "datasets" / "squad2-train-10" / "train-v2.0-10-articles.json"
 
-# Asks each question once and prints the per-question latencies (ms) as JSON; run inside a
-# checkout (its own qa/ and index/ are imported first).
+# Asks each question once and prints the per-question wall and CPU times (ms) as JSON; run
+# inside a checkout (its own qa/ and index/ are imported first). CPU time (all the process's
+# threads) hardly moves with a neighbour's load, wall time does.
 _ASK = """
 import json, sys, time
 from pathlib import Path
@@ -35,22 +39,24 @@ from qa import Assistant
 questions = json.loads(sys.argv[2])
 with Assistant.open(Path(sys.argv[1])) as assistant:
     assistant.ask(questions[0])  # model and caches loaded once, as a server has them
-    times = []
+    wall, cpu = [], []
     for question in questions:
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         assistant.ask(question)
-        times.append((time.perf_counter() - started) * 1000)
-print(json.dumps(times))
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
+print(json.dumps([wall, cpu]))
 """
 
 
 def index_seconds(checkout: Path, corpus: Path, index_dir: Path) -> float | None:
-    """Seconds to index ``corpus`` from scratch (None: that revision cannot index it, as one
-    that skips every file of an unsupported type)."""
-    started = time.perf_counter()
+    """CPU seconds (the process and its children) to index ``corpus`` from scratch (None: that
+    revision cannot index it, as one that skips every file of an unsupported type)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([sys.executable, "-m", "cli", "index", "--corpus", str(corpus), "--index-dir", str(index_dir),
                            "--json"], cwd=checkout, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     try:
         documents = json.loads(done.stdout)["documents"]
     except (ValueError, KeyError):
@@ -58,10 +64,13 @@ def index_seconds(checkout: Path, corpus: Path, index_dir: Path) -> float | None
     return seconds if done.returncode == 0 and documents else None
 
 
-def ask_latencies(checkout: Path, index_dir: Path, questions: list[str]) -> list[float]:
-    out = subprocess.run([sys.executable, "-c", _ASK, str(index_dir), json.dumps(questions)], cwd=checkout,
-                         check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+def ask_side_by_side(jobs: dict[str, tuple[Path, Path]], questions: list[str]) -> dict[str, list[list[float]]]:
+    """Each revision's ``[wall, cpu]`` ms per question, the revisions asking at the same time
+    (``jobs``: revision -> (checkout, index folder)), so that load from elsewhere falls on both."""
+    running = {rev: subprocess.Popen([sys.executable, "-c", _ASK, str(index_dir), json.dumps(questions)],
+                                     cwd=checkout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+               for rev, (checkout, index_dir) in jobs.items()}
+    return {rev: json.loads(process.communicate()[0].strip().splitlines()[-1]) for rev, process in running.items()}
 
 
 def squad_report(limit: int) -> tuple[Path, list[str]]:
@@ -94,35 +103,45 @@ def main(argv: list[str] | None = None) -> None:
     indexing: dict[str, dict[str, list[float]]] = {name: {rev: [] for rev in checkouts} for name in folders}
     asking: dict[str, dict[str, list[float]]] = {name: {rev: [] for rev in checkouts}
                                                 for name in ("shipped corpus", "SQuAD report")}
+    asking_cpu = {name: {rev: [] for rev in checkouts} for name in asking}
+    def index_dir(rev: str, name: str, round_: int) -> Path:
+        return work / f"{rev.replace(' ', '-')}-{name.replace(' ', '-')}-{round_}"
+
     try:
         for round_ in range(args.rounds):
             for rev, checkout in (checkouts.items() if round_ % 2 == 0 else reversed(checkouts.items())):
                 for name, corpus in folders.items():
-                    index_dir = work / f"{rev.replace(' ', '-')}-{name.replace(' ', '-')}-{round_}"
-                    indexing[name][rev].append(index_seconds(checkout, corpus, index_dir))
-                    if name in asking:
-                        questions = labelled if name == "shipped corpus" else squad_questions
-                        asking[name][rev].extend(ask_latencies(checkout, index_dir, questions))
+                    indexing[name][rev].append(index_seconds(checkout, corpus, index_dir(rev, name, round_)))
+            for name in asking:
+                questions = labelled if name == "shipped corpus" else squad_questions
+                times = ask_side_by_side({rev: (checkout, index_dir(rev, name, round_))
+                                          for rev, checkout in checkouts.items()}, questions)
+                for rev, (wall, cpu) in times.items():
+                    asking[name][rev].extend(wall)
+                    asking_cpu[name][rev].extend(cpu)
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)], capture_output=True)
     result = {
         "indexing_s": {name: {rev: round(statistics.median(t), 2) if None not in t else None for rev, t in revs.items()}
                        for name, revs in indexing.items()},
         "ask_ms": {name: {rev: {"p50": round(statistics.median(t), 1),
-                                "p95": round(statistics.quantiles(t, n=20)[18], 1)} for rev, t in revs.items()}
+                                "p95": round(statistics.quantiles(t, n=20)[18], 1),
+                                "cpu_p50": round(statistics.median(asking_cpu[name][rev]), 1)} for rev, t in revs.items()}
                    for name, revs in asking.items()},
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "reading_cost.json").write_text(json.dumps(result, indent=2) + "\n")
     base, new = args.baseline, "this checkout"
-    print(f"| indexing (s, median of {args.rounds}) | {base} | this checkout | ratio |\n|---|---|---|---|")
+    print(f"| indexing (CPU s, median of {args.rounds}) | {base} | this checkout | ratio |\n|---|---|---|---|")
     for name, revs in result["indexing_s"].items():
         ratio = f"{revs[new] / revs[base]:.2f}×" if revs[base] and revs[new] else "—"
         print(f"| {name} | {revs[base] or 'cannot read it'} | {revs[new]} | {ratio} |")
-    print(f"\n| ask (ms) | {base} p50 / p95 | this checkout p50 / p95 | p50 ratio |\n|---|---|---|---|")
+    print(f"\n| ask (ms) | {base} p50 / p95 (CPU p50) | this checkout p50 / p95 (CPU p50) | p50 ratio (CPU) |"
+          "\n|---|---|---|---|")
     for name, revs in result["ask_ms"].items():
-        print(f"| {name} | {revs[base]['p50']} / {revs[base]['p95']} | {revs[new]['p50']} / {revs[new]['p95']} | "
-              f"{revs[new]['p50'] / revs[base]['p50']:.2f}× |")
+        a, b = revs[base], revs[new]
+        print(f"| {name} | {a['p50']} / {a['p95']} ({a['cpu_p50']}) | {b['p50']} / {b['p95']} ({b['cpu_p50']}) | "
+              f"{b['p50'] / a['p50']:.2f}× ({b['cpu_p50'] / a['cpu_p50']:.2f}×) |")
 
 
 if __name__ == "__main__":
