@@ -237,12 +237,15 @@ def feedback() -> None:
 def feedback_export(output: Path, index_dir: Path | None) -> None:
     """Write the ratings to OUTPUT as labelled questions for `corpusqa eval`: only what the
     rater said (a dislike without a reason is not a label)."""
-    from qa.feedback import FEEDBACK_FILE, FeedbackStore
+    from qa.feedback import FEEDBACK_FILE, FeedbackDamaged, FeedbackStore
 
     path = resolve_index_dir(index_dir) / FEEDBACK_FILE
     if not path.is_file():
         raise CliError(f"no feedback yet in {path.parent}: rate answers on the chat page first")
-    store = FeedbackStore(path)
+    try:  # every rating: whoever runs this reads the index folder itself (an admin)
+        store = FeedbackStore(path, replace_damaged=False)
+    except FeedbackDamaged as error:
+        raise CliError(f"{error}: `corpusqa serve` moves it aside and starts a new one") from error
     try:
         written, unlabelled = store.export(output)
     finally:

@@ -14,7 +14,7 @@ import numpy as np
 from . import __version__
 from .backends import sync_backend
 from .chunking import ChunkerSettings, chunk_document
-from .dense import build_dense, dense_config, load_vectors, save_dense
+from .dense import build_dense, dense_config, save_dense
 from .embedding import Embedder, EmbeddingUnavailable, default_model
 from .generations import (
     build_lock,
@@ -25,10 +25,11 @@ from .generations import (
 )
 from .lexical import BM25_FOLDER, BM25Settings, LexicalIndex
 from .loaders import SkipFile, read_document
-from .manifest import TEXT_VERSION, FileEntry, IndexUnavailable, Manifest
+from .manifest import TEXT_VERSION, FileEntry, Manifest
+from .previous import Previous, open_previous
 from .progress import progress_bar
 from .scanning import CorpusError, CorpusFile, scan_corpus
-from .store import RECORDS_FILE, Document, RecordStore, StoredChunk, write_records
+from .store import RECORDS_FILE, Document, StoredChunk, write_records
 from .text import indexed_text
 from .tokenization import Tokenizer, TokenizerSettings
 
@@ -55,13 +56,6 @@ class BuildSummary:
         return asdict(self)
 
 
-@dataclass
-class _Previous:
-    manifest: Manifest
-    records: RecordStore
-    vectors: np.ndarray | None
-
-
 def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
                 chunker: ChunkerSettings = ChunkerSettings(),
                 tokenizer: TokenizerSettings = TokenizerSettings(), bm25: BM25Settings = BM25Settings(),
@@ -75,7 +69,7 @@ def build_index(corpus: Path, index_dir: Path, *, model: str | None = None,
     model = embedder.name if embedder else (model or default_model())
     files = scan_corpus(corpus, progress=progress)
     with build_lock(index_dir):
-        previous, rebuild_reason, notes = _open_previous(index_dir, model, chunker, tokenizer, bm25)
+        previous, rebuild_reason, notes = open_previous(index_dir, model, chunker, tokenizer, bm25)
         try:
             summary = BuildSummary(rebuild_reason=rebuild_reason, notes=notes)
             _classify(files, previous, summary)
@@ -133,40 +127,6 @@ def _write_generation(index_dir: Path, manifest: Manifest, documents: list[Docum
     return folder.name
 
 
-def _open_previous(index_dir: Path, model: str, chunker: ChunkerSettings, tokenizer: TokenizerSettings,
-                   bm25: BM25Settings) -> tuple[_Previous | None, str | None, list[str]]:
-    """The current generation to reuse, why it cannot be reused as it is, and notes on
-    caches that were unreadable and are ignored (they are rebuilt)."""
-    notes = []
-    try:
-        folder = current_generation(index_dir)
-        manifest = Manifest.load(folder)
-        records = RecordStore(folder / RECORDS_FILE)
-    except IndexUnavailable as error:
-        exists = (index_dir / "CURRENT").exists()
-        return None, (f"previous index unusable ({error}): full rebuild" if exists else None), notes
-    try:
-        vectors = load_vectors(folder, records.size)
-    except IndexUnavailable as error:
-        vectors = None
-        notes.append(f"{error}: ignored, the vectors are computed again")
-    previous = _Previous(manifest, records, vectors)
-    changes = [f"{what} changed ({old} → {new})" for what, old, new in (
-        ("embedding model", manifest.embedding_model, model),
-        ("chunker settings", manifest.chunker, asdict(chunker)),
-        ("tokenizer settings", manifest.tokenizer, tokenizer.as_dict()),
-        ("BM25 settings", manifest.bm25, bm25.as_dict()),
-        ("text version", manifest.text_version, TEXT_VERSION),
-    ) if old != new]
-    if not previous.records.has_pages:
-        changes.append("records from an earlier version (no page numbers)")
-    if not (folder / BM25_FOLDER).is_dir():
-        changes.append("BM25 matrix not stored (an index from an earlier version)")
-    if changes:
-        return previous, "; ".join(changes) + ": full rebuild", notes
-    return previous, None, notes
-
-
 def describe_skipped(skipped: dict[str, str], shown: int = 3) -> str:
     """How many files were skipped and why (the first ``shown`` of them); "no files found" for none."""
     if not skipped:
@@ -176,7 +136,7 @@ def describe_skipped(skipped: dict[str, str], shown: int = 3) -> str:
     return f"{len(skipped)} skipped: {reasons}{more}"
 
 
-def _classify(files: list[CorpusFile], previous: _Previous | None, summary: BuildSummary) -> None:
+def _classify(files: list[CorpusFile], previous: Previous | None, summary: BuildSummary) -> None:
     """Sort files into added, changed, unchanged and skipped; unchanged files keep the
     skip reason they had, so an unparseable file is not retried until it changes."""
     old = previous.manifest.files if previous else {}
@@ -196,9 +156,9 @@ def _classify(files: list[CorpusFile], previous: _Previous | None, summary: Buil
     summary.removed = sorted(p for p in old if p not in paths)
 
 
-def _unchanged(previous: _Previous | None, summary: BuildSummary) -> bool:
-    """Same settings, files and skipped files as the current index."""
-    if previous is None or summary.rebuild_reason:
+def _unchanged(previous: Previous | None, summary: BuildSummary) -> bool:
+    """Same settings, files and skipped files as the current index, none of its files damaged."""
+    if previous is None or summary.rebuild_reason or previous.damaged:
         return False
     if summary.added or summary.changed or summary.removed:
         return False
@@ -214,7 +174,7 @@ def _loaded_embedder(embedder: Embedder | None, model: str, summary: BuildSummar
         return None
 
 
-def _chunk_all(files: list[CorpusFile], previous: _Previous | None, chunker: ChunkerSettings,
+def _chunk_all(files: list[CorpusFile], previous: Previous | None, chunker: ChunkerSettings,
                tokenizer_settings: TokenizerSettings, summary: BuildSummary, progress: bool
                ) -> tuple[list[Document], list[StoredChunk]]:
     tokenize = Tokenizer(tokenizer_settings)
@@ -254,7 +214,7 @@ def _forget(summary: BuildSummary, path: str) -> None:
             group.remove(path)
 
 
-def _vectors(stored: list[StoredChunk], previous: _Previous | None, embedder: Embedder | None,
+def _vectors(stored: list[StoredChunk], previous: Previous | None, embedder: Embedder | None,
              model: str, summary: BuildSummary, progress: bool) -> tuple[np.ndarray | None, int | None]:
     """Vectors for every chunk: reused by embedded-text hash, computed for the rest."""
     old_rows = {}

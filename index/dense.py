@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import struct
 from pathlib import Path
 
 import numpy as np
 
-from .manifest import IndexUnavailable
+from .manifest import IndexUnavailable, stored_name
 
 DENSE_FILE = "dense.faiss"
 VECTORS_FILE = "vectors.npy"  # the same vectors, kept for reuse by the next build
@@ -53,30 +55,79 @@ def load_vectors(folder: Path, expected_count: int) -> np.ndarray | None:
     try:
         vectors = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
-        raise IndexUnavailable(f"stored vectors unreadable: {path} ({error})") from error
+        raise IndexUnavailable(f"stored vectors unreadable: {stored_name(path)} ({error})") from error
     if vectors.dtype != np.float32 or vectors.ndim != 2 or len(vectors) != expected_count:
-        raise IndexUnavailable(f"stored vectors do not match the records: {path} "
+        raise IndexUnavailable(f"stored vectors do not match the records: {stored_name(path)} "
                                f"({vectors.dtype}, shape {vectors.shape}, {expected_count} chunks)")
     return vectors
 
 
-def load_dense(folder: Path, config: dict, expected_count: int, dimension: int):
-    """Read the FAISS index, checking it matches the records it belongs to."""
+_MAGIC = {"flat": b"IxFI", "hnsw": b"IHNf"}  # the fourcc faiss.write_index starts each type with
+_HEADER = struct.Struct("<4siq")  # fourcc, dimension, vector count: the same for both types
+
+
+def dense_problem(folder: Path, config: dict, expected_count: int, dimension: int) -> str | None:
+    """What is wrong with the FAISS file, judged from its header and size alone (no read of the
+    vectors: cheap at any size), or None when it looks whole. A truncated file fails here
+    rather than in ``faiss.read_index``, which may read a cut HNSW graph without complaint."""
+    path = folder / DENSE_FILE
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(_HEADER.size)
+    except FileNotFoundError:
+        return f"dense index missing: {stored_name(path)}"
+    except OSError as error:
+        return f"dense index unreadable: {stored_name(path)} ({error.strerror})"
+    kind = config.get("type")
+    if len(head) < _HEADER.size or head[:4] != _MAGIC.get(kind, head[:4]):
+        return f"dense index unreadable: {stored_name(path)} (not a FAISS {kind} index)"
+    _, found_dimension, found_count = _HEADER.unpack(head)
+    if (found_count, found_dimension) != (expected_count, dimension):
+        return (f"dense index does not match the records: {stored_name(path)} holds {found_count} vectors "
+                f"of {found_dimension} dimensions, the records {expected_count} chunks of {dimension}")
+    expected = _flat_size(dimension, expected_count)
+    if size < expected or kind == "flat" and size != expected:
+        return f"dense index unreadable: {stored_name(path)} (truncated: {size} bytes, {expected} written)"
+    return None
+
+
+@functools.cache
+def _flat_header(dimension: int) -> int:
     import faiss
 
+    return len(faiss.serialize_index(faiss.IndexFlatIP(dimension)))
+
+
+def _flat_size(dimension: int, count: int) -> int:
+    """The exact size of a flat index file (an HNSW file holds the same vectors and its graph)."""
+    return _flat_header(dimension) + count * dimension * 4
+
+
+def load_dense(folder: Path, config: dict, expected_count: int, dimension: int):
+    """Read the FAISS index after checking its header and size against the records it belongs to."""
+    import faiss
+
+    problem = dense_problem(folder, config, expected_count, dimension)
+    if problem:
+        raise IndexUnavailable(problem)
     path = folder / DENSE_FILE
-    if not path.is_file():
-        raise IndexUnavailable(f"dense index missing: {path}")
     try:
         index = faiss.read_index(str(path))
     except RuntimeError as error:
-        raise IndexUnavailable(f"dense index unreadable: {path}") from error
+        raise IndexUnavailable(f"dense index unreadable: {stored_name(path)}") from error
     if index.ntotal != expected_count or index.d != dimension:
         raise IndexUnavailable(f"dense index does not match the records ({index.ntotal} vectors "
                                f"of {index.d} dimensions for {expected_count} chunks)")
     if config.get("type") == "hnsw":
         index.hnsw.efSearch = config["ef_search"]
     return index
+
+
+def vectors_of(index) -> np.ndarray:
+    """Every vector a FAISS index holds, in row order (flat and HNSW keep them exactly): what a
+    build reuses when the stored vectors file is damaged."""
+    return index.reconstruct_n(0, index.ntotal)
 
 
 def search_dense(index, query: np.ndarray, depth: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:

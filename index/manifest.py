@@ -22,6 +22,12 @@ class IndexUnavailable(RuntimeError):
     """The index is missing, corrupt or from an incompatible version."""
 
 
+def stored_name(path: Path) -> str:
+    """A store file as messages name it: its generation and name ("gen-…/dense.faiss"), never
+    its absolute path, so that a notice can reach a client without telling where the index lives."""
+    return f"{path.parent.name}/{path.name}"
+
+
 @dataclass(frozen=True)
 class FileEntry:
     sha256: str

@@ -163,6 +163,23 @@ class SparseBM25:
             encoding="utf-8")
 
     @classmethod
+    def problem(cls, folder: Path) -> str | None:
+        """What is wrong with a saved matrix, from the arrays' headers and lengths and the end of
+        the vocabulary (nothing parsed or summed: cheap before every build); None when whole."""
+        try:
+            data, indices, indptr, idf = (np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+                                          for name in cls._ARRAYS)
+            with (folder / "vocabulary.json").open("rb") as handle:
+                handle.seek(-1, 2)
+                ends = handle.read(1) == b"}"
+        except (OSError, ValueError, EOFError) as error:
+            return str(error).replace(str(folder), folder.name)
+        stored = int(indptr[-1]) if len(indptr) else 0
+        if not ends or len(indptr) != len(idf) + 1 or not len(data) == len(indices) == stored:
+            return "arrays or vocabulary cut short"
+        return None
+
+    @classmethod
     def load(cls, folder: Path) -> SparseBM25:
         """Open a saved matrix without tokenizing anything; arrays are memory-mapped."""
         from scipy import sparse

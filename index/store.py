@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
-from .manifest import IndexUnavailable
+from .manifest import IndexUnavailable, stored_name
 
 RECORDS_FILE = "records.sqlite"
 
@@ -73,6 +73,28 @@ def write_records(path: Path, documents: Iterable[Document], chunks: Iterable[St
         connection.close()
 
 
+def _header_problem(path: Path) -> str | None:
+    """What the file's first 100 bytes say is wrong with it: not SQLite, or shorter than the
+    page count its header records (a truncated copy), without opening it as a database."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+        size = path.stat().st_size
+    except OSError as error:
+        return error.strerror
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return "not an SQLite database"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return "header damaged"
+    pages = int.from_bytes(header[28:32], "big")
+    recorded = header[24:28] == header[92:96]  # else the count predates the last write: unknown
+    if recorded and size < page_size * pages:
+        return f"truncated: {size} bytes of {page_size * pages}"
+    return None
+
+
 def _offsets(stored: str) -> tuple[int, ...]:
     return tuple(int(value) for value in stored.split())
 
@@ -88,7 +110,10 @@ class RecordStore:
 
     def __init__(self, path: Path) -> None:
         if not path.is_file():
-            raise IndexUnavailable(f"index records missing: {path}")
+            raise IndexUnavailable(f"index records missing: {stored_name(path)}")
+        damaged = _header_problem(path)
+        if damaged:
+            raise IndexUnavailable(f"index records unreadable: {stored_name(path)} ({damaged})")
         self.path = path
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -101,8 +126,26 @@ class RecordStore:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
         except sqlite3.DatabaseError as error:
             self.close()
-            raise IndexUnavailable(f"index records unreadable: {path} ({error})") from error
+            raise IndexUnavailable(f"index records unreadable: {stored_name(path)} ({error})") from error
         self.has_pages = "pages" in columns  # indexes written before page numbers lack it
+
+    def problem(self, chunks: int, documents: int | None = None) -> str | None:
+        """What is wrong with the file, by SQLite's ``PRAGMA quick_check`` (every page read once,
+        without the slower cross-checks of indexes against tables) and the counts the manifest
+        recorded; None when it is whole."""
+        name = stored_name(self.path)
+        try:
+            said = [row[0] for row in self._db.execute("PRAGMA quick_check(3)")]
+            held = self._db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            return f"index records unreadable: {name} ({error})"
+        if said != ["ok"]:
+            return f"index records damaged: {name} ({' '.join(' '.join(said).split())[:300]})"
+        if self.size != chunks or documents is not None and held != documents:
+            shown = f"{held} documents and {self.size} chunks" if documents is not None else f"{self.size} chunks"
+            wanted = f"{documents} and {chunks}" if documents is not None else str(chunks)
+            return f"index records do not match the manifest: {name} holds {shown}, the manifest {wanted}"
+        return None
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -110,7 +153,7 @@ class RecordStore:
         if connection is None:
             with self._lock:
                 if self._closed:
-                    raise IndexUnavailable(f"index records closed: {self.path}")
+                    raise IndexUnavailable(f"index records closed: {stored_name(self.path)}")
                 # check_same_thread=False only so that close() may close it from another thread.
                 connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
                 self._connections.append(connection)

@@ -51,19 +51,25 @@ class Assistant:
     @classmethod
     def open(cls, index_dir: str | Path | None = None, *, dense: bool = True,
              embedder: Embedder | None = None, fusion: FusionSettings = FusionSettings(),
-             llm: LLMSettings | None = None, backend: BackendConfig | None = None) -> Assistant:
+             llm: LLMSettings | None = None, backend: BackendConfig | None = None,
+             verify: bool = False) -> Assistant:
         """Load the current index generation from ``index_dir`` (default: ``$CORPUSQA_INDEX_DIR``
         or ``.corpusqa``). With ``dense=False`` the model is not loaded and search uses BM25.
         ``llm`` is the user's model server for ``ask(..., generate=True)``; ``backend`` overrides
-        where ranking runs (default: as saved by ``corpusqa index --backend``).
-        Raises ``IndexUnavailable`` when there is no usable index."""
+        where ranking runs (default: as saved by ``corpusqa index --backend``). ``verify`` also
+        reads every page of the records (``PRAGMA quick_check``: worth it for a server, which
+        opens once, not for one command's question). Raises ``IndexUnavailable`` when there is
+        no usable index; a damaged dense index leaves BM25 serving, its file named in the notice."""
         index_dir = resolve_index_dir(index_dir)
         generation = current_generation(index_dir)
         manifest = Manifest.load(generation, files=False)  # settings only: fast at 1M documents
         records = RecordStore(generation / RECORDS_FILE)
-        if records.size != manifest.chunks:
-            raise IndexUnavailable(f"index records hold {records.size} chunks, the manifest "
-                                   f"{manifest.chunks}: rebuild with `corpusqa index`")
+        problem = records.problem(manifest.chunks) if verify else None
+        if problem is None and records.size != manifest.chunks:
+            problem = f"index records hold {records.size} chunks, the manifest {manifest.chunks}"
+        if problem:
+            records.close()
+            raise IndexUnavailable(f"{problem}: rebuild with `corpusqa index`")
         tokenizer = Tokenizer(TokenizerSettings.from_manifest(manifest.tokenizer))
         try:
             bm25 = BM25Settings(**manifest.bm25)
@@ -82,6 +88,8 @@ class Assistant:
                 reason = None
             except (EmbeddingUnavailable, IndexUnavailable) as error:
                 reason, embedder = str(error), None
+                if reason.startswith("dense index"):  # a damaged file, not a missing model
+                    reason += "; the next `corpusqa index` rebuilds it"
         ranking = open_backend(config, generation, records, dense_index, lexical)
         retriever = Retriever(records, lexical, tokenizer, ranking, embedder, reason, fusion)
         try:
@@ -200,7 +208,7 @@ def _open_lexical(generation: Path, records: RecordStore, settings: BM25Settings
         try:
             return LexicalIndex.load(folder, settings, records.size)
         except (OSError, ValueError, KeyError):
-            pass
+            pass  # the next build writes it again (index/previous.py checks it)
     return LexicalIndex(list(records.tokens()), settings)
 
 

@@ -185,9 +185,22 @@ def test_a_reader_of_one_folder_learns_nothing_of_another(team, stand_in):
         rita.predict(answer["answer_id"], True, api_name="/feedback")
     with pytest.raises(AppError, match="no such answer"):
         hugo.predict(answer["answer_id"], True, api_name="/feedback")  # not his to rate
-    exported = team["root"] / "feedback.jsonl"
-    written, _ = team["service"].feedback.export(exported)
-    assert written >= 3 and not leaked(exported.read_text())
+    # hugo, a reader of hr/, rates his answers from hr/: each rating names its rater, and an
+    # export for rita holds nothing of them (nor his for her of handbook/)
+    for question in questions[:3]:
+        answer = hugo.predict(question, api_name="/ask")
+        assert answer["citations"] and all(c["doc"].startswith("hr/") for c in answer["citations"])
+        hugo.predict(answer["answer_id"], True, api_name="/feedback")
+        hugo.predict(answer["answer_id"], False, "wrong answer", 0, api_name="/feedback")
+    access, rows = team["access"], team["service"].feedback.rows()
+    assert {row["rater"] for row in rows} == {"rita", "hugo"}
+    assert all(row["rater"] == "hugo" for row in rows if "hr/" in row["citations"] + (row["right_doc"] or ""))
+    exported = {name: team["root"] / f"feedback-{name}.jsonl" for name in ("rita", "hugo", "ada")}
+    written = {name: access.export_feedback(access.user(name), path)[0] for name, path in exported.items()}
+    assert written["rita"] >= 3 and not leaked(exported["rita"].read_text())
+    assert written["hugo"] >= 3 and "91,500" in exported["hugo"].read_text()
+    assert "handbook/" not in exported["hugo"].read_text() and "25 days" not in exported["hugo"].read_text()
+    assert written["ada"] == written["rita"] + written["hugo"]  # no folders: every rating
 
 
 def test_roles_are_enforced_by_the_server(team, tmp_path):
@@ -386,6 +399,22 @@ def test_logins_are_counted_per_name_as_the_page_sends_them_and_side_by_side(tea
     finally:
         throttle.succeeded("mallory", "127.0.0.1")
         throttle.succeeded("trudy", "127.0.0.1")
+
+
+def test_logins_at_once_from_one_address_wait_their_turn_and_are_not_refused():
+    """A team behind one address logging in together: tries past the free failures' worth wait
+    while earlier ones are checked (they may fail), and go ahead once those succeed; once five
+    have failed, the address is slowed."""
+    from ui.limits import LoginThrottle
+
+    throttle, office = LoginThrottle(), "192.0.2.10"
+    assert [throttle.attempt(f"user{i}", office) for i in range(5)] == [0.0] * 5
+    assert throttle.attempt("user5", office) is None  # five being checked: wait, not refused
+    throttle.succeeded("user0", office)
+    assert throttle.attempt("user5", office) == 0.0
+    for i in range(1, 6):
+        throttle.failed(f"user{i}", office)
+    assert throttle.attempt("user6", office) > 0 and throttle.wait("user6", "198.51.100.1") == 0
 
 
 def test_login_cookies_stay_off_other_sites_requests(team):

@@ -1,5 +1,6 @@
 """Crash safety: `corpusqa index` killed with SIGKILL at 20 moments of a re-index never
-breaks the index, and readers during a re-index see the old or the new index, never a mix."""
+breaks the index, readers during a re-index see the old or the new index, never a mix, and a
+damaged feedback file never stops a server from starting."""
 
 from __future__ import annotations
 
@@ -115,3 +116,41 @@ def test_readers_during_a_reindex_see_old_or_new_never_a_mix(before_and_after, e
     assert errors == []
     assert observed and all(o in (old, new) for o in observed)
     assert observed[0] == old and observed[-1] == new
+
+
+@pytest.mark.parametrize("how", ["garbage", "pages overwritten"])
+def test_a_damaged_feedback_file_is_moved_aside_and_a_new_one_started(shipped_index, tmp_path, embedder, how):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    from qa.feedback import FEEDBACK_FILE, FeedbackStore
+    from ui.service import Service
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(shipped_index, index_dir)
+    path = index_dir / FEEDBACK_FILE
+    if how == "garbage":
+        path.write_bytes(b"\x00garbage" * 1000)
+    else:  # a real file whose inner pages were overwritten: only PRAGMA quick_check sees it
+        store = FeedbackStore(path)
+        answer = {"question": "q?", "answer": "a " * 500, "abstained": False, "citations": [], "short_answer": None}
+        for _ in range(60):
+            store.record(True, answer, ["earlier " * 50], rater="rita")
+        store.close()
+        data = bytearray(path.read_bytes())
+        for page in range(3, len(data) // 4096, 3):
+            data[page * 4096 + 8:(page + 1) * 4096] = os.urandom(4088)
+        path.write_bytes(bytes(data))
+    damaged = path.read_bytes()
+    exported = CliRunner().invoke(cli, ["feedback", "export", str(tmp_path / "out.jsonl"), "--index-dir", str(index_dir)])
+    assert exported.exit_code == 2 and "feedback.sqlite is damaged" in exported.stderr and path.read_bytes() == damaged
+    service = Service(SHIPPED_CORPUS, index_dir, embedder)
+    try:
+        assert len(service.notes) == 1 and "feedback.sqlite was damaged" in service.notes[0], service.notes
+        aside = list(index_dir.glob(f"{FEEDBACK_FILE}.damaged-*"))
+        assert len(aside) == 1 and aside[0].name in service.notes[0] and aside[0].read_bytes() == damaged
+        answer = service.ask("How many vessels does Singapore supply with marine fuel each year?").as_dict()
+        service.feedback.record(True, answer, [], rater="ada")
+        assert [row["rater"] for row in service.feedback.rows()] == ["ada"]
+    finally:
+        service.close()

@@ -237,6 +237,9 @@ def test_feedback_files_of_the_earlier_schema_open_and_take_reasons(tmp_path):
     store = FeedbackStore(path)
     store.explain(1, WRONG_ANSWER, {"doc": "a.txt", "text": "The answer."})
     assert store.rows()[0]["verdict"] == WRONG_ANSWER and store.rows()[0]["right_doc"] == "a.txt"
+    assert store.rows()[0]["rater"] is None  # rated before raters were recorded
+    store.record(True, {"question": "q2?", "answer": "b", "abstained": True, "citations": []}, [], rater="rita")
+    assert [row["rater"] for row in store.rows()] == [None, "rita"]
     store.close()
 
 

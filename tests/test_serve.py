@@ -83,3 +83,41 @@ def test_serve_with_accounts_logs_api_clients_in_as_themselves(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_serve_rebuilds_a_truncated_dense_index_and_moves_a_damaged_feedback_file_aside(tmp_path, embedder):
+    """A truncated dense.faiss is not "up to date": `serve` writes it again (from the stored
+    vectors) before listening, and answers in hybrid mode; a garbage feedback.sqlite is moved
+    aside with a warning instead of stopping startup with a traceback."""
+    from index.builder import build_index
+    from index.generations import current_generation
+
+    shutil.copytree(SHIPPED_CORPUS, tmp_path / "corpus")
+    index_dir = tmp_path / ".corpusqa"
+    build_index(tmp_path / "corpus", index_dir, embedder=embedder)
+    dense = current_generation(index_dir) / "dense.faiss"
+    dense.write_bytes(dense.read_bytes()[:100_000])
+    (index_dir / "feedback.sqlite").write_bytes(b"these are not the ratings you are looking for" * 50)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=tmp_path,
+                              env={**os.environ, "CORPUSQA_INDEX_DIR": str(index_dir)}, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    output = []
+    try:
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            line = server.stdout.readline()
+            output.append(line)
+            if "Running on local URL" in line or server.poll() is not None:
+                break
+        log = "".join(output)
+        assert "up to date" not in log and "Traceback" not in log, log
+        assert "dense.faiss (truncated: 100000 bytes" in log and "rebuilt from the stored vectors" in log, log
+        assert "0 embedded" in log and "warning: feedback.sqlite was damaged" in log, log
+        answer = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
+            "How much did South Korea pledge to invest in the US?", api_name="/ask")
+        assert answer["mode"] == "hybrid" and answer["notice"] is None and answer["short_answer"] == "$350 billion"
+        assert [p.name for p in index_dir.glob("feedback.sqlite.damaged-*")] and (index_dir / "feedback.sqlite").is_file()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

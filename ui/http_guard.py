@@ -7,6 +7,7 @@ sending it would get that session's state and messages)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -126,7 +127,7 @@ class HttpGuard:
         if name is None:  # what Gradio would check could not be told: nothing is checked
             return await _reply(send, 400, "a login takes one username and one password")
         address = (scope.get("client") or ("unknown",))[0]
-        wait = self.throttle.attempt(name, address)
+        wait = await self._turn(name, address)
         audit = self.access.audit
         if wait > 0:
             if audit:
@@ -147,12 +148,24 @@ class HttpGuard:
                             self._issued[token] = time.time()
             await send(message)
 
-        await self.app(scope, _replay(body, receive), recording_send)
-        succeeded = status.get("code") == 200
-        if succeeded:
-            self.throttle.succeeded(name, address)
+        succeeded = False
+        try:
+            await self.app(scope, _replay(body, receive), recording_send)
+            succeeded = status.get("code") == 200
+        finally:  # whatever happened, the try is over: else its name and address would wait for ever
+            (self.throttle.succeeded if succeeded else self.throttle.failed)(name, address)
         if audit:
             audit.record("login", name, "ok" if succeeded else "failed", address=address)
+
+    async def _turn(self, name: str, address: str) -> float:
+        """0 when this try may be checked now, else the seconds to refuse it with; while earlier
+        tries of the name or address are being checked it waits for them (they may fail)."""
+        deadline = time.monotonic() + self.throttle.max_delay
+        while (wait := self.throttle.attempt(name, address)) is None:
+            if time.monotonic() > deadline:
+                return 1.0
+            await asyncio.sleep(0.02)
+        return wait
 
 
 def _login_cookie(value: bytes, https: bool) -> bytes:

@@ -55,17 +55,21 @@ class RateLimit:
 
 @dataclass
 class _Failures:
-    count: int = 0
-    last: float = 0.0
+    count: int = 0  # wrong passwords since the last right one
+    last: float = 0.0  # when the last try was let through or failed
+    pending: int = 0  # tries let through and still being checked
 
 
 class LoginThrottle:
     """Wrong passwords per user name and per client address. After ``FREE_LOGIN_FAILURES``
     failures a key must wait before its next try: 1 s, then 1 s more per failure, up to
     ``MAX_LOGIN_DELAY``; a try that comes early is refused unchecked (so guessing runs at most
-    one try a second per name and per address, however many requests are sent, side by side
-    too: a try counts as a failure from the moment it is let through until it succeeds). A
-    success clears the name's and the address's count."""
+    one try a second per name and per address, however many requests are sent). Tries being
+    checked count as failures that have not happened yet: no more may be let through at once
+    than failures are free (one at a time once slowed), and the rest are told to wait their turn
+    (``attempt`` gives None), so that tries sent side by side cannot all be checked before the
+    first fails, while a team logging in at once from one address is only queued, not refused.
+    A right password clears the name's and the address's failures."""
 
     def __init__(self, free: int = FREE_LOGIN_FAILURES, max_delay: float = MAX_LOGIN_DELAY) -> None:
         self.free, self.max_delay = free, max_delay
@@ -83,25 +87,42 @@ class LoginThrottle:
         with self._lock:
             return self._wait((f"user:{user}", f"addr:{address}"), time.monotonic())
 
-    def attempt(self, user: str, address: str) -> float:
-        """Let a try through (0) and count it as failed until ``succeeded`` says otherwise, or
-        the seconds it must wait. Checked and counted under one lock: tries sent at once cannot
-        all pass while the first is still being checked."""
+    def attempt(self, user: str, address: str) -> float | None:
+        """Let a try through (0: ``succeeded`` or ``failed`` must follow), the seconds it must
+        wait (refuse it), or None: earlier tries of this name or address are still being
+        checked and may yet fail, so ask again shortly. Checked and counted under one lock."""
         keys, now = (f"user:{user}", f"addr:{address}"), time.monotonic()
         with self._lock:
             wait = self._wait(keys, now)
             if wait > 0:
                 return wait
-            for key in keys:
-                entry = self._failures.setdefault(key, _Failures())
-                entry.count, entry.last = entry.count + 1, now
+            entries = [self._failures.get(key) or _Failures() for key in keys]
+            if any(e.pending and (e.count + e.pending >= self.free) for e in entries):
+                return None
+            for key, entry in zip(keys, entries):
+                entry.pending, entry.last = entry.pending + 1, now
+                self._failures[key] = entry
             if len(self._failures) > 100_000:  # a spray of names must not grow memory without end
                 oldest = sorted(self._failures, key=lambda k: self._failures[k].last)[:50_000]
                 for key in oldest:
-                    del self._failures[key]
+                    if not self._failures[key].pending:
+                        del self._failures[key]
         return 0.0
 
+    def failed(self, user: str, address: str) -> None:
+        self._checked(user, address, right=False)
+
     def succeeded(self, user: str, address: str) -> None:
+        self._checked(user, address, right=True)
+
+    def _checked(self, user: str, address: str, right: bool) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._failures.pop(f"user:{user}", None)
-            self._failures.pop(f"addr:{address}", None)
+            for key in (f"user:{user}", f"addr:{address}"):
+                entry = self._failures.get(key)
+                if entry is None:
+                    continue
+                entry.pending = max(0, entry.pending - 1)
+                entry.count, entry.last = (0, entry.last) if right else (entry.count + 1, now)
+                if not entry.count and not entry.pending:
+                    del self._failures[key]

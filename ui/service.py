@@ -7,6 +7,7 @@ picked up on the next question."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from qa.records import Answer
 from qa.retrieval import SearchResult
 from qa.span_syntax import parse
 
+log = logging.getLogger("corpusqa.index")
+
 
 class Service:
     def __init__(self, corpus: Path, index_dir: Path, embedder: Embedder | None = None,
@@ -33,14 +36,20 @@ class Service:
         self.embedder, self.llm = embedder, llm
         self.follow_seconds, self._next_check = follow_seconds, time.monotonic() + follow_seconds
         self._reindex_lock = threading.Lock()
+        self._unopened = ""  # why the newest generation could not be opened, last time it was tried
         self._lock = threading.Lock()  # guards the current assistant and the lease counts
         self._current = self._open()
         self._leases: dict[Assistant, int] = {self._current: 0}
-        self.feedback = FeedbackStore(index_dir / FEEDBACK_FILE)
+        self.feedback = FeedbackStore(index_dir / FEEDBACK_FILE)  # a damaged one is moved aside, not fatal
+        self.notes = [self.feedback.replaced] if self.feedback.replaced else []  # for whoever starts it to show
         threading.Thread(target=parse.load, name="parser-load", daemon=True).start()  # for short answers
 
     def _open(self) -> Assistant:
-        assistant = Assistant.open(self.index_dir, embedder=self.embedder, llm=self.llm)
+        # verify: a server opens each generation once, so reading every page of its records pays
+        assistant = Assistant.open(self.index_dir, embedder=self.embedder, llm=self.llm, verify=True)
+        damaged = assistant.retriever.dense_unavailable or ""
+        if damaged.startswith("dense index"):  # served as BM25 only until rebuilt: the log says where
+            log.warning("%s (index %s): serving BM25 only", damaged, self.index_dir)
         if self.embedder is None and assistant.retriever.embedder is not None:
             self.embedder = assistant.retriever.embedder
         return assistant
@@ -74,6 +83,8 @@ class Service:
         the old one is closed when its last question is answered."""
         with self._reindex_lock:
             summary = build_index(self.corpus, self.index_dir, embedder=self.embedder, progress=progress)
+            for note in summary.notes:  # damaged files written again, say
+                log.warning("%s (index %s)", note, self.index_dir)
             if not summary.up_to_date:
                 self._serve(self._open())
             return summary
@@ -91,8 +102,10 @@ class Service:
         try:
             if current_generation(self.index_dir).name != self.generation:
                 self._serve(self._open())
-        except IndexUnavailable:
-            pass
+        except IndexUnavailable as error:
+            if str(error) != self._unopened:  # once per cause: a Qdrant upload in progress repeats it
+                log.warning("%s (index %s): the previous generation keeps serving", error, self.index_dir)
+            self._unopened = str(error)
         finally:
             self._reindex_lock.release()
 
