@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import pytest
 from gradio_client import Client
@@ -15,13 +16,13 @@ from gradio_client import Client
 from .conftest import SHIPPED_CORPUS, free_port
 
 
-def test_serve_builds_the_index_on_first_run_and_answers(tmp_path):
-    shutil.copytree(SHIPPED_CORPUS, tmp_path / "corpus")
+@contextmanager
+def serving(folder, environment: dict):
+    """`corpusqa serve` run in ``folder`` as a user runs it: yields its port and everything it
+    printed until it listened (or exited), and stops it afterwards."""
     port = free_port()
-    environment = {**os.environ, "CORPUSQA_INDEX_DIR": str(tmp_path / ".corpusqa")}
-    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)],
-                              cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
+    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=folder,
+                              env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = []
     try:
         deadline = time.time() + 180
@@ -30,15 +31,21 @@ def test_serve_builds_the_index_on_first_run_and_answers(tmp_path):
             output.append(line)
             if "Running on local URL" in line or server.poll() is not None:
                 break
-        log = "".join(output)
+        yield port, "".join(output)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_serve_builds_the_index_on_first_run_and_answers(tmp_path):
+    shutil.copytree(SHIPPED_CORPUS, tmp_path / "corpus")
+    environment = {**os.environ, "CORPUSQA_INDEX_DIR": str(tmp_path / ".corpusqa")}
+    with serving(tmp_path, environment) as (port, log):
         assert "indexed" in log and "5 added" in log, log
         answer = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
             "How much did South Korea pledge to invest in the US?", api_name="/ask")
         assert answer["short_answer"] == "$350 billion"
         assert (tmp_path / ".corpusqa" / "CURRENT").is_file()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_serve_with_accounts_logs_api_clients_in_as_themselves(tmp_path):
@@ -54,18 +61,7 @@ def test_serve_with_accounts_logs_api_clients_in_as_themselves(tmp_path):
                                cwd=tmp_path, env=environment, input="a long password\n", capture_output=True,
                                text=True)
         assert added.returncode == 0, added.stderr
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=tmp_path,
-                              env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = []
-    try:
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            line = server.stdout.readline()
-            output.append(line)
-            if "Running on local URL" in line or server.poll() is not None:
-                break
-        log = "".join(output)
+    with serving(tmp_path, environment) as (port, log):
         assert "accounts: 2 users" in log and "CORPUSQA_PASSWORD is ignored" in log, log
         url = f"http://127.0.0.1:{port}/"
         kim = Client(url, auth=("kim", "a long password"), verbose=False)
@@ -80,9 +76,6 @@ def test_serve_with_accounts_logs_api_clients_in_as_themselves(tmp_path):
             Client(url, verbose=False)
         audit = (tmp_path / ".corpusqa" / "audit.jsonl").read_text()
         assert '"user": "kim", "result": "ok"' in audit and '"result": "failed"' in audit
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_serve_rebuilds_a_truncated_dense_index_and_moves_a_damaged_feedback_file_aside(tmp_path, embedder):
@@ -98,19 +91,7 @@ def test_serve_rebuilds_a_truncated_dense_index_and_moves_a_damaged_feedback_fil
     dense = current_generation(index_dir) / "dense.faiss"
     dense.write_bytes(dense.read_bytes()[:100_000])
     (index_dir / "feedback.sqlite").write_bytes(b"these are not the ratings you are looking for" * 50)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=tmp_path,
-                              env={**os.environ, "CORPUSQA_INDEX_DIR": str(index_dir)}, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    output = []
-    try:
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            line = server.stdout.readline()
-            output.append(line)
-            if "Running on local URL" in line or server.poll() is not None:
-                break
-        log = "".join(output)
+    with serving(tmp_path, {**os.environ, "CORPUSQA_INDEX_DIR": str(index_dir)}) as (port, log):
         assert "up to date" not in log and "Traceback" not in log, log
         assert "dense.faiss (truncated: 100000 bytes" in log and "rebuilt from the stored vectors" in log, log
         assert "0 embedded" in log and "warning: feedback.sqlite was damaged" in log, log
@@ -118,6 +99,3 @@ def test_serve_rebuilds_a_truncated_dense_index_and_moves_a_damaged_feedback_fil
             "How much did South Korea pledge to invest in the US?", api_name="/ask")
         assert answer["mode"] == "hybrid" and answer["notice"] is None and answer["short_answer"] == "$350 billion"
         assert [p.name for p in index_dir.glob("feedback.sqlite.damaged-*")] and (index_dir / "feedback.sqlite").is_file()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
