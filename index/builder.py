@@ -4,6 +4,7 @@ text, write a new generation aside and publish it atomically."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -23,6 +24,7 @@ from .generations import (
     new_generation,
     publish,
 )
+from .formats.sandbox import TRANSIENT
 from .lexical import BM25_FOLDER, BM25Settings, LexicalIndex
 from .loaders import SkipFile, read_document
 from .manifest import TEXT_VERSION, FileEntry, Manifest
@@ -32,6 +34,8 @@ from .scanning import CorpusError, CorpusFile, scan_corpus
 from .store import RECORDS_FILE, Document, StoredChunk, write_records
 from .text import indexed_text
 from .tokenization import Tokenizer, TokenizerSettings
+
+log = logging.getLogger("corpusqa.index")
 
 
 @dataclass
@@ -138,7 +142,8 @@ def describe_skipped(skipped: dict[str, str], shown: int = 3) -> str:
 
 def _classify(files: list[CorpusFile], previous: Previous | None, summary: BuildSummary) -> None:
     """Sort files into added, changed, unchanged and skipped; unchanged files keep the
-    skip reason they had, so an unparseable file is not retried until it changes."""
+    skip reason they had, so an unparseable file is not retried until it changes (but one that
+    timed out or lost its worker is: that says more about the machine than the file)."""
     old = previous.manifest.files if previous else {}
     old_skipped = previous.manifest.skipped if previous else {}
     paths = {f.path for f in files}
@@ -149,6 +154,8 @@ def _classify(files: list[CorpusFile], previous: Previous | None, summary: Build
             summary.added.append(f.path)
         elif old[f.path].sha256 != f.sha256:
             summary.changed.append(f.path)
+        elif f.path in old_skipped and old_skipped[f.path].startswith(TRANSIENT):
+            summary.changed.append(f.path)  # a timeout or a lost worker: read it again
         else:
             summary.unchanged += 1
             if f.path in old_skipped:
@@ -193,6 +200,11 @@ def _chunk_all(files: list[CorpusFile], previous: Previous | None, chunker: Chun
             parsed = read_document(f.absolute, f.read())
         except (SkipFile, OSError) as error:
             summary.skipped[f.path] = str(error)
+            _forget(summary, f.path)
+            continue
+        except Exception as error:  # noqa: BLE001 - a reader's bug costs its file, never the build
+            log.exception("reading %s failed", f.path)
+            summary.skipped[f.path] = f"could not be read ({type(error).__name__})"
             _forget(summary, f.path)
             continue
         title, chunks = chunk_document(f.path, parsed, chunker)

@@ -18,6 +18,7 @@ from pathlib import Path
 from .document_model import ParsedDocument
 from .formats import SkipFile, markdown, plain, sandbox
 from .formats import html as html_reader
+from .formats.limits import MAX_TABLE_CELLS, MAX_TEXT_CHARS
 from .text import normalise_text
 
 # Read here: text formats whose reading is linear in their size (the file-size cap bounds it).
@@ -70,6 +71,8 @@ def load_text(path: Path, data: bytes) -> LoadedText:
     text = normalise_text(loaded.text)
     if not text.strip():
         raise SkipFile("no text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise SkipFile(f"more than {MAX_TEXT_CHARS:,} characters of text")
     return LoadedText(text, loaded.title, loaded.pages)
 
 
@@ -98,6 +101,8 @@ def _load_delimited(text: str, tabs: bool) -> LoadedText:
     if not rows:
         return LoadedText("", None)
     width = max(map(len, rows))
+    if width * len(rows) > MAX_TABLE_CELLS:  # short rows are padded: a few wide ones multiply the text
+        raise SkipFile(f"a table of more than {MAX_TABLE_CELLS:,} cells")
     lines = [pipe_row(row + [""] * (width - len(row))) for row in rows]
     return LoadedText("\n".join([lines[0], header_rule(width), *lines[1:]]) + "\n", None)
 
@@ -117,7 +122,10 @@ def _load_email(data: bytes) -> LoadedText:
     except (LookupError, ValueError, TypeError) as error:  # unknown charsets, malformed headers
         raise SkipFile(f"unreadable email ({type(error).__name__})") from error
     if body is not None and body.get_content_subtype() == "html":
-        content = html_reader.read(content.encode("utf-8")).text
+        try:
+            content = html_reader.read(content.encode("utf-8", "replace")).text
+        except (ValueError, UnicodeError) as error:
+            raise SkipFile(f"unreadable email HTML body ({type(error).__name__})") from error
     if not content.strip():
         return LoadedText("", subject)
     return LoadedText("".join(f"{line}\n" for line in headers) + ("\n" if headers else "") + content.strip() + "\n",

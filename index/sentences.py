@@ -154,7 +154,10 @@ def unwrapped(text: str) -> str:
 
 def _unit_sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     cursor = start
+    ticks, looked = 0, start  # backticks in text[cursor:looked], counted as the loop goes
     for match in _END.finditer(text, start, end):
+        ticks += text.count("`", looked, match.start())
+        looked = match.start()
         boundary = match.end()
         if boundary < end and not _NEXT_STARTS_SENTENCE.match(text, boundary, end):
             continue
@@ -163,12 +166,13 @@ def _unit_sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]
         if cursor == start and (_LIST_NUMBER.fullmatch(text, start, match.end())
                                 or _ITEM_NUMBER.fullmatch(text, start, match.end())):
             continue
-        if text.count("`", cursor, match.start()) % 2:  # inside inline code
+        if ticks % 2:  # inside inline code
             continue
         span = _strip(text, cursor, boundary)
         if span:
             yield span
-        cursor = boundary
+        cursor = looked = boundary
+        ticks = 0
     span = _strip(text, cursor, end)
     if span:
         yield span

@@ -193,8 +193,9 @@ def test_upload_then_search_finds_the_new_document(page, server, tmp_path):
     page.wait_for_function("() => document.querySelector('#upload-status textarea').value.includes('re-indexed')",
                            timeout=120_000)
     status = page.input_value("#upload-status textarea")
-    assert "added uploads/walrus_census.md" in status and "not indexed uploads/blank.pdf: no text" in status
+    assert "added uploads/walrus_census.md" in status and "rejected 'blank.pdf': cannot be indexed: no text" in status
     assert (service.corpus / "uploads" / "walrus_census.md").is_file()
+    assert not (service.corpus / "uploads" / "blank.pdf").exists()  # what cannot be indexed is not kept
     assert service.retrieve("walrus census", k=1).hits[0].doc == "uploads/walrus_census.md"
     ask(page, "How many walruses did the census count?")
     assert "812" in last_answer(page)

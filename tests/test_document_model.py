@@ -11,7 +11,7 @@ import pytest
 from index.chunking import ChunkerSettings, chunk_document
 from index.document_model import CODE, HEADING, ITEM, PARAGRAPH, TABLE, DocumentWriter
 from index.formats import markdown
-from index.loaders import read_document
+from index.loaders import SkipFile, read_document
 from index.sentences import sentence_spans
 from qa.quote_bounds import cuts_sentence
 
@@ -132,3 +132,19 @@ def test_every_poetry_docs_file_reads_into_exact_blocks_without_front_matter():
         assert not body.startswith("---") and "\ntype: docs\n" not in body[:200], path.name
         title, chunks = chunk_document(path.name, parsed, ChunkerSettings())
         assert chunks and all(parsed.text[c.start:c.end] == c.text for c in chunks), path.name
+
+
+@pytest.mark.parametrize("text", ["> - item\n> - two\n\nAfter.\n", "- a\n  > quoted\n- b\n", "> quote\n>\n> > nested\n",
+                                  "- item\n\n  ```\n  code\n  ```\n- next\n"])
+def test_lists_and_quotes_inside_each_other_read_into_exact_blocks(text):
+    """A list inside a quote had crashed the build ("pop from empty list")."""
+    parsed = markdown.parse(text)
+    assert parsed.blocks and all(parsed.text[b.start:b.end].strip() == parsed.text[b.start:b.end] for b in parsed.blocks)
+
+
+def test_a_csv_whose_padding_would_explode_is_refused_and_other_encodings_are_told():
+    wide = b"a," * 5000 + b"\n" + b"x\n" * 3000  # 9 KB: padded rows would be 15 million cells
+    with pytest.raises(SkipFile, match="cells"):
+        read_document(Path("wide.csv"), wide)
+    russian = "Привет, мир. Это проверка кодировки текста, которую надо определить правильно.\n" * 4
+    assert read_document(Path("ru.txt"), russian.encode("koi8_r")).text == russian

@@ -215,10 +215,11 @@ class Access:
         whence it can be put back) and re-index."""
         self.check(user, DELETE)
         doc = checked_text(doc, "document").strip().strip("/")
-        source = (self.service.corpus / doc).resolve()
+        # the path itself, not where a link in it leads: deleting a link must not move its target
+        source = (self.service.corpus / doc).parent.resolve() / (self.service.corpus / doc).name
         corpus = self.service.corpus.resolve()
         if not visible(user, doc) or doc not in self.service.documents() or not source.is_file() \
-                or not source.is_relative_to(corpus):
+                or not source.parent.is_relative_to(corpus):
             self._record("delete", user, "refused", doc=doc if visible(user, doc) else None)
             raise QueryError(f"no document {doc!r} in the index (see the document list)")
         trash = self.service.index_dir / "trash" / time.strftime("%Y%m%dT%H%M%S") / doc

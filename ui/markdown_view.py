@@ -40,7 +40,7 @@ def _inline_renderer():
     return renderer
 
 
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".ipynb", ".rst")  # documents whose inline text is Markdown
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".ipynb")  # documents whose inline text is Markdown (reST's is read as text)
 
 
 def is_markdown(doc: str) -> bool:

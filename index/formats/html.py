@@ -72,7 +72,7 @@ def write_html(data: bytes, writer: DocumentWriter) -> str | None:
         titles = root.xpath("//title[not(ancestor::svg)]")
         written = len(writer.blocks)
         _Walker(writer, root).block(_content_root(root))
-        if len(writer.blocks) == written:  # nothing read: markup nested past libxml2's depth cap
+        if len(writer.blocks) == written and not root.text_content().strip():  # past libxml2's depth cap
             for paragraph in flat_paragraphs(markup):
                 writer.paragraph(paragraph)
     return (one_line(titles[0].text_content()) or None) if titles else None

@@ -33,7 +33,11 @@ def parse(text: str) -> ParsedDocument:
     depth = -1
     item_ends: list[int] = []  # where the own text of each open list item ends
     tokens = parser.parse(text[body:])
-    for i, token in enumerate(tokens):
+    closing = _closing_tokens(tokens)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
         if token.type in ("bullet_list_open", "ordered_list_open"):
             depth += 1
         elif token.type in ("bullet_list_close", "ordered_list_close"):
@@ -43,9 +47,14 @@ def parse(text: str) -> ParsedDocument:
         if token.map is None:
             continue
         start, end = _span(text, lines, token.map)
+        if token.type == "list_item_open":
+            own_end = _item_text_end(text, lines, tokens, i - 1, closing, end) if start is not None else end
+            item_ends.append(own_end)
+            if start is not None:
+                joined = bool(blocks) and blocks[-1].kind == ITEM
+                blocks.append(Block(ITEM, start, own_end, max(depth, 0), new_paragraph=not joined))
+            continue
         if start is None:
-            if token.type == "list_item_open":
-                item_ends.append(end)
             continue
         if token.type == "heading_open":
             blocks.append(Block(HEADING, start, end, int(token.tag[1])))
@@ -56,33 +65,28 @@ def parse(text: str) -> ParsedDocument:
         elif token.type == "table_open":
             blocks.append(Block(TABLE, start, end))
         elif token.type == "blockquote_open":
-            blocks.append(Block(QUOTE, start, end))
-            _skip_until_close(tokens, i, "blockquote")
-        elif token.type == "list_item_open":
-            own_end = _item_text_end(text, lines, tokens, i, end)
-            item_ends.append(own_end)
-            joined = bool(blocks) and blocks[-1].kind == ITEM
-            blocks.append(Block(ITEM, start, own_end, max(depth, 0), new_paragraph=not joined))
+            blocks.append(Block(QUOTE, start, end))  # read whole: what is inside it is passed over
+            i = closing.get(i - 1, i - 1) + 1
     blocks = _in_order(blocks)
     title = dict(metadata).get("title")
     return ParsedDocument(text, tuple(blocks), title or None, metadata=metadata)
 
 
-def _skip_until_close(tokens, index: int, name: str) -> None:
-    """Mark the tokens inside a block read whole (a quote) as read."""
-    level = tokens[index].level
-    for token in tokens[index + 1:]:
-        if token.type == f"{name}_close" and token.level == level:
-            break
-        token.map = None
+def _closing_tokens(tokens) -> dict[int, int]:
+    """The index of each opening token's closing token, found in one pass."""
+    closing, open_at = {}, []
+    for index, token in enumerate(tokens):
+        if token.nesting == 1:
+            open_at.append(index)
+        elif token.nesting == -1 and open_at:
+            closing[open_at.pop()] = index
+    return closing
 
 
-def _item_text_end(text: str, lines: list[int], tokens, index: int, item_end: int) -> int:
+def _item_text_end(text: str, lines: list[int], tokens, index: int, closing: dict[int, int], item_end: int) -> int:
     """Where a list item's own text ends: before its first nested list or code block."""
-    level = tokens[index].level
-    for token in tokens[index + 1:]:
-        if token.type == "list_item_close" and token.level == level:
-            break
+    for inner in range(index + 1, closing.get(index, index)):
+        token = tokens[inner]
         if token.map is not None and token.type in ("bullet_list_open", "ordered_list_open", "fence", "code_block"):
             start, _ = _span(text, lines, token.map)
             if start is not None:

@@ -31,24 +31,26 @@ def read(data: bytes) -> ParsedDocument:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 when it is (a BOM dropped), else Windows-1252 when it decodes, else the encoding
-    charset-normalizer finds, if the text reads as some language; binary content is refused."""
+    """UTF-8 when it is (a BOM dropped), else the encoding charset-normalizer finds if the text
+    then reads as some language, else Windows-1252 when it decodes; binary content is refused."""
     if b"\x00" in data[:8192]:
         raise SkipFile("binary content")
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding).lstrip("\ufeff")
-        except UnicodeDecodeError:
-            pass
+    try:
+        return data.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:1_000_000]).best()
-    if best is None or best.coherence <= 0:  # a "decoding" of noise reads as no language
-        raise SkipFile("not UTF-8, Windows-1252 or text in another encoding that could be told")
-    try:
-        return data.decode(best.encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        raise SkipFile(f"not readable as {best.encoding} text") from error
+    if best is not None and best.coherence > 0:  # a "decoding" of noise reads as no language
+        try:
+            return data.decode(best.encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:  # Windows-1252 last: it decodes nearly any bytes, so it would mangle other encodings
+        return data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise SkipFile("not UTF-8 or text in an encoding that could be told") from error
 
 
 def parse(text: str) -> ParsedDocument:
@@ -83,14 +85,26 @@ def parse(text: str) -> ParsedDocument:
     return ParsedDocument(text, tuple(blocks))
 
 
-_BLANK_BEFORE = re.compile(r"(?:\A|\n[ \t]*\n)[ \t]*\Z")
-_BLANK_AFTER = re.compile(r"[ \t]*(?:\Z|\n[ \t]*(?:\n|\Z))")
-
-
 def _alone(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` is one line with a blank line (or the text's edge) on each side."""
-    return ("\n" not in text[start:end] and _BLANK_BEFORE.search(text, 0, start) is not None
-            and _BLANK_AFTER.match(text, end) is not None)
+    """Whether ``text[start:end]`` is one line with a blank line (or the text's edge) on each
+    side; only the lines beside it are read."""
+    return "\n" not in text[start:end] and _blank_side(text, start, -1) and _blank_side(text, end, 1)
+
+
+def _blank_side(text: str, at: int, step: int) -> bool:
+    """Whether the text's edge or a blank line is next to ``at`` going ``step`` (-1: back)."""
+    newlines = 0
+    index = at - 1 if step < 0 else at
+    while 0 <= index < len(text):
+        char = text[index]
+        if char == "\n":
+            newlines += 1
+            if newlines == 2:
+                return True
+        elif char not in " \t":
+            return False
+        index += step
+    return True
 
 
 def heading_line_level(line: str, markdown: bool, alone: bool = True) -> int | None:

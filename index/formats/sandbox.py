@@ -63,6 +63,18 @@ def read_document(suffix: str, data: bytes, *, isolated: bool = True, timeout_s:
     return importlib.import_module(module).read(data)
 
 
+# What the worker inherits: enough to run Python and find its packages, never the parent's
+# secrets (model-server keys, the shared password) while it parses files it cannot trust.
+_KEPT_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH", "HF_HOME",
+                   "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+TRANSIENT = ("took longer than", "the reader process")  # skip reasons worth a retry at the next build
+
+
+def _worker_environment() -> dict[str, str]:
+    kept = {name: os.environ[name] for name in _KEPT_VARIABLES if name in os.environ}
+    return {**kept, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}  # numpy: few threads
+
+
 def read_in_worker(suffix: str, data: bytes, timeout_s: float = TIMEOUT_S,
                    memory_bytes: int = MEMORY_BYTES) -> ParsedDocument:
     """``read_document`` in the worker: a reader that runs out of time or memory, or
@@ -87,8 +99,8 @@ class _Worker:
     def read(self, module: str, data: bytes, timeout_s: float, memory_bytes: int) -> ParsedDocument:
         with self._lock:
             for attempt in (1, 2):  # a worker that died between two files is replaced once
-                process = self._ready(memory_bytes)
                 try:
+                    process = self._ready(memory_bytes)
                     _send(process.stdin, module.encode())
                     _send(process.stdin, data)
                     break
@@ -137,7 +149,7 @@ class _Worker:
             self._process = subprocess.Popen(
                 [sys.executable, "-I", "-c", _BOOT, _ROOT, str(memory_bytes)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # stderr: the parent's, for its log
-                env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})  # numpy: few threads
+                env=_worker_environment())
             self._memory, self._pid = memory_bytes, os.getpid()
         return self._process
 
