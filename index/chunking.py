@@ -95,7 +95,7 @@ def _sections(text: str, blocks: list[Block], title: str):
     """Yield ``(breadcrumb, body_blocks)`` for each run of body blocks."""
     stack: list[str] = []
     pending: list[tuple[int, str]] = []  # headings seen since the last body block
-    body: list[_Block] = []
+    body: list[Block] = []
     for block in blocks + [None]:
         if block is not None and block.kind == HEADING:
             if body:

@@ -32,7 +32,6 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 class LoadedText:
     text: str
     title: str | None  # a title the format declares (an email's subject)
-    pages: tuple[int, ...] = ()
 
 
 def read_document(path: Path, data: bytes, isolated: bool = True) -> ParsedDocument:
@@ -51,7 +50,7 @@ def read_document(path: Path, data: bytes, isolated: bool = True) -> ParsedDocum
     elif suffix in _IN_PROCESS:
         loaded = load_text(path, data)
         parsed = plain.parse(loaded.text)
-        parsed = ParsedDocument(parsed.text, parsed.blocks, loaded.title, loaded.pages)
+        parsed = ParsedDocument(parsed.text, parsed.blocks, loaded.title)
     else:
         parsed = sandbox.read_document(suffix, data, isolated=isolated)
     if not any(block.kind != "heading" for block in parsed.blocks):
@@ -73,7 +72,7 @@ def load_text(path: Path, data: bytes) -> LoadedText:
         raise SkipFile("no text")
     if len(text) > MAX_TEXT_CHARS:
         raise SkipFile(f"more than {MAX_TEXT_CHARS:,} characters of text")
-    return LoadedText(text, loaded.title, loaded.pages)
+    return LoadedText(text, loaded.title)
 
 
 def pipe_row(cells: list[str]) -> str:
