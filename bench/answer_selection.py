@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from index.builder import build_index
-from qa.answer_eval import FIT, article_split
-from qa.answer_features import FEATURES
+from qa.evaluate.squad_answers import FIT, article_split
+from qa.answer.features import FEATURES
 from qa.assistant import Assistant
-from qa.calibration import HARD_NEGATIVES, Sample, collect, fit_selection, squad_items
-from qa.squad import load_squad, materialise_squad_corpus
+from qa.fit.calibration import HARD_NEGATIVES, Sample, collect, fit_selection, squad_items
+from qa.evaluate.squad import load_squad, materialise_squad_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD = ROOT.parent / "shared" / "datasets" / "squad2-train-10" / "train-v2.0-10-articles.json"

@@ -13,8 +13,8 @@ from index.builder import build_index
 from index.chunking import ChunkerSettings
 from index.embedding import Embedder
 from qa import Assistant
-from qa.datasets import load_questions
-from qa.labelled_eval import run_questions, summarise
+from qa.evaluate.datasets import load_questions
+from qa.evaluate.labelled import run_questions, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = [ChunkerSettings(400, 80), ChunkerSettings(600, 120), ChunkerSettings(800, 150),

@@ -1,4 +1,4 @@
-"""Choosing the sentence cited first (``qa/answering.py``: ``LEAD_CANDIDATES``, ``LEAD_WEIGHTS``,
+"""Choosing the sentence cited first (``qa/answer/selection.py``: ``LEAD_CANDIDATES``, ``LEAD_WEIGHTS``,
 ``LEAD_SCORE_GAP``), measured on the fit articles of the SQuAD set only: every answerable
 question asked as `ask` does, its best-scored sentences described by their selection score and
 their best short-answer span (score, softmax share), then each setting of the grid picks the
@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from index.builder import build_index
-from qa.answer_eval import FIT, article_split, token_f1
-from qa.answering import LEAD_CANDIDATES, LEAD_SCORE_GAP, LEAD_WEIGHTS, lead_weight
+from qa.evaluate.squad_answers import FIT, article_split, token_f1
+from qa.answer.selection import LEAD_CANDIDATES, LEAD_SCORE_GAP, LEAD_WEIGHTS, lead_weight
 from qa.assistant import PASSAGES_READ, Assistant
-from qa.short_answer_model import BestSpan
-from qa.squad import load_squad, materialise_squad_corpus
+from qa.answer.spans.model import BestSpan
+from qa.evaluate.squad import load_squad, materialise_squad_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUAD = ROOT.parent / "shared" / "datasets" / "squad2-train-10" / "train-v2.0-10-articles.json"
@@ -56,13 +56,13 @@ def describe(path: Path, mode: str) -> list[list[Described]]:
     build_index(corpus, index_dir, progress=True)
     described = []
     with Assistant.open(index_dir, dense=mode == "hybrid") as assistant:
-        answerer = assistant.answerer
+        pipeline = assistant.pipeline
         for q in [q for q in dataset.questions if q.doc in fit_docs and q.answerable]:
-            evidence = answerer.evidence(q.question, [], mode, PASSAGES_READ)
+            evidence = pipeline.evidence(q.question, [], mode, PASSAGES_READ)
             rows = []
             for i in np.argsort(-evidence.scores, kind="stable")[:DEPTH]:
                 c = evidence.candidates[int(i)]
-                best = answerer.short_answers.best(q.question, c.text, answerer.word_vectors(q.question, c.text))
+                best = pipeline.spans.best(q.question, c.text)
                 f1 = max(token_f1(c.text[slice(*best.span)], g) for g in q.answers) if best else 0.0
                 rows.append(Described(float(evidence.scores[i]), best,
                                       any(c.hit.doc == q.doc and c.start <= s and e <= c.end for s, e in q.spans), f1))

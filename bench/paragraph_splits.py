@@ -12,8 +12,8 @@ from pathlib import Path
 from index.chunking import ChunkerSettings
 from index.generations import current_generation
 from index.store import RECORDS_FILE, RecordStore
-from qa.datasets import load_beir, materialise_beir_corpus
-from qa.squad import load_squad, materialise_squad_corpus
+from qa.evaluate.datasets import load_beir, materialise_beir_corpus
+from qa.evaluate.squad import load_squad, materialise_squad_corpus
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 

@@ -16,10 +16,10 @@ from index.backends.qdrant_publish import publish_generation
 from index.builder import build_index
 from index.generations import current_generation
 from qa.assistant import Assistant
-from qa.datasets import load_beir, materialise_beir_corpus
-from qa.evaluation import beir_units, evaluate_retrieval
-from qa.fusion import FusionSettings
-from qa.squad import load_squad, materialise_squad_corpus
+from qa.evaluate.datasets import load_beir, materialise_beir_corpus
+from qa.evaluate.retrieval import beir_units, evaluate_retrieval
+from qa.search.fusion import FusionSettings
+from qa.evaluate.squad import load_squad, materialise_squad_corpus
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 MODES = ["bm25", "dense", "hybrid"]

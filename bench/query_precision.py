@@ -18,8 +18,8 @@ from index.embedding import Embedder, _resolve
 from index.generations import cache_root
 from index.onnx_embedding import OnnxEncoder, _onnxruntime, _openvino, onnx_file
 from index.text import indexed_text
-from qa.datasets import load_questions
-from qa.evaluation import percentile
+from qa.evaluate.datasets import load_questions
+from qa.evaluate.retrieval import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 SCIFACT = ROOT.parent / "shared" / "datasets" / "scifact-train"
@@ -80,7 +80,7 @@ def hybrid_against_embedding() -> None:
     """Hybrid search p50/p95 on SciFact train (its cached eval index) against the query
     embedding alone, both cold (a new query every time), interleaved in one process."""
     from qa import Assistant
-    from qa.datasets import load_beir, materialise_beir_corpus
+    from qa.evaluate.datasets import load_beir, materialise_beir_corpus
 
     beir = load_beir(SCIFACT, "train")
     _, index_dir = materialise_beir_corpus(beir)

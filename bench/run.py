@@ -25,8 +25,8 @@ from index.dense import HNSW_MIN_VECTORS, build_dense, dense_config
 from index.embedding import Embedder
 from index.sparse_bm25 import SparseBM25
 from index.tokenization import Tokenizer
-from qa.evaluation import percentile
-from qa.fusion import fuse
+from qa.evaluate.retrieval import percentile
+from qa.search.fusion import fuse
 
 ROOT = Path(__file__).resolve().parent.parent
 SCIFACT = ROOT.parent / "shared" / "datasets" / "scifact-train"

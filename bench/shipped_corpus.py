@@ -13,8 +13,8 @@ from pathlib import Path
 
 from index.builder import build_index
 from qa import Assistant
-from qa.datasets import load_questions
-from qa.labelled_eval import evidence_span, holds_evidence
+from qa.evaluate.datasets import load_questions
+from qa.evaluate.labelled import evidence_span, holds_evidence
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION_IDS = ["q001", "q007", "q011", "q023", "q026", "q031", "q032", "q035", "q042", "q043"]

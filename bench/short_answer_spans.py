@@ -14,11 +14,11 @@ import argparse
 import json
 from pathlib import Path
 
-from qa.answer_eval import FIT
-from qa.short_answer_fit import best_spans, describe, fp32_embedder, rank_trees
-from qa.short_answer_model import ShortAnswerModel
-from qa.short_answers import DENSE_FEATURES, FEATURES
-from qa.squad import load_squad
+from qa.evaluate.squad_answers import FIT
+from qa.fit.short_answers import best_spans, describe, fp32_embedder, rank_trees
+from qa.answer.spans.model import ShortAnswerModel
+from qa.answer.spans.features import DENSE_FEATURES, FEATURES
+from qa.evaluate.squad import load_squad
 
 SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "squad2-train-10" / \
     "train-v2.0-10-articles.json"

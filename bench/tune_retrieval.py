@@ -28,10 +28,10 @@ from index.manifest import Manifest
 from index.store import RECORDS_FILE, RecordStore
 from index.text import indexed_text
 from index.tokenization import STOPWORD_LISTS, Tokenizer, TokenizerSettings
-from qa.datasets import doc_id_from_path, load_beir, materialise_beir_corpus
-from qa.evaluation import collapse_to_documents, ranking_metrics
-from qa.fusion import FusionSettings, fuse
-from qa.squad import load_squad, materialise_squad_corpus
+from qa.evaluate.datasets import doc_id_from_path, load_beir, materialise_beir_corpus
+from qa.evaluate.retrieval import collapse_to_documents, ranking_metrics
+from qa.search.fusion import FusionSettings, fuse
+from qa.evaluate.squad import load_squad, materialise_squad_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPTH = 100

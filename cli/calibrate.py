@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from qa.datasets import DatasetError, load_questions
-from qa.squad import is_squad_file, load_squad
+from qa.evaluate.datasets import DatasetError, load_questions
+from qa.evaluate.squad import is_squad_file, load_squad
 
 from .common import CliError, emit_json, index_dir_option, open_assistant
 
@@ -29,7 +29,7 @@ def calibrate(questions: Path, split: str, output: Path | None, without_dense: b
               index_dir: Path | None) -> None:
     """Fit answer selection, confidence and the "not in the documents" threshold on labelled
     QUESTIONS (scikit-learn logistic regression)."""
-    from qa.calibration import calibrate as fit
+    from qa.fit.calibration import calibrate as fit
 
     if squad is not None and not is_squad_file(squad):
         raise CliError(f"{squad} is not a SQuAD-format JSON file")
@@ -59,7 +59,7 @@ def calibrate_verifier(dataset: Path, per_article: int, output: Path | None) -> 
     file: fitted on its "fit" articles, precision and recall reported on both halves."""
     from index.embedding import Embedder, EmbeddingUnavailable
     from index.tokenization import Tokenizer
-    from qa.verifier_fit import fit_verifier
+    from qa.fit.verifier import fit_verifier
 
     if not is_squad_file(dataset):
         raise CliError(f"{dataset} is not a SQuAD .json file")
@@ -89,7 +89,7 @@ def calibrate_short_answers(dataset: Path, without_dense: bool, output: Path | N
     articles of a SQuAD file, each question with its gold sentence (word vectors in fp32: the
     same fit on any CPU); token F1 reported on both halves."""
     from index.embedding import EmbeddingUnavailable
-    from qa.short_answer_fit import fit_short_answers, fp32_embedder
+    from qa.fit.short_answers import fit_short_answers, fp32_embedder
 
     if not is_squad_file(dataset):
         raise CliError(f"{dataset} is not a SQuAD .json file")

@@ -10,7 +10,7 @@ import click
 
 from index.generations import current_generation
 from index.manifest import IndexUnavailable, Manifest
-from qa.retrieval import QueryError, check_query
+from qa.query import QueryError, check_query
 
 CORPUS_ENV = "CORPUSQA_CORPUS"
 DEFAULT_CORPUS = "corpus"
@@ -34,7 +34,7 @@ doc_option = click.option("--doc", "docs", multiple=True, metavar="PATH",
 
 def llm_options(command):
     """--llm-url, --llm-model and --llm-timeout (the API key only from the environment)."""
-    from qa.generation import KEY_ENV, MODEL_ENV, TIMEOUT_ENV, URL_ENV
+    from qa.generate.client import KEY_ENV, MODEL_ENV, TIMEOUT_ENV, URL_ENV
 
     for option in reversed((
             click.option("--llm-url", default=None, metavar="URL",
@@ -50,7 +50,7 @@ def llm_options(command):
 
 def llm_settings(url: str | None, model: str | None, timeout: float | None, required: bool):
     """The configured model server; a one-line error when it is required but not configured."""
-    from qa.generation import URL_ENV, LLMSettings
+    from qa.generate.client import URL_ENV, LLMSettings
 
     try:
         settings = LLMSettings.from_env(url, model, timeout)
@@ -78,13 +78,13 @@ def indexed_corpus(index_dir: Path) -> Path | None:
         return None
 
 
-def open_assistant(index_dir: Path | None, dense: bool = True, llm=None):
+def open_assistant(index_dir: Path | None, dense: bool = True, llm=None, backend=None):
     from qa.assistant import Assistant
-    from qa.scoring import AnswerConfigError
-    from qa.span_syntax import ParserUnavailable
+    from qa.answer.scoring import AnswerConfigError
+    from qa.answer.spans.syntax import ParserUnavailable
 
     try:
-        return Assistant.open(index_dir, dense=dense, llm=llm)
+        return Assistant.open(index_dir, dense=dense, llm=llm, backend=backend)
     except (IndexUnavailable, AnswerConfigError, ParserUnavailable) as error:
         raise CliError(str(error)) from error
 
@@ -98,3 +98,32 @@ def checked_query(query: str, mode: str, k: int) -> str:
 
 def emit_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def evaluation_backend(name: str, url: str | None, path: Path | None, fusion: str):
+    """The backend ``eval`` ranks on: None for local, else a Qdrant configuration whose alias
+    is not the one ``serve`` reads."""
+    from index.backends import BackendConfig
+
+    if name == "local" and (url or path or fusion != "client"):
+        raise CliError("--qdrant-url, --qdrant-path and --qdrant-fusion need --backend qdrant")
+    if name == "local":
+        return None
+    try:
+        return BackendConfig("qdrant", url, str(path.resolve()) if path else None, collection="corpusqa-eval",
+                             fusion=fusion)
+    except ValueError as error:
+        raise CliError(str(error)) from error
+
+
+def served(index_dir: Path, backend, progress: bool):
+    """The evaluation backend, serving ``index_dir``'s current generation (published to Qdrant
+    first when that is the backend); None for local."""
+    from index.backends import serve_generation
+    from index.generations import current_generation
+
+    if backend is not None:
+        note = serve_generation(backend, current_generation(index_dir), progress)
+        if note and progress:
+            click.echo(note, err=True)
+    return backend

@@ -10,16 +10,16 @@ import click
 from index.generations import resolve_index_dir
 from index.manifest import IndexUnavailable
 from qa.assistant import PASSAGES_READ
-from qa.datasets import (
+from qa.evaluate.datasets import (
     DatasetError,
     is_beir_folder,
     load_beir,
     load_questions,
     materialise_beir_corpus,
 )
-from qa.evaluation import METRIC_NAMES, RANKING_DEPTH, beir_units, evaluate_retrieval, paired_differences
-from qa.retrieval import MODES
-from qa.squad import is_squad_file, load_squad, materialise_squad_corpus
+from qa.evaluate.retrieval import METRIC_NAMES, RANKING_DEPTH, beir_units, evaluate_retrieval, paired_differences
+from qa.query import MODES
+from qa.evaluate.squad import is_squad_file, load_squad, materialise_squad_corpus
 
 from .common import (
     CliError,
@@ -28,7 +28,9 @@ from .common import (
     json_option,
     llm_options,
     llm_settings,
+    evaluation_backend,
     open_assistant,
+    served,
 )
 
 
@@ -53,12 +55,22 @@ from .common import (
                    "cue must not drag it there); adds rows `<mode>+other` with `dragged_back`.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Write report.md and PNG plots into this folder.")
+@click.option("--backend", type=click.Choice(["local", "qdrant"]), default="local", show_default=True,
+              help="Where ranking runs while evaluating: this machine, or Qdrant (the index is published to "
+                   "its collection alias 'corpusqa-eval', never to the one `serve` reads).")
+@click.option("--qdrant-url", default=None, metavar="URL",
+              help="--backend qdrant: a Qdrant server or cluster (API key from $CORPUSQA_QDRANT_API_KEY).")
+@click.option("--qdrant-path", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="--backend qdrant: Qdrant's embedded local mode in this folder.")
+@click.option("--qdrant-fusion", type=click.Choice(["client", "rrf", "dbsf"]), default="client", show_default=True,
+              help="--backend qdrant: hybrid fused by corpusqa (client) or by Qdrant (RRF / DBSF).")
 @click.option("--llm", "generate", is_flag=True,
               help="Labelled questions: also ask each mode with your model server writing the answers.")
 @llm_options
 @index_dir_option
 def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, task: str | None,
                  holdout_articles: int, after_other_article: bool, as_json: bool, report_dir: Path | None,
+                 backend: str, qdrant_url: str | None, qdrant_path: Path | None, qdrant_fusion: str,
                  generate: bool,
                  llm_url: str | None, llm_model: str | None, llm_timeout: float | None,
                  index_dir: Path | None) -> None:
@@ -68,6 +80,7 @@ def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, ta
     llm = llm_settings(llm_url, llm_model, llm_timeout, required=True) if generate else None
     if llm and not (dataset.is_file() and dataset.suffix == ".jsonl"):
         raise CliError("--llm evaluates labelled questions (.jsonl) only")
+    config = evaluation_backend(backend, qdrant_url, qdrant_path, qdrant_fusion)
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
     unknown = [m for m in mode_list if m not in MODES]
     if unknown or not mode_list:
@@ -75,19 +88,19 @@ def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, ta
     try:
         if dataset.is_file() and dataset.suffix == ".jsonl":
             payload, results = _labelled(dataset, mode_list, k or PASSAGES_READ, split or "test", as_json, index_dir,
-                                         llm)
+                                         llm, config)
             columns = LABELLED_COLUMNS + (GENERATION_COLUMNS if llm else ())
         elif is_beir_folder(dataset):
-            payload, results = _beir(dataset, mode_list, k or RANKING_DEPTH, split or "test", as_json)
+            payload, results = _beir(dataset, mode_list, k or RANKING_DEPTH, split or "test", as_json, config)
             columns = METRIC_NAMES
         elif is_squad_file(dataset) and task in (None, "retrieval"):
-            payload, results = _squad_retrieval(dataset, mode_list, k or RANKING_DEPTH, as_json)
+            payload, results = _squad_retrieval(dataset, mode_list, k or RANKING_DEPTH, as_json, config)
             columns = METRIC_NAMES
         elif is_squad_file(dataset):
             from .squad_answers import squad_answers
 
             payload = squad_answers(dataset, mode_list, k or PASSAGES_READ, split or "report", holdout_articles,
-                                    as_json, after_other_article)
+                                    as_json, after_other_article, config)
             results, columns = [], SQUAD_ANSWER_COLUMNS
         else:
             raise DatasetError(f"{dataset} is not a BEIR folder (corpus.jsonl, queries.jsonl, qrels/), a "
@@ -99,19 +112,20 @@ def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, ta
     else:
         click.echo(format_table(payload, columns))
     if report_dir is not None:
-        from qa.report import write_report
+        from qa.evaluate.report import write_report
 
         click.echo(f"report written to {write_report(report_dir, payload, results)}", err=True)
 
 
-def _beir(dataset: Path, modes: list[str], depth: int, split: str, as_json: bool):
+def _beir(dataset: Path, modes: list[str], depth: int, split: str, as_json: bool, backend=None):
     beir = load_beir(dataset, split)
     corpus, index_dir = materialise_beir_corpus(beir, progress=not as_json)
-    payload, results = _ranked(corpus, index_dir, beir.queries, beir.qrels, beir_units, modes, depth, as_json)
+    payload, results = _ranked(corpus, index_dir, beir.queries, beir.qrels, beir_units, modes, depth, as_json,
+                               backend)
     return {"dataset": str(dataset), "split": split, **payload}, results
 
 
-def _squad_retrieval(dataset: Path, modes: list[str], depth: int, as_json: bool):
+def _squad_retrieval(dataset: Path, modes: list[str], depth: int, as_json: bool, backend=None):
     """Each answerable question against the paragraph it was written about."""
     squad = load_squad(dataset)
     corpus, index_dir = materialise_squad_corpus(squad)
@@ -122,12 +136,13 @@ def _squad_retrieval(dataset: Path, modes: list[str], depth: int, as_json: bool)
                 for c in retriever.records.chunks(list(range(retriever.records.size)))]
 
     payload, results = _ranked(corpus, index_dir, {q.id: q.question for q in questions},
-                               {q.id: {q.paragraph: 1} for q in questions}, units, modes, depth, as_json)
+                               {q.id: {q.paragraph: 1} for q in questions}, units, modes, depth, as_json,
+                               backend)
     return {"dataset": str(dataset), "split": "retrieval: question → paragraph", **payload}, results
 
 
 def _ranked(corpus: Path, index_dir: Path, queries: dict, qrels: dict, units_of, modes: list[str], depth: int,
-            as_json: bool):
+            as_json: bool, backend=None):
     """Build (or reuse) the dataset's index, then rank every query in each mode."""
     from index.builder import build_index
     from qa.assistant import Assistant
@@ -137,7 +152,8 @@ def _ranked(corpus: Path, index_dir: Path, queries: dict, qrels: dict, units_of,
     if progress:
         click.echo(f"index: {summary.chunks} passages from {summary.documents} documents "
                    f"({'cached' if summary.up_to_date else f'built in {summary.seconds:.0f} s'})", err=True)
-    with Assistant.open(index_dir, dense=modes != ["bm25"]) as assistant:
+    backend = served(index_dir, backend, progress)
+    with Assistant.open(index_dir, dense=modes != ["bm25"], backend=backend) as assistant:
         fusion = assistant.retriever.fusion
         settings = (f"each query ranked as `corpusqa search --k {depth}`: hybrid fuses each ranker's top "
                     f"{max(depth, fusion.depth)} ({describe_fusion(fusion)}); BM25 "
@@ -163,10 +179,10 @@ def describe_fusion(fusion) -> str:
 
 
 def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool, index_dir: Path | None,
-              llm=None):
+              llm=None, backend=None):
     """Ask every labelled question of ``split`` ("all" for every one) in each mode, and with
     ``llm`` each mode again with the model writing the answers."""
-    from qa.labelled_eval import generation_figures, run_questions, summarise
+    from qa.evaluate.labelled import generation_figures, run_questions, summarise
 
     questions = [q for q in load_questions(dataset) if split == "all" or q.split == split]
     if not questions:
@@ -174,7 +190,8 @@ def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool
     settings = f"each question asked as `corpusqa ask --k {k}`; latency per mode from cold caches"
     if not as_json:
         click.echo(f"settings: {settings}", err=True)
-    with open_assistant(index_dir, llm=llm) as assistant:
+    backend = served(resolve_index_dir(index_dir), backend, not as_json)
+    with open_assistant(index_dir, llm=llm, backend=backend) as assistant:
         rows = [summarise(run_questions(assistant, questions, mode, k, progress=not as_json), mode)
                 for mode in modes]
         if llm:

@@ -13,7 +13,8 @@ import click
 
 from index.generations import resolve_index_dir
 from qa.assistant import PASSAGES_READ
-from qa.retrieval import MODES, QueryError
+from qa.extras import MissingExtra
+from qa.query import MODES, QueryError
 
 from .calibrate import calibrate, calibrate_short_answers, calibrate_verifier
 from .common import (
@@ -293,6 +294,9 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("corpusqa: interrupted", err=True)
         sys.exit(130)
+    except MissingExtra as error:  # fitting or plotting without its optional dependencies
+        click.echo(f"corpusqa: error: {error}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

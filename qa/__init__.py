@@ -1,7 +1,8 @@
 """Retrieve, answer, cite and evaluate: ``from qa import Assistant``."""
 
-from .assistant import Assistant
-from .records import Answer, Citation, Hit
-from .retrieval import MODES, QueryError, SearchResult
+from qa.assistant import Assistant
+from qa.records import Answer, Citation, Hit
+from qa.query import MODES, QueryError
+from qa.search.retriever import SearchResult
 
 __all__ = ["Answer", "Assistant", "Citation", "Hit", "MODES", "QueryError", "SearchResult"]

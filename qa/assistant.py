@@ -5,22 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from index.backends import BackendConfig, open_backend
-from index.dense import load_dense
-from index.embedding import Embedder, EmbeddingUnavailable
-from index.generations import current_generation, resolve_index_dir
-from index.lexical import BM25_FOLDER, BM25Settings, LexicalIndex
-from index.manifest import IndexUnavailable, Manifest
-from index.store import RECORDS_FILE, Document, RecordStore
-from index.tokenization import Tokenizer, TokenizerSettings
+from index.backends import BackendConfig
+from index.embedding import Embedder
+from index.opening import open_index
+from index.store import Document
 
-from .generation import LLMSettings
-from .records import Answer, Hit
-from .retrieval import FusionSettings, QueryError, Retriever, SearchResult, check_query
-from .scoped_spelling import ScopedLexical, scoped_steps, spelling_within
-from .scoring import AnswerSettings
-from .small_talk import reply as small_talk_reply
-from .span_syntax import check_installed, parse
+from qa.answer.scoring import AnswerSettings
+from qa.answer.spans.syntax import check_installed, parse
+from qa.generate.client import LLMSettings
+from qa.query import QueryError
+from qa.records import Answer, Hit
+from qa.search.retriever import FusionSettings, Retriever, SearchResult
 
 PASSAGES_READ = 8  # passages an answer reads: `ask`, the page, calibration and eval alike
 
@@ -46,7 +41,7 @@ class Assistant:
         # not mid-conversation
         self.answer_settings = AnswerSettings.load(dense=retriever.has_dense)
         check_installed()
-        self._answerer = self._generator = None
+        self._pipeline = self._generator = None
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, *, dense: bool = True,
@@ -60,40 +55,11 @@ class Assistant:
         reads every page of the records (``PRAGMA quick_check``: worth it for a server, which
         opens once, not for one command's question). Raises ``IndexUnavailable`` when there is
         no usable index; a damaged dense index leaves BM25 serving, its file named in the notice."""
-        index_dir = resolve_index_dir(index_dir)
-        generation = current_generation(index_dir)
-        manifest = Manifest.load(generation, files=False)  # settings only: fast at 1M documents
-        records = RecordStore(generation / RECORDS_FILE)
-        problem = records.problem(manifest.chunks) if verify else None
-        if problem is None and records.size != manifest.chunks:
-            problem = f"index records hold {records.size} chunks, the manifest {manifest.chunks}"
-        if problem:
-            records.close()
-            raise IndexUnavailable(f"{problem}: rebuild with `corpusqa index`")
-        tokenizer = Tokenizer(TokenizerSettings.from_manifest(manifest.tokenizer))
+        opened = open_index(index_dir, dense=dense, embedder=embedder, backend=backend, verify=verify)
+        retriever = Retriever(opened.records, opened.lexical, opened.tokenizer, opened.backend, opened.embedder,
+                              opened.dense_unavailable, fusion)
         try:
-            bm25 = BM25Settings(**manifest.bm25)
-        except (TypeError, ValueError) as error:
-            raise IndexUnavailable(f"index BM25 settings unusable ({error}): rebuild with `corpusqa index`") from error
-        lexical = _open_lexical(generation, records, bm25)
-        try:
-            config = backend or BackendConfig.load(index_dir)
-        except ValueError as error:
-            raise IndexUnavailable(str(error)) from error
-        dense_index, reason = None, "not requested"
-        if dense:
-            try:
-                dense_index, embedder = _load_dense(generation, manifest, records.size, embedder,
-                                                    local=config.name == "local")
-                reason = None
-            except (EmbeddingUnavailable, IndexUnavailable) as error:
-                reason, embedder = str(error), None
-                if reason.startswith("dense index"):  # a damaged file, not a missing model
-                    reason += "; the next `corpusqa index` rebuilds it"
-        ranking = open_backend(config, generation, records, dense_index, lexical)
-        retriever = Retriever(records, lexical, tokenizer, ranking, embedder, reason, fusion)
-        try:
-            return cls(index_dir, generation, manifest, retriever, llm)
+            return cls(opened.index_dir, opened.generation, opened.manifest, retriever, llm)
         except Exception:
             retriever.close()
             raise
@@ -102,8 +68,8 @@ class Assistant:
         """Drop the cached query vectors, sentence vectors and parses, so that evaluation
         times each mode from cold, as a question about new passages is."""
         self.retriever.query_vectors.clear()
-        if self._answerer is not None:
-            self._answerer.scorer.forget_vectors()
+        if self._pipeline is not None:
+            self._pipeline.forget_cached()
         parse.forget()
 
     def close(self) -> None:
@@ -113,16 +79,13 @@ class Assistant:
         self.retriever.close()
 
     @property
-    def answerer(self):
-        """The answer pipeline, built on first use."""
-        if self._answerer is None:
-            from .answering import Answerer
+    def pipeline(self):
+        """The extractive answer pipeline (``qa.answer.pipeline``), built on first use."""
+        if self._pipeline is None:
+            from qa.answer.pipeline import ExtractivePipeline
 
-            answerer = Answerer(self.retriever, self.answer_settings)
-            # typos are read against the documents a question is limited to (qa/scoped_spelling.py)
-            answerer.speller.lexical = ScopedLexical(answerer.speller.lexical)
-            self._answerer = answerer
-        return self._answerer
+            self._pipeline = ExtractivePipeline(self.retriever, self.answer_settings)
+        return self._pipeline
 
     @property
     def generator(self):
@@ -131,13 +94,13 @@ class Assistant:
             raise QueryError("no language model configured: pass --llm-url and --llm-model, or set "
                              "CORPUSQA_LLM_URL and CORPUSQA_LLM_MODEL")
         if self._generator is None:
-            from .generated import GeneratedAnswerer
-            from .generation import LLMClient
-            from .verification import Verifier
+            from qa.generate.answerer import GeneratedAnswerer
+            from qa.generate.client import LLMClient
+            from qa.generate.verification import Verifier
 
             encode = self.retriever.embedder.encode if self.retriever.has_dense else None
             verifier = Verifier(self.retriever.tokenizer, encode)
-            self._generator = GeneratedAnswerer(self.answerer, LLMClient(self.llm), verifier)
+            self._generator = GeneratedAnswerer(self.pipeline, LLMClient(self.llm), verifier)
         return self._generator
 
     def __enter__(self) -> Assistant:
@@ -162,34 +125,15 @@ class Assistant:
         limits the answer to these documents or folders. With ``generate``, the configured
         model writes the answer and only its verified sentences stay."""
         if not generate:
-            scope = self.retriever.scope(docs)
-            replied = self._small_talk(question, mode, k, scope)
-            if replied is not None:
-                return replied
-            with spelling_within(scope):
-                return self.answerer.ask(question, history, mode=mode, k=k, docs=docs)
+            return self.pipeline(question, history, mode, k, docs)
         *_, answer = self.ask_stream(question, history, mode, k, docs)
         return answer
 
     def ask_stream(self, question: str, history: Sequence[str] = (), mode: str = "hybrid",
                    k: int = PASSAGES_READ, docs: Sequence[str] = ()) -> Iterator[str | Answer]:
         """A generated answer as it is written (``str`` pieces), then the verified ``Answer``."""
-        scope = self.retriever.scope(docs)
-        replied = self._small_talk(question, mode, k, scope)
-        if replied is not None:
-            return iter([replied])
-        return scoped_steps(self.generator.stream(question, history, mode, k, docs), scope)
-
-    def _small_talk(self, question: str, mode: str, k: int, scope) -> Answer | None:
-        """The small-talk reply ("hi") naming only the documents ``docs`` allows, when limited
-        (the answerer's own reply names every indexed document)."""
-        if scope is None:
-            return None
-        question = check_query(question, mode, k)
-        said = small_talk_reply(question, list(scope.docs))
-        return None if said is None else Answer(question=question, text=said, abstained=True, citations=[],
-                                                passages=[], mode=self.retriever.served_mode(mode)[0],
-                                                confidence=0.0)
+        state = self.pipeline.start(question, history, mode, k, docs)  # a bad question fails here, not mid-stream
+        return self.generator.stream(state)
 
     def documents(self) -> list[str]:
         """Every indexed document's path (what ``docs`` may name)."""
@@ -198,27 +142,3 @@ class Assistant:
     def document(self, doc: str) -> Document | None:
         """A document's full text and title, to show a citation in context."""
         return self.retriever.records.document(doc)
-
-
-def _open_lexical(generation: Path, records: RecordStore, settings: BM25Settings) -> LexicalIndex:
-    """The saved BM25 matrix, memory-mapped; built from the stored tokens when it is missing
-    (an index from an earlier version), unreadable or not for these records and settings."""
-    folder = generation / BM25_FOLDER
-    if folder.is_dir():
-        try:
-            return LexicalIndex.load(folder, settings, records.size)
-        except (OSError, ValueError, KeyError):
-            pass  # the next build writes it again (index/previous.py checks it)
-    return LexicalIndex(list(records.tokens()), settings)
-
-
-def _load_dense(generation: Path, manifest: Manifest, size: int, embedder: Embedder | None, local: bool = True):
-    """The FAISS index (None when a remote backend holds the vectors) and the model."""
-    if manifest.dense_index.get("type") == "none" or manifest.dimension is None:
-        raise IndexUnavailable("the index was built without vectors; run `corpusqa index` "
-                               "once the embedding model is available")
-    if embedder is not None and embedder.name != manifest.embedding_model:
-        raise IndexUnavailable(f"the index was embedded with {manifest.embedding_model!r}, "
-                               f"not {embedder.name!r}")
-    index = load_dense(generation, manifest.dense_index, size, manifest.dimension) if local else None
-    return index, embedder or Embedder(manifest.embedding_model)

@@ -6,7 +6,7 @@ import textwrap
 
 from index.text import strip_unsafe
 
-from .records import Answer, Hit
+from qa.records import Answer, Hit
 
 
 PAGE_LABELS = {".pptx": "slide", ".xlsx": "sheet", ".xlsm": "sheet"}  # a page of these formats is called so

@@ -92,7 +92,7 @@ def test_users_commands_end_to_end(runner, tmp_path):
 def team(tmp_path_factory, embedder, stand_in):
     """A launched server over handbook/ and hr/ with the USERS, a model server stand-in, and a
     guard whose session lifetime a test may shorten."""
-    from qa.generation import LLMSettings
+    from qa.generate.client import LLMSettings
     from ui.access import Access
     from ui.accounts import Accounts
     from ui.app import launch

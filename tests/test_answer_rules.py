@@ -7,29 +7,25 @@ import numpy as np
 import pytest
 
 from index.tokenization import Tokenizer
-from qa.answer_features import FEATURES, best_matches, content_pieces, question_content, sentence_features
-from qa.calibration import (
+from qa.answer.features import FEATURES, best_matches, content_pieces, question_content, sentence_features
+from qa.fit.calibration import (
     DECLINE_TARGET,
     Sample,
     fit_confidence,
     fit_selection,
     fit_threshold,
 )
-from qa.candidates import (
-    Candidate,
-    asked_row,
-    candidate_sentences,
-    looked_up_row,
-    passage_sentences,
-)
-from qa.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
-from qa.datasets import DatasetError
-from qa.headings import SectionHeadings, heading_wanted
-from qa.fusion import FusionSettings, fuse
-from qa.labelled_eval import holds_answer, normalise_answer
+from qa.answer.candidates import Candidate, candidate_sentences, passage_sentences
+from qa.answer.lookups.table_rows import looked_up_row
+from qa.answer.selection import asked_row
+from qa.answer.conversation import NONE, STRONG, WEAK, Turn, dependence, with_context
+from qa.evaluate.datasets import DatasetError
+from qa.answer.headings import SectionHeadings, heading_wanted
+from qa.search.fusion import FusionSettings, fuse
+from qa.evaluate.labelled import holds_answer, normalise_answer
 from qa.records import Hit
-from qa.scoring import AnswerSettings
-from qa.tables import TableHeaders
+from qa.answer.scoring import AnswerSettings
+from qa.answer.tables import TableHeaders
 
 # --- candidate sentences: table rows and list items ---
 

@@ -13,7 +13,7 @@ from index.document_model import CODE, HEADING, ITEM, PARAGRAPH, TABLE, Document
 from index.formats import markdown
 from index.loaders import SkipFile, read_document
 from index.sentences import sentence_spans
-from qa.quote_bounds import cuts_sentence
+from qa.evaluate.quote_bounds import cuts_sentence
 
 from .conftest import SHARED, shared_dataset
 from .documents import answers_over

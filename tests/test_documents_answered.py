@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.overview import asked_subject
-from qa.scoring import AnswerSettings
+from qa.answer.overview import asked_subject
+from qa.answer.scoring import AnswerSettings
 
 from .documents import RECIPE, answers_over
 

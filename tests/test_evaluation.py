@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from qa.datasets import load_questions
-from qa.evaluation import ModeResult, bootstrap_interval, collapse_to_documents, paired_differences, ranking_metrics
+from qa.evaluate.datasets import load_questions
+from qa.evaluate.retrieval import ModeResult, bootstrap_interval, collapse_to_documents, paired_differences, ranking_metrics
 from qa.feedback import FEEDBACK_FILE, FeedbackStore
 
 from .conftest import ROOT
@@ -105,16 +105,16 @@ class CountingEmbedder:
 def test_each_mode_is_timed_with_a_cold_query_cache(beir_folder, embedder):
     from index.builder import build_index
     from qa import Assistant
-    from qa.datasets import load_beir, materialise_beir_corpus
-    from qa.evaluation import beir_units, evaluate_retrieval
-    from qa.retrieval import QueryVectorCache
+    from qa.evaluate.datasets import load_beir, materialise_beir_corpus
+    from qa.evaluate.retrieval import beir_units, evaluate_retrieval
+    from qa.cache import VectorCache
 
     beir = load_beir(beir_folder)
     corpus, index_dir = materialise_beir_corpus(beir)
     build_index(corpus, index_dir, embedder=embedder)
     with Assistant.open(index_dir, embedder=embedder) as assistant:
         counting = CountingEmbedder(embedder)
-        assistant.retriever.query_vectors = QueryVectorCache(counting)
+        assistant.retriever.query_vectors = VectorCache(counting.encode_with_tokens, 4096)
         evaluate_retrieval(beir.queries, beir.qrels, assistant.retriever, ["dense", "hybrid", "dense"],
                            beir_units(assistant.retriever))
     assert counting.queries == 3 * len(beir.queries)  # every mode embedded every query itself
@@ -166,7 +166,7 @@ def test_the_office_documents_questions_quote_their_documents_and_are_answered_w
     exact citations (0.76 of it when written)."""
     from index.builder import build_index
     from qa import Assistant
-    from qa.datasets import load_questions
+    from qa.evaluate.datasets import load_questions
 
     build_index(ROOT / "qa" / "data" / "office", tmp_path / "index", embedder=embedder)
     questions = load_questions(ROOT / "qa" / "data" / "office_questions.jsonl")

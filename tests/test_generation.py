@@ -10,9 +10,9 @@ import pytest
 
 from index.builder import build_index
 from qa import Assistant
-from qa.generation import PASSAGE_CLOSE, SYSTEM_PROMPT, LLMSettings
+from qa.generate.client import PASSAGE_CLOSE, SYSTEM_PROMPT, LLMSettings
 from qa.records import Answer
-from qa.verification import generated_sentences
+from qa.generate.verification import generated_sentences
 
 from .llm_servers import LlamaServer, smollm2_path
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from gradio_client import Client
 
-from qa.generation import LLMSettings
+from qa.generate.client import LLMSettings
 
 from .conftest import running_server
 from .test_browser import ARTIFACTS, browser  # noqa: F401  (the Chromium fixture)

@@ -325,7 +325,7 @@ def test_a_row_missing_from_one_rankers_list_is_fused_with_its_exact_score(shipp
     """Each ranker gives its top 10 here: every hybrid hit, rows missing from one list included,
     scores half the z-score of its real cosine and half that of its real BM25 score, each
     z-score fitted to that ranker's list."""
-    from qa.fusion import FusionSettings
+    from qa.search.fusion import FusionSettings
 
     query = "visa problems at the Hyundai plant"
     with Assistant.open(shipped_index, embedder=embedder, fusion=FusionSettings(depth=10)) as opened:

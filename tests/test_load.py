@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gradio_client import Client
 
-from qa.datasets import load_questions
+from qa.evaluate.datasets import load_questions
 
 from .conftest import ROOT, running_server
 

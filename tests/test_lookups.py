@@ -10,12 +10,12 @@ import re
 import pytest
 
 from index.tokenization import Tokenizer
-from qa.candidates import candidate_sentences
-from qa.field_lines import field_line
-from qa.list_steps import asked_place, list_item
-from qa.message_headers import asked_header, is_header_line
-from qa.scoring import AnswerSettings
-from qa.table_extremes import Extreme, asked_extreme, quantity
+from qa.answer.candidates import candidate_sentences
+from qa.answer.lookups.field_lines import field_line
+from qa.answer.lookups.list_items import asked_place, list_item
+from qa.answer.lookups.message_headers import asked_header, is_header_line
+from qa.answer.scoring import AnswerSettings
+from qa.answer.lookups.table_extremes import Extreme, asked_extreme, quantity
 
 from .documents import RECIPE, answers_over, passage
 
@@ -107,8 +107,8 @@ def test_a_cells_quantity_reads_its_units(cell, value):
 
 def test_a_table_is_compared_only_when_its_passages_hold_all_of_it():
     """Rows of passages not retrieved may hold the extreme: then no row is said to be it."""
-    from qa.table_extremes import table_extreme
-    from qa.tables import TableHeaders
+    from qa.answer.lookups.table_extremes import table_extreme
+    from qa.answer.tables import TableHeaders
 
     text = "| City | Staff |\n|---|---|\n| Paris | 85 |\n| Lisbon | 40 |\n| Berlin | 120 |\n| Oslo | 12 |\n"
     cut = text.index("| Berlin")
@@ -153,7 +153,7 @@ def test_a_question_asks_for_a_place_in_a_list(question, place):
 
 def test_a_list_cut_by_its_passages_end_has_no_last_item():
     """A passage may end inside a list: its last item there is not the list's last."""
-    from qa.headings import SectionHeadings
+    from qa.answer.headings import SectionHeadings
 
     text = "Steps:\n1. Open the lid.\n2. Pour the water.\n3. Close the lid.\n"
     cut = text.index("3.")

@@ -16,8 +16,8 @@ from index.backends.qdrant import alias_target, client_for
 from index.builder import build_index
 from index.lexical import BM25Settings
 from qa import Assistant
-from qa.fusion import FusionSettings
-from qa.retrieval import QueryError
+from qa.search.fusion import FusionSettings
+from qa.query import QueryError
 
 from .conftest import SHIPPED_CORPUS
 

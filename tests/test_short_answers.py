@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from qa import span_syntax
-from qa.answering import display_sentence
-from qa.short_answer_model import SHORT_ANSWER_MODEL, SHORT_ANSWER_MODEL_LEXICAL, ShortAnswerModel, consensus
-from qa.short_answers import DENSE_FEATURES, FEATURES, span_candidates
-from qa.span_vectors import VECTOR_FEATURES, piece_spans, vector_rows
-from qa.tree_ensemble import TreeEnsemble
+from qa.answer.spans import syntax as span_syntax
+from qa.answer.compose import display_sentence
+from qa.answer.spans.model import SHORT_ANSWER_MODEL, SHORT_ANSWER_MODEL_LEXICAL, ShortAnswerModel, consensus
+from qa.answer.spans.features import DENSE_FEATURES, FEATURES, span_candidates
+from qa.answer.spans.vectors import VECTOR_FEATURES, piece_spans, vector_rows
+from qa.answer.spans.trees import TreeEnsemble
 
 from .conftest import SHARED, shared_dataset
 
@@ -221,7 +221,7 @@ def test_the_sentence_cited_first_is_the_one_of_the_two_best_that_holds_a_clear_
         "17:00 CST, May 15 and arrived in Chengdu by 20:30 CST.\n")
     build_index(corpus, tmp_path / "index", embedder=embedder)
     with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
-        evidence = assistant.answerer.evidence(question, [], "hybrid", 8)
+        evidence = assistant.pipeline.evidence(question, [], "hybrid", 8)
         answer = assistant.ask(question)
     best_scored = evidence.candidates[int(np.argmax(evidence.scores))].text
     assert best_scored.startswith("There was also extensive immigration")  # the sentence score alone misses it
@@ -273,15 +273,15 @@ def test_a_short_answer_that_drops_a_negation_or_answers_who_with_an_amount_is_n
     build_index(corpus, tmp_path / "index", embedder=embedder)
     asked = {"And what about contractors?": ["Who may work remotely?"], "Who may work remotely?": []}
     with Assistant.open(tmp_path / "index", embedder=embedder) as assistant:
-        answerer = assistant.answerer
+        pipeline = assistant.pipeline
         for (question, history), (sentence, span) in zip(asked.items(), [
                 ("Contractors are not eligible.", "eligible"),
                 ("Employees who have completed their probation period of 90 days may work remotely up to three days "
                  "per week.", "up to three days")]):
             answer = assistant.ask(question, history)
-            best = answerer.short_answers.best(question, sentence, answerer.word_vectors(question, sentence))
+            best = pipeline.spans.best(question, sentence)
             assert answer.citations[0].quote == sentence and sentence[slice(*best.span)] == span
-            assert best.score >= answerer.short_answers.threshold and best.withheld  # it would have been shown
+            assert best.score >= pipeline.spans.model.threshold and best.withheld  # it would have been shown
             assert answer.short_answer is None and answer.text.startswith(f"{sentence} [1]")
 
 
@@ -387,8 +387,8 @@ def test_a_docx_table_is_looked_up(tmp_path, embedder):
         staff = assistant.ask("How many staff work in Paris?")
         address = assistant.ask("What is the address of the Madrid office?")
         unknown = assistant.ask("How many staff work in Rome?")
-        confidence = assistant.answerer.evidence("How many staff work in Paris?", [], "hybrid", 8).confidence
-    assert confidence < assistant.answerer.settings.threshold  # the sentence score alone declines it
+        confidence = assistant.pipeline.evidence("How many staff work in Paris?", [], "hybrid", 8).confidence
+    assert confidence < assistant.pipeline.settings.threshold  # the sentence score alone declines it
     assert staff.short_answer == "85" and staff.citations[0].quote == "| Paris | 12 Rue de Rivoli | 85 |"
     assert address.short_answer == "Gran Via 30" and address.citations[0].quote.startswith("| Madrid |")
     assert unknown.abstained

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from qa.small_talk import reply
+from qa.answer.small_talk import reply
 from ui.rendering import answer_markdown, sources_html
 
 

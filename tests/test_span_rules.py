@@ -1,4 +1,4 @@
-"""The rules beside the fitted span model (``qa/span_rules.py``): the spans never shown (a
+"""The rules beside the fitted span model (``qa/answer/spans/rules.py``): the spans never shown (a
 negation before them, a sentence denying what is asked, nothing of time for "when", no amount
 for "how many", a span saying only what the question says or owning what it asks for), how a shown span reads, and the
 short answers rules give outright (a contract's party, a term's definition, the amount a
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.span_rules import (defined_name, definition, denies, follows_negation, paired_amount, passed_over, shown_span,
+from qa.answer.spans.rules import (defined_name, definition, denies, follows_negation, paired_amount, passed_over, shown_span,
                            timely, withheld)
 
 

@@ -1,4 +1,4 @@
-"""Typos read against the index's own words (qa/spelling.py), on a real index."""
+"""Typos read against the index's own words (qa/search/spelling.py), on a real index."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from index.builder import build_index
 from qa import Assistant
-from qa.spelling import Speller, one_edit
+from qa.search.spelling import Speller, one_edit
 
 from .test_short_answers import PLANS
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from qa.datasets import DatasetError
-from qa.squad import load_squad, materialise_squad_corpus
+from qa.evaluate.datasets import DatasetError
+from qa.evaluate.squad import load_squad, materialise_squad_corpus
 
 ARTICLES = {
     "Harbour_of_Vellmar": [
@@ -102,6 +102,21 @@ def test_eval_as_retrieval_and_as_answers(squad_file):
     bad = runner.invoke(cli, ["eval", str(squad_file), "--task", "answers", "--split", "all",
                               "--holdout-articles", "3"])
     assert bad.exit_code == 2 and "leaves no article" in bad.stderr
+
+
+def test_eval_ranks_on_qdrant_as_on_the_local_backend(squad_file, tmp_path):
+    runner = CliRunner()
+    folder = tmp_path / "qdrant"
+    figures = {}
+    for backend in (["--backend", "local"], ["--backend", "qdrant", "--qdrant-path", str(folder)]):
+        result = runner.invoke(cli, ["eval", str(squad_file), "--modes", "bm25,hybrid", "--json", *backend])
+        assert result.exit_code == 0, result.output
+        figures[backend[1]] = {row["mode"]: row["nDCG@10"] for row in json.loads(result.stdout)["results"]}
+    assert figures["local"].keys() == figures["qdrant"].keys() == {"bm25", "hybrid"}
+    assert all(abs(figures["local"][m] - figures["qdrant"][m]) <= 0.01 for m in figures["local"]), figures
+    assert (folder / "collection").is_dir()  # the set was published to Qdrant, not ranked locally again
+    wrong = runner.invoke(cli, ["eval", str(squad_file), "--qdrant-path", str(folder)])
+    assert wrong.exit_code == 2 and "need --backend qdrant" in wrong.stderr
 
 
 def test_short_answers_come_from_the_sentence_they_cite(squad_file):

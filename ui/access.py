@@ -15,7 +15,7 @@ from pathlib import Path
 
 from index.scanning import CorpusError
 from qa.records import Answer
-from qa.retrieval import QueryError
+from qa.query import QueryError
 
 from .accounts import AccountError, Accounts, User, normalize_folder
 from .audit import AuditLog

@@ -9,7 +9,7 @@ import gradio as gr
 
 from qa.assistant import PASSAGES_READ
 from qa.feedback import VERDICTS
-from qa.retrieval import QueryError
+from qa.query import QueryError
 
 from .access import Access
 from .errors import guarded

@@ -11,7 +11,7 @@ import gradio as gr
 
 from qa.assistant import PASSAGES_READ
 from qa.feedback import VERDICTS
-from qa.retrieval import MODES
+from qa.query import MODES
 
 from . import api, rendering
 from .access import Access

@@ -16,7 +16,7 @@ import secrets
 import gradio as gr
 
 from qa.records import Answer
-from qa.retrieval import QueryError
+from qa.query import QueryError
 
 from .accounts import AccountError
 from .limits import LimitExceeded

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.retrieval import QueryError
+from qa.query import QueryError
 
 from .accounts import User
 

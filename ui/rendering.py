@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 
-from qa.answering import NOT_IN_DOCUMENTS
+from qa.answer.compose import NOT_IN_DOCUMENTS
 from qa.display import place
 from qa.records import Answer, Citation, Hit
 

@@ -20,10 +20,10 @@ from index.manifest import IndexUnavailable
 from index.store import Document
 from qa.assistant import PASSAGES_READ, Assistant
 from qa.feedback import FEEDBACK_FILE, FeedbackStore
-from qa.generation import LLMSettings
+from qa.generate.client import LLMSettings
 from qa.records import Answer
-from qa.retrieval import SearchResult
-from qa.span_syntax import parse
+from qa.search.retriever import SearchResult
+from qa.answer.spans.syntax import parse
 
 log = logging.getLogger("corpusqa.index")
 

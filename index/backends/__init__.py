@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .base import Scope, SearchBackend
 
-__all__ = ["BACKEND_FILE", "BackendConfig", "Scope", "SearchBackend", "open_backend", "sync_backend"]
+__all__ = ["BACKEND_FILE", "BackendConfig", "Scope", "SearchBackend", "open_backend", "serve_generation", "sync_backend"]
 
 BACKEND_FILE = "backend.json"
 BACKENDS = ("local", "qdrant")
@@ -41,6 +41,11 @@ class BackendConfig:
         if self.shards < 1 or self.replicas < 1:
             raise ValueError("shards and replicas must be at least 1")
 
+    @property
+    def vectors_here(self) -> bool:
+        """Whether this machine's FAISS file holds the vectors searched (not a Qdrant collection)."""
+        return self.name == "local"
+
     @classmethod
     def load(cls, index_dir: Path) -> BackendConfig:
         path = index_dir / BACKEND_FILE
@@ -58,8 +63,13 @@ class BackendConfig:
 
 def sync_backend(index_dir: Path, generation: Path, progress: bool = False) -> str | None:
     """Make the configured backend serve ``generation``; a note on what was done, if anything."""
-    config = BackendConfig.load(index_dir)
-    if config.name == "local":
+    return serve_generation(BackendConfig.load(index_dir), generation, progress)
+
+
+def serve_generation(config: BackendConfig, generation: Path, progress: bool = False) -> str | None:
+    """Make ``config``'s backend serve ``generation`` (a Qdrant collection is published from its
+    files; the local backend reads them as they are); a note on what was done, if anything."""
+    if config.vectors_here:
         return None
     from .qdrant_publish import publish_generation
 

@@ -13,7 +13,7 @@ import pytest
 from index.lexical import BM25Settings, LexicalIndex
 from index.text import indexed_text
 from index.tokenization import Tokenizer
-from qa.datasets import load_questions
+from qa.evaluate.datasets import load_questions
 
 from ..conftest import ROOT, SHARED, shared_dataset
 

@@ -9,7 +9,7 @@ import pytest
 from index.dense import search_dense
 from index.embedding import Embedder
 from index.text import indexed_text
-from qa.datasets import load_questions
+from qa.evaluate.datasets import load_questions
 
 from ..conftest import ROOT
 

@@ -1,0 +1,3 @@
+"""Short answers: the words of the cited sentence that answer the question, ranked by fitted
+trees over candidate spans (``model``, ``features``, ``trees``) with the rules beside them
+(``rules``) and what a parser (``syntax``) and the word vectors (``vectors``) say of a span."""
