@@ -7,7 +7,7 @@ the ONNX backend's bf16 rounds differently on each CPU.
     .venv/bin/python -m bench.golden_answers record [--sets labelled,office,squad]
     .venv/bin/python -m bench.golden_answers check  [--sets ...]
 
-``record`` writes ``tests/golden/answers.json``; ``check`` asks again and lists every
+``record`` writes ``tests/golden/answers.json.gz``; ``check`` asks again and lists every
 question whose answer text, citations or abstention changed, or whose confidence moved by
 more than 1e-4. ``tests/test_golden_answers.py`` checks the labelled and office sets in CI.
 """
@@ -15,15 +15,15 @@ more than 1e-4. ``tests/test_golden_answers.py`` checks the labelled and office 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-GOLDEN = ROOT / "tests" / "golden" / "answers.json"
+GOLDEN = ROOT / "tests" / "golden" / "answers.json.gz"
 SQUAD = SHARED / "datasets" / "squad2-train-10" / "train-v2.0-10-articles.json"
 MODES = ("hybrid", "bm25")
 TOLERANCE = 1e-4
@@ -44,7 +44,7 @@ def answer_record(answer) -> dict:
             "confidence": round(float(answer.confidence), 6)}
 
 
-def ask_labelled(name: str, work: Path, progress: bool = True) -> dict[str, dict]:
+def ask_labelled(name: str, work: Path, embedder, progress: bool = True) -> dict[str, dict]:
     """Every question of the labelled set ``name`` over its own corpus, in each mode."""
     from index.builder import build_index
     from qa.assistant import Assistant
@@ -52,16 +52,16 @@ def ask_labelled(name: str, work: Path, progress: bool = True) -> dict[str, dict
 
     questions_file, corpus = LABELLED_SETS[name]
     index_dir = work / name
-    build_index(corpus, index_dir, progress=progress)
+    build_index(corpus, index_dir, embedder=embedder, progress=progress)
     answers = {}
-    with Assistant.open(index_dir) as assistant:
+    with Assistant.open(index_dir, embedder=embedder) as assistant:
         for mode in MODES:
             for q in load_questions(questions_file):
                 answers[f"{name}/{q.id}/{mode}"] = answer_record(assistant.ask(q.question, q.history, mode=mode))
     return answers
 
 
-def ask_squad(work: Path, progress: bool = True) -> dict[str, dict]:
+def ask_squad(work: Path, embedder, progress: bool = True) -> dict[str, dict]:
     """Every question of the SQuAD report articles, all ten articles indexed, in each mode."""
     from index.builder import build_index
     from qa.evaluate.squad_answers import REPORT, article_split
@@ -73,9 +73,9 @@ def ask_squad(work: Path, progress: bool = True) -> dict[str, dict]:
     report = {a.doc for a in dataset.articles if halves[a.title] == REPORT}
     corpus, _ = materialise_squad_corpus(dataset)
     index_dir = work / "squad"
-    build_index(corpus, index_dir, progress=progress)
+    build_index(corpus, index_dir, embedder=embedder, progress=progress)
     answers = {}
-    with Assistant.open(index_dir) as assistant:
+    with Assistant.open(index_dir, embedder=embedder) as assistant:
         for mode in MODES:
             for q in (q for q in dataset.questions if q.doc in report):
                 answers[f"squad/{q.id}/{mode}"] = answer_record(assistant.ask(q.question, mode=mode))
@@ -83,14 +83,21 @@ def ask_squad(work: Path, progress: bool = True) -> dict[str, dict]:
 
 
 def ask_sets(sets: list[str], progress: bool = True) -> dict[str, dict]:
-    os.environ["CORPUSQA_EMBEDDING_BACKEND"] = "torch"  # fp32 on any CPU
+    from index.embedding import Embedder
+
+    embedder = Embedder(backend="torch")  # fp32: the same on any CPU
     answers: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as work:
         for name in sets:
             print(f"asking {name}", file=sys.stderr)
-            answers.update(ask_squad(Path(work), progress) if name == "squad"
-                           else ask_labelled(name, Path(work), progress))
+            answers.update(ask_squad(Path(work), embedder, progress) if name == "squad"
+                           else ask_labelled(name, Path(work), embedder, progress))
     return answers
+
+
+def load_golden() -> dict[str, dict]:
+    with gzip.open(GOLDEN, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def differences(recorded: dict[str, dict], answers: dict[str, dict]) -> list[str]:
@@ -120,13 +127,14 @@ def main() -> int:
         parser.error(f"unknown sets: {', '.join(sorted(unknown))}")
     answers = ask_sets(sets)
     if args.action == "record":
-        recorded = json.loads(GOLDEN.read_text()) if GOLDEN.exists() else {}
+        recorded = load_golden() if GOLDEN.exists() else {}
         recorded.update(answers)
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(json.dumps(recorded, indent=0, sort_keys=True, ensure_ascii=False) + "\n")
+        with gzip.GzipFile(GOLDEN, "wb", mtime=0) as handle:  # no timestamp: the same answers, the same bytes
+            handle.write((json.dumps(recorded, indent=0, sort_keys=True, ensure_ascii=False) + "\n").encode())
         print(f"recorded {len(answers)} answers in {GOLDEN.relative_to(ROOT)}")
         return 0
-    moved = differences(json.loads(GOLDEN.read_text()), answers)
+    moved = differences(load_golden(), answers)
     print("\n".join(moved) if moved else f"all {len(answers)} answers as recorded")
     return 1 if moved else 0
 

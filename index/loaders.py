@@ -11,7 +11,6 @@ the worker process of ``index.formats.sandbox``.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from index.backends import BackendConfig
 from index.embedding import Embedder
+from index.manifest import Manifest
 from index.opening import open_index
 from index.store import Document
 

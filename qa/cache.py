@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -18,9 +18,9 @@ class VectorCache:
     missing ones of a call computed in one batch, least recently used dropped first. Safe
     across threads: two threads may embed the same new text once each, never corrupt it."""
 
-    def __init__(self, encode_with_tokens: Callable[[list[str]], tuple[np.ndarray, list[TokenVectors]]] | None,
-                 capacity: int) -> None:
-        self._encode = encode_with_tokens
+    def __init__(self, embedder, capacity: int) -> None:
+        """``embedder``: an ``index.embedding.Embedder`` (its ``encode_with_tokens``)."""
+        self._embedder = embedder
         self._capacity = capacity
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._lock = threading.Lock()
@@ -36,7 +36,7 @@ class VectorCache:
                     found[text] = entry
         missing = [text for text in dict.fromkeys(texts) if text not in found]
         if missing:
-            vectors, tokens = self._encode(missing)
+            vectors, tokens = self._embedder.encode_with_tokens(missing)
             for text, vector, token_vectors in zip(missing, vectors, tokens):
                 vector.setflags(write=False)
                 found[text] = (vector, token_vectors)

@@ -114,7 +114,7 @@ def test_each_mode_is_timed_with_a_cold_query_cache(beir_folder, embedder):
     build_index(corpus, index_dir, embedder=embedder)
     with Assistant.open(index_dir, embedder=embedder) as assistant:
         counting = CountingEmbedder(embedder)
-        assistant.retriever.query_vectors = VectorCache(counting.encode_with_tokens, 4096)
+        assistant.retriever.query_vectors = VectorCache(counting, 4096)
         evaluate_retrieval(beir.queries, beir.qrels, assistant.retriever, ["dense", "hybrid", "dense"],
                            beir_units(assistant.retriever))
     assert counting.queries == 3 * len(beir.queries)  # every mode embedded every query itself

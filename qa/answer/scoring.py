@@ -80,11 +80,15 @@ class AnswerSettings:
 
 
 class SentenceScorer:
+    """Scores candidate sentences as answers to a question: their features (word overlap,
+    cosine to the question, the kind of answer asked for), a linear selection score, the
+    confidence that any of them answers, and the choice of the cited few."""
+
     def __init__(self, retriever: Retriever, settings: AnswerSettings) -> None:
         self.retriever = retriever
         self.settings = settings
         # sentence vectors by text (2,048 sentences of ~30 word pieces hold about 100 MB)
-        self.sentence_vectors = VectorCache(retriever.embedder.encode_with_tokens if retriever.embedder else None, 2048)
+        self.sentence_vectors = VectorCache(retriever.embedder, 2048)
 
     def features(self, query: str, question: str, candidates: list[Candidate]) -> np.ndarray:
         """One row of FEATURES per candidate (``query``: the retrieval query, which may

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from qa.evaluate.retrieval import ModeResult
@@ -46,47 +47,44 @@ def _table(rows: list[dict]) -> list[str]:
     return out
 
 
-def _recall_curves(results: list[ModeResult], path: Path) -> None:
+@contextmanager
+def _figure(path: Path, size: tuple[float, float] = (6, 4)):
+    """Axes to draw on; the figure is saved to ``path`` with its legend when the block ends."""
     plt = optional_import("matplotlib.pyplot", "eval", "`corpusqa eval --report`")
+    figure, axes = plt.subplots(figsize=size)
+    try:
+        yield axes
+        axes.legend()
+        figure.tight_layout()
+        figure.savefig(path, dpi=120)
+    finally:
+        plt.close(figure)
 
-    figure, axes = plt.subplots(figsize=(6, 4))
-    for result in results:
-        depths = sorted(result.recall_curve)
-        axes.plot(depths, [result.recall_curve[d] for d in depths], marker="o", label=result.mode)
-    axes.set(xscale="log", xlabel="k", ylabel="Recall@k", title="Recall@k per mode")
-    axes.grid(alpha=0.3)
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+
+def _recall_curves(results: list[ModeResult], path: Path) -> None:
+    with _figure(path) as axes:
+        for result in results:
+            depths = sorted(result.recall_curve)
+            axes.plot(depths, [result.recall_curve[d] for d in depths], marker="o", label=result.mode)
+        axes.set(xscale="log", xlabel="k", ylabel="Recall@k", title="Recall@k per mode")
+        axes.grid(alpha=0.3)
 
 
 def _latency_histogram(results: list[ModeResult], path: Path) -> None:
-    plt = optional_import("matplotlib.pyplot", "eval", "`corpusqa eval --report`")
-
-    figure, axes = plt.subplots(figsize=(6, 4))
-    for result in results:
-        axes.hist(result.latencies_ms, bins=40, alpha=0.5, label=result.mode)
-    axes.set(xlabel="ms per query", ylabel="queries", title="Query latency per mode")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    with _figure(path) as axes:
+        for result in results:
+            axes.hist(result.latencies_ms, bins=40, alpha=0.5, label=result.mode)
+        axes.set(xlabel="ms per query", ylabel="queries", title="Query latency per mode")
 
 
 def _metric_bars(rows: list[dict], path: Path) -> None:
-    plt = optional_import("matplotlib.pyplot", "eval", "`corpusqa eval --report`")
     import numpy as np
 
     metrics = [c for c in rows[0] if c not in ("mode", "questions") and not c.startswith("latency")]
-    figure, axes = plt.subplots(figsize=(9, 4))
     width = 0.8 / len(rows)
-    for i, row in enumerate(rows):
-        values = [row[m] or 0.0 for m in metrics]
-        axes.bar(np.arange(len(metrics)) + i * width, values, width, label=row["mode"])
-    axes.set_xticks(np.arange(len(metrics)) + width * (len(rows) - 1) / 2, metrics, rotation=30, ha="right")
-    axes.set(ylim=(0, 1), title="Labelled-question metrics per mode")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    with _figure(path, (9, 4)) as axes:
+        for i, row in enumerate(rows):
+            values = [row[m] or 0.0 for m in metrics]
+            axes.bar(np.arange(len(metrics)) + i * width, values, width, label=row["mode"])
+        axes.set_xticks(np.arange(len(metrics)) + width * (len(rows) - 1) / 2, metrics, rotation=30, ha="right")
+        axes.set(ylim=(0, 1), title="Labelled-question metrics per mode")

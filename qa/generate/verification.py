@@ -42,6 +42,8 @@ INSTRUCTION_LIKE = re.compile(
 
 @dataclass(frozen=True)
 class VerifierSettings:
+    """The fitted thresholds a generated sentence must pass (``corpusqa calibrate-verifier``)."""
+
     min_similarity: float  # cosine between the sentence and its best span (dense available)
     min_overlap: float  # share of the sentence's content words in its best span (BM25 only)
     min_new_stated: float  # share of its content words beyond the question's that the passage holds
@@ -125,6 +127,9 @@ def content_overlap(sentence: str, span: str, tokenize: Callable[[str], list[str
 
 
 class Verifier:
+    """Checks each sentence a model wrote against the passages it was given: the span that
+    supports it best, and whether that support is strong enough to keep the sentence."""
+
     def __init__(self, tokenize: Callable[[str], list[str]],
                  encode: Callable[[list[str]], np.ndarray] | None,
                  settings: VerifierSettings | None = None) -> None:

@@ -15,7 +15,7 @@ from index.store import RecordStore
 from index.tokenization import Tokenizer
 
 from qa.cache import VectorCache
-from qa.query import FALLBACK_MODE, check_query
+from qa.query import FALLBACK_MODE, QueryError, check_query
 from qa.records import Hit
 from qa.search.fusion import ExactScores, FusionSettings, fuse
 
@@ -50,7 +50,7 @@ class Retriever:
         self.fusion = fusion
         # a query's vector and word vectors, for repeated and follow-up questions (4,096 of ~15 word
         # pieces hold about 100 MB)
-        self.query_vectors = VectorCache(embedder.encode_with_tokens if embedder else None, 4096)
+        self.query_vectors = VectorCache(embedder, 4096)
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's embedding (cached for repeated and follow-up queries)."""

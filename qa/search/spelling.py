@@ -47,6 +47,9 @@ class Reading:
 
 
 class Speller:
+    """Reads a typed question's unknown words as the index's own words one edit away
+    ("chalenges": "challenges"), so a typo finds what its word would have."""
+
     def __init__(self, tokenizer: Tokenizer, lexical: LexicalIndex, records: RecordStore,
                  words: frozenset[str] | None = None) -> None:
         self.tokenizer, self.lexical, self.records = tokenizer, lexical, records
