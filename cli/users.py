@@ -110,7 +110,8 @@ def remove(name: str, users_file: Path | None, index_dir: Path | None) -> None:
 @users_file_option
 @index_dir_option
 def passwd(name: str, users_file: Path | None, index_dir: Path | None) -> None:
-    """Set user NAME's password (from a prompt, or stdin's first line)."""
+    """Set user NAME's password (from a prompt, or stdin's first line); a running server
+    ends the sessions NAME logged in before."""
     from ui.accounts import AccountError
 
     accounts = _accounts(users_file, index_dir)

@@ -290,6 +290,25 @@ def test_sessions_expire(team):
             team["guard"].session_seconds = 12 * 3600
 
 
+def test_a_changed_password_ends_the_users_sessions(team):
+    accounts = team["access"].accounts
+    with httpx.Client(base_url=team["url"]) as old, httpx.Client(base_url=team["url"]) as other:
+        assert old.post("/login", data={"username": "ada", "password": PASSWORD}).status_code == 200
+        assert other.post("/login", data={"username": "rita", "password": PASSWORD}).status_code == 200
+        assert old.get("/config").status_code == 200
+        time.sleep(0.01)  # the new password is set after the old login, by the clock both read
+        accounts.passwd("ada", PASSWORD + "-new")
+        try:
+            assert old.get("/config").status_code in (401, 403)  # logged in before the change: out
+            assert other.get("/config").status_code == 200  # another user's session stays
+            with httpx.Client(base_url=team["url"]) as new:
+                assert new.post("/login", data={"username": "ada", "password": PASSWORD}).status_code != 200
+                assert new.post("/login", data={"username": "ada", "password": PASSWORD + "-new"}).status_code == 200
+                assert new.get("/config").status_code == 200
+        finally:
+            accounts.passwd("ada", PASSWORD)
+
+
 def test_bad_input_gets_a_clear_message_and_no_internals(team):
     ada = client(team, "ada")
     for args, message in [((5,), "must be text"), (("What is leave?", 5), "history must be a list"),

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -46,6 +47,7 @@ class User:
     name: str
     role: str = "admin"
     folders: tuple[str, ...] = field(default_factory=tuple)
+    sessions_from: float = 0.0  # when the password was last set: a login token issued before is void
 
     def as_dict(self) -> dict:
         return {"name": self.name, "role": self.role, "folders": list(self.folders)}
@@ -116,7 +118,8 @@ class Accounts:
 
     def get(self, name: str | None) -> User | None:
         entry = self._entries().get(name) if name else None
-        return None if entry is None else User(name, entry["role"], tuple(entry.get("folders", ())))
+        return None if entry is None else User(name, entry["role"], tuple(entry.get("folders", ())),
+                                                entry.get("password_set", 0.0))
 
     def verify(self, name: str, password: str) -> bool:
         """Whether ``password`` is ``name``'s; as slow for an unknown name as for a known one."""
@@ -134,7 +137,7 @@ class Accounts:
             if name in users:
                 raise AccountError(f"user {name!r} exists: `corpusqa users passwd` changes the password, "
                                    "`users remove` then `users add` the role or folders")
-            users[name] = {"role": role, "folders": chosen, "hash": _HASHER.hash(password)}
+            users[name] = {"role": role, "folders": chosen, "hash": _HASHER.hash(password), "password_set": time.time()}
         return User(name, role, tuple(chosen))
 
     def remove(self, name: str) -> None:
@@ -148,6 +151,7 @@ class Accounts:
             if name not in users:
                 raise AccountError(f"no user {name!r}")
             users[name]["hash"] = _HASHER.hash(password)
+            users[name]["password_set"] = time.time()  # every session logged in before it ends
 
     @contextlib.contextmanager
     def _editing(self):

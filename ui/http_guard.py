@@ -93,8 +93,9 @@ class HttpGuard:
             return owner is None or owner == user
 
     def _session_user(self, scope, headers) -> str | None:
-        """The user of the request's login token; an expired token, or one of a user since
-        removed, is forgotten by Gradio here (the request then counts as logged out)."""
+        """The user of the request's login token; an expired token, one of a user since removed,
+        or one issued before the user's password was last set is forgotten by Gradio here (the
+        request then counts as logged out)."""
         cookie = SimpleCookie()
         try:
             cookie.load(headers.get("cookie", ""))
@@ -111,7 +112,8 @@ class HttpGuard:
                 continue
             with self._lock:
                 issued = self._issued.setdefault(token, now)
-            if now - issued > self.session_seconds or self.access.accounts.get(user) is None:
+            account = self.access.accounts.get(user)
+            if now - issued > self.session_seconds or account is None or issued < account.sessions_from:
                 gradio_tokens.pop(token, None)
                 with self._lock:
                     self._issued.pop(token, None)
