@@ -309,6 +309,22 @@ def test_a_changed_password_ends_the_users_sessions(team):
             accounts.passwd("ada", PASSWORD)
 
 
+def test_the_guard_forgets_ended_logins_and_sessions(team):
+    guard = team["guard"]
+    with httpx.Client(base_url=team["url"]) as session:
+        assert session.post("/login", data={"username": "rita", "password": PASSWORD}).status_code == 200
+        assert session.get("/config").status_code == 200
+        session.post("/gradio_api/queue/join", json={"session_hash": "forgotten-session", "data": []})
+        assert guard.tracked()[0] >= 1 and guard.tracked()[1] >= 1
+        guard.session_seconds, guard.prune_seconds = 0.5, 0.0  # a lifetime that ended; pruned at each request
+        try:
+            time.sleep(1)
+            assert session.get("/config").status_code in (401, 403)  # the token is gone, not renewed
+            assert guard.tracked() == (0, 0)
+        finally:
+            guard.session_seconds, guard.prune_seconds = 12 * 3600, 60.0
+
+
 def test_bad_input_gets_a_clear_message_and_no_internals(team):
     ada = client(team, "ada")
     for args, message in [((5,), "must be text"), (("What is leave?", 5), "history must be a list"),

@@ -40,12 +40,15 @@ class HttpGuard:
         self.throttle = throttle or LoginThrottle()
         self.session_seconds = SESSION_HOURS * 3600 if session_seconds is None else session_seconds
         self._issued: dict[str, float] = {}  # login token -> when it was issued
-        self._owners: dict[str, str] = {}  # Gradio session id -> the user who opened it
+        self._owners: dict[str, tuple[str, float]] = {}  # Gradio session id -> who opened it, when last used
+        self.prune_seconds = 60.0  # how often ended logins and sessions are forgotten
+        self._pruned = time.monotonic()
         self._lock = threading.Lock()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not self.access.with_accounts:
             return await self.app(scope, receive, send)
+        self._forget_stale(scope)
         path, method = scope["path"].rstrip("/"), scope["method"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         # Every method: Gradio's CORS layer lets any site read the answers when the host is not
@@ -87,10 +90,37 @@ class HttpGuard:
         if not session:
             return True
         with self._lock:
-            owner = self._owners.get(session)
+            owner, _ = self._owners.get(session, (None, 0.0))
             if owner is None and user:
-                self._owners[session] = owner = user
+                owner = user
+            if owner is not None and owner == user:
+                self._owners[session] = (owner, time.time())
             return owner is None or owner == user
+
+    def tracked(self) -> tuple[int, int]:
+        """How many login tokens and Gradio sessions the guard holds (both are forgotten once
+        unused for a session's lifetime)."""
+        with self._lock:
+            return len(self._issued), len(self._owners)
+
+    def _forget_stale(self, scope) -> None:
+        """At most once per ``prune_seconds``: end the login tokens issued, and forget the
+        sessions last used, more than a session's lifetime ago (Gradio forgets such a token
+        too, so it cannot come back as new; a session unused that long belonged to an ended
+        login), so the maps stay the size of the sessions in use."""
+        now = time.monotonic()
+        if now - self._pruned < self.prune_seconds:
+            return
+        self._pruned = now
+        oldest = time.time() - self.session_seconds
+        gradio_tokens = getattr(scope.get("app"), "tokens", None)
+        with self._lock:
+            ended = [token for token, at in self._issued.items() if at < oldest]
+            for token in ended:
+                del self._issued[token]
+                if gradio_tokens is not None:
+                    gradio_tokens.pop(token, None)
+            self._owners = {session: seen for session, seen in self._owners.items() if seen[1] >= oldest}
 
     def _session_user(self, scope, headers) -> str | None:
         """The user of the request's login token; an expired token, one of a user since removed,
