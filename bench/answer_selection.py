@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from index.builder import build_index
-from qa.evaluate.squad_answers import FIT, article_split
+from qa.evaluate.answers import FIT, article_split
 from qa.answer.features import FEATURES
 from qa.assistant import Assistant
 from qa.fit.calibration import HARD_NEGATIVES, Sample, collect, fit_selection, squad_items

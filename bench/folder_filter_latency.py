@@ -31,7 +31,7 @@ SQUAD = ROOT.parent / "shared" / "datasets" / "squad2-train-10" / "train-v2.0-10
 def squad_by_article(folder: Path, limit: int) -> tuple[Path, list[dict]]:
     """The SQuAD set's articles, each in a folder of its own, and up to ``limit`` of the report
     articles' questions (``doc``: the question's article folder)."""
-    from qa.evaluate.squad_answers import REPORT, article_split
+    from qa.evaluate.answers import REPORT, article_split
     from qa.evaluate.squad import load_squad
 
     dataset = load_squad(SQUAD)

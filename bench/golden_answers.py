@@ -64,7 +64,7 @@ def ask_labelled(name: str, work: Path, embedder, progress: bool = True) -> dict
 def ask_squad(work: Path, embedder, progress: bool = True) -> dict[str, dict]:
     """Every question of the SQuAD report articles, all ten articles indexed, in each mode."""
     from index.builder import build_index
-    from qa.evaluate.squad_answers import REPORT, article_split
+    from qa.evaluate.answers import REPORT, article_split
     from qa.assistant import Assistant
     from qa.evaluate.squad import load_squad, materialise_squad_corpus
 

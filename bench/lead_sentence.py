@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from index.builder import build_index
-from qa.evaluate.squad_answers import FIT, article_split, token_f1
+from qa.evaluate.answers import FIT, article_split, token_f1
 from qa.answer.selection import LEAD_CANDIDATES, LEAD_SCORE_GAP, LEAD_WEIGHTS, lead_weight
 from qa.assistant import PASSAGES_READ, Assistant
 from qa.answer.spans.model import BestSpan

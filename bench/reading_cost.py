@@ -76,7 +76,7 @@ def ask_side_by_side(jobs: dict[str, tuple[Path, Path]], questions: list[str]) -
 def squad_report(limit: int) -> tuple[Path, list[str]]:
     """The SQuAD report articles written as a corpus, and up to ``limit`` of their questions."""
     sys.path.insert(0, str(ROOT))
-    from qa.evaluate.squad_answers import REPORT, article_split
+    from qa.evaluate.answers import REPORT, article_split
     from qa.evaluate.squad import load_squad, materialise_squad_corpus
 
     dataset = load_squad(SQUAD)

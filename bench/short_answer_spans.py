@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from qa.evaluate.squad_answers import FIT
+from qa.evaluate.answers import FIT
 from qa.fit.short_answers import best_spans, describe, fp32_embedder, rank_trees
 from qa.answer.spans.model import ShortAnswerModel
 from qa.answer.spans.features import DENSE_FEATURES, FEATURES

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from qa.evaluate.squad_answers import (
+from qa.evaluate.answers import (
     article_split,
     ask_all,
     declined_share,

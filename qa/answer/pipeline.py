@@ -9,7 +9,7 @@ from qa.answer.compose import Compose, Decline
 from qa.answer.documents import ParsedDocuments
 from qa.answer.evidence import EvidenceSearch, GatherEvidence
 from qa.answer.headings import HeadingAnswers
-from qa.answer.lookup import LookUp
+from qa.answer.lookups import LookUp
 from qa.answer.lookups.field_lines import FieldLine
 from qa.answer.lookups.list_items import ListItem
 from qa.answer.lookups.message_headers import HeaderLine

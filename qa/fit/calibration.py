@@ -199,7 +199,7 @@ def squad_samples(path: Path, mode: str, dense: bool, progress: bool) -> list[Sa
     the questions of the last fit article asked of an index without it."""
     from index.builder import build_index
 
-    from qa.evaluate.squad_answers import FIT, article_split
+    from qa.evaluate.answers import FIT, article_split
     from qa.evaluate.squad import load_squad, materialise_squad_corpus
 
     dataset = load_squad(path)

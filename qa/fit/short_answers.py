@@ -14,7 +14,7 @@ import numpy as np
 
 from index.sentences import sentence_spans
 
-from qa.evaluate.squad_answers import FIT, REPORT, article_split, token_f1
+from qa.evaluate.answers import FIT, REPORT, article_split, token_f1
 from qa.evaluate.datasets import DatasetError
 from qa.extras import optional_import
 from qa.evaluate.labelled import normalise_answer

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.evaluate.squad_answers import FIT, REPORT, article_split
+from qa.evaluate.answers import FIT, REPORT, article_split
 from qa.evaluate.labelled import normalise_answer
 from qa.records import Hit
 from qa.evaluate.squad import SquadArticle, SquadDataset
