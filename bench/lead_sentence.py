@@ -27,7 +27,8 @@ import numpy as np
 from index.builder import build_index
 from qa.evaluate.answers import FIT, article_split, token_f1
 from qa.answer.selection import LEAD_CANDIDATES, LEAD_SCORE_GAP, LEAD_WEIGHTS, lead_weight
-from qa.assistant import PASSAGES_READ, Assistant
+from qa.assistant import Assistant
+from qa.query import PASSAGES_READ
 from qa.answer.spans.model import BestSpan
 from qa.evaluate.squad import load_squad, materialise_squad_corpus
 

@@ -10,7 +10,7 @@ import click
 from qa.evaluate.datasets import DatasetError, load_questions
 from qa.evaluate.squad import is_squad_file, load_squad
 
-from .common import CliError, emit_json, index_dir_option, open_assistant
+from .common import CliError, emit_json, index_dir_option, need_extra, open_assistant
 
 
 @click.command()
@@ -31,6 +31,7 @@ def calibrate(questions: Path, split: str, output: Path | None, without_dense: b
     QUESTIONS (scikit-learn logistic regression)."""
     from qa.fit.calibration import calibrate as fit
 
+    need_extra(("sklearn",), "fit", "`corpusqa calibrate`")
     if squad is not None and not is_squad_file(squad):
         raise CliError(f"{squad} is not a SQuAD-format JSON file")
     try:
@@ -91,6 +92,7 @@ def calibrate_short_answers(dataset: Path, without_dense: bool, output: Path | N
     from index.embedding import EmbeddingUnavailable
     from qa.fit.short_answers import fit_short_answers, fp32_embedder
 
+    need_extra(("lightgbm",), "fit", "`corpusqa calibrate-short-answers`")
     if not is_squad_file(dataset):
         raise CliError(f"{dataset} is not a SQuAD .json file")
     try:

@@ -100,30 +100,55 @@ def emit_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def evaluation_backend(name: str, url: str | None, path: Path | None, fusion: str):
-    """The backend ``eval`` ranks on: None for local, else a Qdrant configuration whose alias
-    is not the one ``serve`` reads."""
+def evaluation_backend(name: str | None, url: str | None, path: Path | None, fusion: str | None):
+    """The backend ``eval`` ranks on: None to follow the index's own (``backend.json``), this
+    machine for ``local``, or a Qdrant configuration (its alias is chosen per index by ``served``)."""
     from index.backends import BackendConfig
 
-    if name == "local" and (url or path or fusion != "client"):
+    if name != "qdrant" and (url or path or fusion):
         raise CliError("--qdrant-url, --qdrant-path and --qdrant-fusion need --backend qdrant")
-    if name == "local":
-        return None
     try:
-        return BackendConfig("qdrant", url, str(path.resolve()) if path else None, collection="corpusqa-eval",
-                             fusion=fusion)
+        return None if name is None else BackendConfig() if name == "local" else \
+            BackendConfig("qdrant", url, str(path.resolve()) if path else None, fusion=fusion or "client")
     except ValueError as error:
         raise CliError(str(error)) from error
 
 
 def served(index_dir: Path, backend, progress: bool):
-    """The evaluation backend, serving ``index_dir``'s current generation (published to Qdrant
-    first when that is the backend); None for local."""
+    """``backend`` serving ``index_dir``'s current generation: a Qdrant backend gets the index
+    published under an alias of its own (``corpusqa_eval_`` and a digest of the index folder), so
+    an evaluation never replaces what ``serve`` reads, nor another index's evaluation."""
+    import dataclasses
+    import hashlib
+
     from index.backends import serve_generation
     from index.generations import current_generation
 
-    if backend is not None:
-        note = serve_generation(backend, current_generation(index_dir), progress)
-        if note and progress:
-            click.echo(note, err=True)
+    if backend is None or backend.vectors_here:
+        return backend
+    digest = hashlib.sha256(str(index_dir.resolve()).encode()).hexdigest()[:12]
+    backend = dataclasses.replace(backend, collection=f"corpusqa_eval_{digest}")
+    note = serve_generation(backend, current_generation(index_dir), progress)
+    if note and progress:
+        click.echo(note, err=True)
     return backend
+
+
+def backend_named(backend) -> str:
+    """How an evaluation's settings name where it ranked."""
+    if backend is None:
+        return "the index's own backend (backend.json)"
+    if backend.vectors_here:
+        return "this machine (FAISS and the BM25 matrix)"
+    where = backend.qdrant_url or f"Qdrant local mode in {backend.qdrant_path}"
+    return f"Qdrant ({where}, alias {backend.collection}, hybrid fused by {backend.fusion})"
+
+
+def need_extra(modules: tuple[str, ...], extra: str, needed_for: str) -> None:
+    """A CLI error naming the extra to install, before a command starts long work without it."""
+    from qa.extras import MissingExtra, require
+
+    try:
+        require(modules, extra, needed_for)
+    except MissingExtra as error:
+        raise CliError(str(error)) from error

@@ -9,7 +9,6 @@ import click
 
 from index.generations import resolve_index_dir
 from index.manifest import IndexUnavailable
-from qa.assistant import PASSAGES_READ
 from qa.evaluate.datasets import (
     DatasetError,
     is_beir_folder,
@@ -18,8 +17,8 @@ from qa.evaluate.datasets import (
     materialise_beir_corpus,
 )
 from qa.evaluate.retrieval import METRIC_NAMES, RANKING_DEPTH, beir_units, evaluate_retrieval, paired_differences
-from qa.query import MODES
 from qa.evaluate.squad import is_squad_file, load_squad, materialise_squad_corpus
+from qa.query import MODES, PASSAGES_READ
 
 from .common import (
     CliError,
@@ -28,6 +27,8 @@ from .common import (
     json_option,
     llm_options,
     llm_settings,
+    need_extra,
+    backend_named,
     evaluation_backend,
     open_assistant,
     served,
@@ -55,28 +56,31 @@ from .common import (
                    "cue must not drag it there); adds rows `<mode>+other` with `dragged_back`.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Write report.md and PNG plots into this folder.")
-@click.option("--backend", type=click.Choice(["local", "qdrant"]), default="local", show_default=True,
-              help="Where ranking runs while evaluating: this machine, or Qdrant (the index is published to "
-                   "its collection alias 'corpusqa-eval', never to the one `serve` reads).")
+@click.option("--backend", type=click.Choice(["local", "qdrant"]), default=None,
+              help="Where ranking runs while evaluating: this machine, or Qdrant (the index is published under "
+                   "an alias of its own, never the one `serve` reads) [default: as the index was set up by "
+                   "`corpusqa index --backend`, else local].")
 @click.option("--qdrant-url", default=None, metavar="URL",
               help="--backend qdrant: a Qdrant server or cluster (API key from $CORPUSQA_QDRANT_API_KEY).")
 @click.option("--qdrant-path", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="--backend qdrant: Qdrant's embedded local mode in this folder.")
-@click.option("--qdrant-fusion", type=click.Choice(["client", "rrf", "dbsf"]), default="client", show_default=True,
-              help="--backend qdrant: hybrid fused by corpusqa (client) or by Qdrant (RRF / DBSF).")
+@click.option("--qdrant-fusion", type=click.Choice(["client", "rrf", "dbsf"]), default=None,
+              help="--backend qdrant: hybrid fused by corpusqa (client, the default) or by Qdrant (RRF / DBSF).")
 @click.option("--llm", "generate", is_flag=True,
               help="Labelled questions: also ask each mode with your model server writing the answers.")
 @llm_options
 @index_dir_option
 def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, task: str | None,
                  holdout_articles: int, after_other_article: bool, as_json: bool, report_dir: Path | None,
-                 backend: str, qdrant_url: str | None, qdrant_path: Path | None, qdrant_fusion: str,
+                 backend: str | None, qdrant_url: str | None, qdrant_path: Path | None, qdrant_fusion: str | None,
                  generate: bool,
                  llm_url: str | None, llm_model: str | None, llm_timeout: float | None,
                  index_dir: Path | None) -> None:
     """Evaluate retrieval on a BEIR folder or a SQuAD JSON file, or answers on a
     labelled-questions JSONL file. Retrieval results give each mode's nDCG@10 with a 95 %
     bootstrap interval over the queries, and each two modes' paired difference with its own."""
+    if report_dir is not None:
+        need_extra(("matplotlib",), "eval", "`corpusqa eval --report`")  # before the run, not after it
     llm = llm_settings(llm_url, llm_model, llm_timeout, required=True) if generate else None
     if llm and not (dataset.is_file() and dataset.suffix == ".jsonl"):
         raise CliError("--llm evaluates labelled questions (.jsonl) only")
@@ -158,14 +162,14 @@ def _ranked(corpus: Path, index_dir: Path, queries: dict, qrels: dict, units_of,
         settings = (f"each query ranked as `corpusqa search --k {depth}`: hybrid fuses each ranker's top "
                     f"{max(depth, fusion.depth)} ({describe_fusion(fusion)}); BM25 "
                     f"{assistant.retriever.lexical.settings.variant}, "
-                    f"{assistant.retriever.tokenizer.settings.stopwords} stopwords; latency per mode with a "
-                    "cold query-vector cache")
+                    f"{assistant.retriever.tokenizer.settings.stopwords} stopwords; ranked on "
+                    f"{backend_named(backend)}; latency per mode with a cold query-vector cache")
         if progress:
             click.echo(f"settings: {settings}", err=True)
         results = evaluate_retrieval(queries, qrels, assistant.retriever, modes, units_of(assistant.retriever),
                                      depth, progress=progress)
     payload = {"queries": len(queries), "passages": summary.chunks, "settings": settings,
-               "results": [r.row() for r in results], "paired_differences": paired_differences(results)}
+               "backend": backend.name if backend else "as saved", "results": [r.row() for r in results], "paired_differences": paired_differences(results)}
     return payload, results
 
 
@@ -187,10 +191,11 @@ def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool
     questions = [q for q in load_questions(dataset) if split == "all" or q.split == split]
     if not questions:
         raise DatasetError(f"no questions of split {split!r} in {dataset} (use --split all)")
-    settings = f"each question asked as `corpusqa ask --k {k}`; latency per mode from cold caches"
+    backend = served(resolve_index_dir(index_dir), backend, not as_json)
+    settings = (f"each question asked as `corpusqa ask --k {k}`; ranked on {backend_named(backend)}; latency per "
+                "mode from cold caches")
     if not as_json:
         click.echo(f"settings: {settings}", err=True)
-    backend = served(resolve_index_dir(index_dir), backend, not as_json)
     with open_assistant(index_dir, llm=llm, backend=backend) as assistant:
         rows = [summarise(run_questions(assistant, questions, mode, k, progress=not as_json), mode)
                 for mode in modes]
@@ -200,7 +205,7 @@ def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool
                 rows.append({**summarise(outcomes, f"{mode}+llm"), **generation_figures(outcomes)})
         settings += f"; +llm rows: {llm.model} at {llm.url} writes, every sentence verified" if llm else ""
     payload = {"dataset": str(dataset), "split": split, "queries": len(questions), "settings": settings,
-               "results": rows}
+               "backend": backend.name if backend else "as saved", "results": rows}
     return payload, []
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from index.generations import resolve_index_dir
-from qa.assistant import PASSAGES_READ
+from qa.query import PASSAGES_READ
 from qa.extras import MissingExtra
 from qa.query import MODES, QueryError
 

@@ -17,7 +17,7 @@ from qa.evaluate.answers import (
 )
 from qa.evaluate.squad import load_squad, materialise_squad_corpus
 
-from .common import CliError, served
+from .common import CliError, backend_named, served
 
 
 def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int, as_json: bool,
@@ -38,12 +38,12 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
     build_index(corpus, index_dir, progress=progress)
     docs = {a.doc for a in dataset.articles if a.title in titles}
     asked = [q for q in dataset.questions if q.doc in docs]
+    main_backend = served(index_dir, backend, progress)
     settings = (f"each question asked as `corpusqa ask --k {k}` on all {len(dataset.articles)} articles indexed; "
-                "latency per mode from cold caches")
+                f"ranked on {backend_named(main_backend)}; latency per mode from cold caches")
     if progress:
         click.echo(f"settings: {settings}; split {split}: {len(titles)} articles, {len(asked)} questions", err=True)
     rows = []
-    main_backend = served(index_dir, backend, progress)
     with Assistant.open(index_dir, dense=modes != ["bm25"], backend=main_backend) as assistant:
         for mode in modes:
             rows.append(summarise(ask_all(assistant, asked, mode, k, progress=progress), mode))
@@ -66,4 +66,4 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
                 row["out_of_corpus_declined"] = declined_share(ask_all(assistant, outside, mode, k, progress=progress))
         settings += f"; out of corpus: {len(outside)} questions of {', '.join(left_out)}, not indexed"
     return {"dataset": str(path), "split": split, "queries": len(asked), "articles": titles, "settings": settings,
-            "results": rows}
+            "backend": main_backend.name if main_backend else "as saved", "results": rows}

@@ -30,10 +30,6 @@ class OpenedIndex:
     embedder: Embedder | None
     dense_unavailable: str | None
 
-    def close(self) -> None:
-        self.records.close()
-        self.backend.close()
-
 
 def open_index(index_dir: str | Path | None = None, *, dense: bool = True, embedder: Embedder | None = None,
                backend: BackendConfig | None = None, verify: bool = False) -> OpenedIndex:
@@ -73,7 +69,11 @@ def open_index(index_dir: str | Path | None = None, *, dense: bool = True, embed
             reason, embedder = str(error), None
             if reason.startswith("dense index"):  # a damaged file, not a missing model
                 reason += "; the next `corpusqa index` rebuilds it"
-    ranking = open_backend(config, generation, records, dense_index, lexical)
+    try:
+        ranking = open_backend(config, generation, records, dense_index, lexical)
+    except Exception:
+        records.close()
+        raise
     return OpenedIndex(index_dir, generation, manifest, records, lexical, tokenizer, ranking, embedder, reason)
 
 

@@ -14,12 +14,9 @@ from index.store import Document
 from qa.answer.scoring import AnswerSettings
 from qa.answer.spans.syntax import check_installed, parse
 from qa.generate.client import LLMSettings
-from qa.query import QueryError
+from qa.query import PASSAGES_READ, QueryError
 from qa.records import Answer, Hit
 from qa.search.retriever import FusionSettings, Retriever, SearchResult
-
-PASSAGES_READ = 8  # passages an answer reads: `ask`, the page, calibration and eval alike
-
 
 class Assistant:
     """Answers questions from one index generation.

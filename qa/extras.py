@@ -10,6 +10,12 @@ class MissingExtra(ImportError):
     """An optional dependency is not installed; the message says which extra brings it."""
 
 
+def require(modules: tuple[str, ...], extra: str, needed_for: str) -> None:
+    """Fail now, before any long work, if one of ``modules`` is missing (``MissingExtra``)."""
+    for module in modules:
+        optional_import(module, extra, needed_for)
+
+
 def optional_import(module: str, extra: str, needed_for: str) -> ModuleType:
     """``module`` imported, or ``MissingExtra`` naming ``pip install 'corpusqa[extra]'``."""
     try:

@@ -7,6 +7,7 @@ from index.text import strip_unsafe
 MODES = ("hybrid", "dense", "bm25")
 FALLBACK_MODE = "bm25-fallback"  # what served a search when dense retrieval was unavailable
 MAX_QUERY_CHARS = 2000
+PASSAGES_READ = 8  # passages an answer reads: `ask`, the page, calibration and eval alike
 
 
 class QueryError(ValueError):

@@ -106,6 +106,13 @@ def test_qa_sub_packages_import_down_only():
     assert upward == {}
 
 
+def test_no_step_imports_its_pipeline():
+    """The steps are parts the pipeline is built from: none reaches back into it."""
+    callers = {module for module, names in qa_imports().items()
+               if module.startswith("qa.answer") and "qa.answer.pipeline" in names}
+    assert callers == set()
+
+
 def test_no_import_cycle_between_project_modules():
     """Module-level imports only (a function's lazy import breaks no load order, but is listed too)."""
     graph: dict[str, set[str]] = {}

@@ -112,6 +112,7 @@ def test_eval_ranks_on_qdrant_as_on_the_local_backend(squad_file, tmp_path):
         result = runner.invoke(cli, ["eval", str(squad_file), "--modes", "bm25,hybrid", "--json", *backend])
         assert result.exit_code == 0, result.output
         figures[backend[1]] = {row["mode"]: row["nDCG@10"] for row in json.loads(result.stdout)["results"]}
+        assert json.loads(result.stdout)["backend"] == backend[1]
     assert figures["local"].keys() == figures["qdrant"].keys() == {"bm25", "hybrid"}
     assert all(abs(figures["local"][m] - figures["qdrant"][m]) <= 0.01 for m in figures["local"]), figures
     assert (folder / "collection").is_dir()  # the set was published to Qdrant, not ranked locally again

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from qa.assistant import PASSAGES_READ
+from qa.query import PASSAGES_READ
 from qa.feedback import VERDICTS
 from qa.query import QueryError
 

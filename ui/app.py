@@ -9,7 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.assistant import PASSAGES_READ
+from qa.query import PASSAGES_READ
 from qa.feedback import VERDICTS
 from qa.query import MODES
 

@@ -18,7 +18,8 @@ from index.embedding import Embedder
 from index.generations import current_generation
 from index.manifest import IndexUnavailable
 from index.store import Document
-from qa.assistant import PASSAGES_READ, Assistant
+from qa.assistant import Assistant
+from qa.query import PASSAGES_READ
 from qa.feedback import FEEDBACK_FILE, FeedbackStore
 from qa.generate.client import LLMSettings
 from qa.records import Answer

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -179,8 +180,9 @@ def _keep_only(client, config: BackendConfig, collection: str, generation: str) 
     flags of earlier generations (so Qdrant's IDF counts exactly this generation's chunks)."""
     from qdrant_client import models
 
+    own = re.compile(rf"{re.escape(config.collection)}-gen-\d{{8}}T\d{{6}}-[0-9a-f]{{8}}")  # not another alias's
     for other in client.get_collections().collections:
-        if other.name.startswith(f"{config.collection}-") and other.name != collection:
+        if own.fullmatch(other.name) and other.name != collection:
             client.delete_collection(other.name)
     metadata = client.get_collection(collection).config.metadata or {}
     older = [g for g in dict.fromkeys([*metadata.get("generations", []), *metadata.get("pending", [])]) if g != generation]

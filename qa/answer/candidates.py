@@ -57,7 +57,7 @@ class Candidate:
 
     def typed_answer(self, question: str) -> str | None:
         """The number, date or name of the kind the question asks for, if this sentence holds
-        one (a selection feature; the short answer shown is chosen by ``short_answers``)."""
+        one (a selection feature; the short answer shown is chosen by ``answer.spans.features``)."""
         return find_short_answer(question, self.reading)
 
     def named_cell(self, question: str, tokenize: Callable[[str], list[str]], context: str = ""

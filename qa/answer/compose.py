@@ -7,7 +7,7 @@ import re
 
 from index.store import RecordStore
 
-from qa.answer.citations import cite
+from qa.answer.citations import cite, source
 from qa.answer.state import AnswerState
 from qa.records import Answer
 
@@ -32,7 +32,7 @@ class Decline:
         self.threshold = threshold
 
     def run(self, state: AnswerState) -> AnswerState:
-        if state.evidence.confidence < self.threshold and state.lookup is None and not state.opening:
+        if state.evidence.confidence < self.threshold and state.lookup is None and not state.overview_sentences:
             state.answer = Answer(text=NOT_IN_DOCUMENTS, abstained=True, citations=[], **answer_fields(state))
         return state
 
@@ -48,7 +48,7 @@ class Compose:
         chosen, span, heading = state.choice.chosen, state.choice.span, state.choice.heading
         sources = [(chosen[0].hit, heading[0].start, heading[0].end, heading[0].text, heading[0].line,
                     heading[0].line)] if heading else []
-        sources += [(c.hit, c.start, c.end, c.text, c.line_start, c.line_end) for c in chosen]
+        sources += [source(c.hit, c.start, c.end) for c in chosen]
         citations = cite(sources, self.records.page_at)
         short = (heading[0].text[slice(*heading[1])] if heading else chosen[0].text[slice(*span)] if span else "") or None
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,))

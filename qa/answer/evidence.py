@@ -55,7 +55,7 @@ class GatherEvidence:
                 continue
         reading = self.speller.read(state.question, state.scope)  # typos read against the documents searched
         state.evidence = self._evidence(reading.question, previous, state)
-        state.asked = reading.question
+        state.as_read = reading.question
         state.evidence.spelling = reading.notice
         return state
 

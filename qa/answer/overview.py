@@ -133,5 +133,5 @@ class Overview:
 
     def run(self, state: AnswerState) -> AnswerState:
         if state.lookup is None:
-            state.opening = overview(state.asked, state.evidence.result.hits, self.retriever, self.tables)
+            state.overview_sentences = overview(state.as_read, state.evidence.result.hits, self.retriever, self.tables)
         return state

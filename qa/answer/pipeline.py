@@ -9,7 +9,7 @@ from qa.answer.compose import Compose, Decline
 from qa.answer.documents import ParsedDocuments
 from qa.answer.evidence import EvidenceSearch, GatherEvidence
 from qa.answer.headings import HeadingAnswers
-from qa.answer.lookups import LookUp
+from qa.answer.lookups import FindLookup
 from qa.answer.lookups.field_lines import FieldLine
 from qa.answer.lookups.list_items import ListItem
 from qa.answer.lookups.message_headers import HeaderLine
@@ -23,7 +23,7 @@ from qa.answer.small_talk import SmallTalk
 from qa.answer.spans.finder import SpanFinder
 from qa.answer.spans.model import ShortAnswerModel
 from qa.answer.state import AnswerState, Evidence
-from qa.query import check_query
+from qa.query import PASSAGES_READ, check_query
 from qa.records import Answer
 from qa.search.retriever import Retriever
 from qa.search.scoped import ScopedLexical
@@ -51,11 +51,12 @@ class ExtractivePipeline:
         documents = ParsedDocuments(retriever.records)
         headings = HeadingAnswers(documents.headings, self.spans.shown_span, retriever.tokenizer)
         speller = Speller(retriever.tokenizer, ScopedLexical(retriever.lexical), retriever.records)
-        self.search = EvidenceSearch(retriever, self.scorer, documents.tables, documents.code_blocks)
+        self.gather = GatherEvidence(EvidenceSearch(retriever, self.scorer, documents.tables, documents.code_blocks),
+                                     speller)
         self.steps: list[Step] = [
             SmallTalk(retriever.doc_paths, retriever.served_mode),  # "hi": nothing searched
-            GatherEvidence(self.search, speller),
-            LookUp([TableRow(retriever.tokenizer), ListItem(documents.headings),  # a list's item before a
+            self.gather,
+            FindLookup([TableRow(retriever.tokenizer), ListItem(documents.headings),  # a list's item before a
                     TableExtreme(retriever.tokenizer, documents.tables),  # table's extreme: "the first step"
                     HeaderLine(), FieldLine(retriever.tokenizer), NamedHeading(headings)]),
             Overview(retriever, documents.tables),
@@ -64,7 +65,7 @@ class ExtractivePipeline:
             Compose(retriever.records),
         ]
 
-    def __call__(self, question: str, history: Sequence[str] = (), mode: str = "hybrid", k: int = 8,
+    def __call__(self, question: str, history: Sequence[str] = (), mode: str = "hybrid", k: int = PASSAGES_READ,
                  docs: Sequence[str] = ()) -> Answer:
         """The answer to ``question`` after ``history`` (earlier questions, oldest first),
         limited to the documents or folders ``docs`` if given."""
@@ -84,9 +85,9 @@ class ExtractivePipeline:
         return state
 
     def evidence(self, question: str, history: Sequence[str], mode: str, k: int) -> Evidence:
-        """The scored evidence alone, as the answer would read it (fitting and benches)."""
-        return next(s for s in self.steps if isinstance(s, GatherEvidence)).run(
-            self.start(question, history, mode, k)).evidence
+        """The scored evidence alone, for the question as given (fitting and benches: unchecked,
+        as the fitted sets hold it)."""
+        return self.gather.run(AnswerState(question, list(history), mode, k, None)).evidence
 
     def forget_cached(self) -> None:
         """Drop the cached sentence vectors (evaluation times each mode from cold)."""

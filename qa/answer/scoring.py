@@ -1,5 +1,5 @@
 """Sentence evidence scores and answer confidence: a linear selection score over
-``answer_features.FEATURES`` (fitted as pairwise logistic regression: the evidence sentence
+``answer.features.FEATURES`` (fitted as pairwise logistic regression: the evidence sentence
 against the others of its question) and a logistic confidence over ``CONFIDENCE_FEATURES``
 with an abstention threshold, fitted on SQuAD articles and labelled questions (``corpusqa
 calibrate``) and stored in ``qa/data/answer_config.json`` (``..._lexical.json`` without dense

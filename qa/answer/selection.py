@@ -44,10 +44,10 @@ class Select:
         """An overview's opening sentences as they are; else the lookup's lead or the best
         sentence first, then a table row's asked cell, a defined party's name, a term's short
         definition, the short-answer model's span, or a heading of the lead's section."""
-        if state.opening:
-            state.choice = Choice(state.opening)
+        if state.overview_sentences:
+            state.choice = Choice(state.overview_sentences)
             return state
-        evidence, found, question = state.evidence, state.lookup, state.asked
+        evidence, found, question = state.evidence, state.lookup, state.as_read
         scores = leading_scores(evidence.candidates, evidence.scores)
         lead, best = (found.lead, None) if found else self.lead(question, evidence.turn.retrieval_query,
                                                                 evidence.candidates, scores)

@@ -26,7 +26,7 @@ class Evidence:
     features: np.ndarray  # candidates × answer.features.FEATURES
     scores: np.ndarray  # per candidate: which sentence answers best
     confidence: float  # whether any does: compared with the abstention threshold
-    spelling: str | None = None  # which typed words were read as others (``spelling.Reading.notice``)
+    spelling: str | None = None  # which typed words were read as others (``search.spelling.Reading.notice``)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class AnswerState:
     scope: Scope | None  # the documents the question is limited to, if any
     evidence: Evidence | None = None
     lookup: Lookup | None = None
-    opening: list[Candidate] = field(default_factory=list)  # an overview's sentences, if asked for one
+    overview_sentences: list[Candidate] = field(default_factory=list)  # a document's opening, if asked for
     choice: Choice | None = None
     answer: Answer | None = None
-    asked: str = ""  # the question as read: its typos corrected (set with the evidence)
+    as_read: str = ""  # the question as read: its typos corrected (set with the evidence)

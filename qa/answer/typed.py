@@ -1,7 +1,7 @@
 """Factoid questions: what kind of answer a question expects (a number, amount, date or name)
-and whether a sentence holds one: a feature of sentence selection (``answer_features``) and the
-fact a generated answer must state (``generated``). The short answer shown is chosen by the
-fitted span model in ``short_answers``."""
+and whether a sentence holds one: a feature of sentence selection (``answer.features``) and the
+fact a generated answer must state (``generate.answerer``). The short answer shown is chosen by the
+fitted span model in ``answer.spans.features``."""
 
 from __future__ import annotations
 

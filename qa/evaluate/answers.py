@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from index.progress import progress_bar
 
-from qa.assistant import PASSAGES_READ, Assistant
+from qa.assistant import Assistant
+from qa.query import PASSAGES_READ
 from qa.evaluate.retrieval import percentile
 from qa.evaluate.labelled import holds_answer, normalise_answer
 from qa.records import Answer

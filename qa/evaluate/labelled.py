@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from index.progress import progress_bar
 
-from qa.assistant import PASSAGES_READ, Assistant
+from qa.assistant import Assistant
+from qa.query import PASSAGES_READ
 from qa.evaluate.datasets import LabelledQuestion
 from qa.evaluate.retrieval import percentile
 from qa.evaluate.quote_bounds import cuts_sentence
@@ -30,7 +31,7 @@ class Outcome:
     citations_exact: bool
     latency_ms: float
     first_text_ms: float | None = None  # generated answers: until the model's first words
-    quotes_cut: int = 0  # quotes that start or end inside a sentence (``quote_bounds``)
+    quotes_cut: int = 0  # quotes that start or end inside a sentence (``evaluate.quote_bounds``)
 
 
 def evidence_span(assistant: Assistant, question: LabelledQuestion) -> tuple[int, int] | None:

@@ -22,7 +22,8 @@ import numpy as np
 from index.progress import progress_bar
 
 from qa.answer.features import CONFIDENCE_FEATURES, FEATURES, confidence_features
-from qa.assistant import PASSAGES_READ, Assistant
+from qa.assistant import Assistant
+from qa.query import PASSAGES_READ
 from qa.evaluate.datasets import DatasetError, LabelledQuestion
 from qa.extras import optional_import
 from qa.evaluate.labelled import evidence_span, holds_answer

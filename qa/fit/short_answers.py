@@ -3,7 +3,7 @@ the sentence holding its gold answer; each candidate span of that sentence is a 
 it equals a gold answer after SQuAD's normalisation, and LightGBM's lambdarank learns to rank
 a sentence's spans (the positives first) from their features. Measured on the "report" articles, which
 are never fitted on. Given an embedder, the spans are also described by the word vectors of
-the question and the sentence (``span_vectors``): the model used with dense retrieval."""
+the question and the sentence (``answer.spans.vectors``): the model used with dense retrieval."""
 
 from __future__ import annotations
 

@@ -1,2 +1,2 @@
 """Generated answers: the user's language model (``client``) writes over the extractive
-pipeline's passages, and every sentence it writes is verified against them (``verification``)."""
+pipeline's passages, and every sentence it writes is verified against them (``generate.verification``)."""

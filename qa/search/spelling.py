@@ -24,7 +24,7 @@ from index.tokenization import Tokenizer
 from qa.search.scoped import spelling_within
 
 MIN_LETTERS = 5  # shorter words or stems are one edit from too many others ("cost": "most", "post")
-PASSAGES_READ = 10  # passages whose spelling of a corrected stem is taken
+SPELLING_PASSAGES = 10  # passages whose spelling of a corrected stem is taken
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"[^\W\d_]+")  # letters, accented ones too ("Niccolò")
 _ENDINGS = ("ing", "ed", "es", "s", "ly", "able", "ness", "ment", "en")
@@ -97,7 +97,7 @@ class Speller:
         BM25 finds for ``query`` that is closest to what was typed ("chalenges": "challenges",
         not "challenge")."""
         found: dict[str, set[str]] = {stem: set() for stem in fixes.values()}
-        rows = [row for row, _ in self.lexical.search(query, PASSAGES_READ)]
+        rows = [row for row, _ in self.lexical.search(query, SPELLING_PASSAGES)]
         for chunk in self.records.chunks(rows):
             for word in set(_WORD.findall(chunk.text)):
                 stem = self.tokenizer(word)

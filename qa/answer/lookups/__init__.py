@@ -1,6 +1,6 @@
 """What a question's shape looks up rather than scores: a table row, a list item by its
 place, a table's extreme row, a message's header line, a document's field line, a section
-heading. Each module offers one ``find(state)`` returning a ``Lookup`` or None; ``LookUp`` is
+heading. Each module offers one ``find(state)`` returning a ``Lookup`` or None; ``FindLookup`` is
 the pipeline step that asks them in order."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ class Finder(Protocol):
     def find(self, state: AnswerState) -> Lookup | None: ...
 
 
-class LookUp:
+class FindLookup:
     """Step: the first of ``finders`` (in order) that finds what the question looks up; what it
     finds leads the answer even below the confidence threshold (no sentence score is needed)."""
 

@@ -3,7 +3,7 @@
 heading "Decisions" above its list), which meeting notes, tickets and invoices are made of. A
 question asking for a field, by its label ("What is the location?", "What must Priya do?") or
 by its shape ("Who attended the meeting?", "What was decided?"), is answered by the field's
-value, looked up like a message's header line (``message_headers``): the line shares no word
+value, looked up like a message's header line (``answer.lookups.message_headers``): the line shares no word
 with the question, or too few to be scored up. Only when the rest of the question asks about
 nothing the document's title does not name ("When is the database migration?" is for the body
 to answer, not the notes' "Date:" line). A section whose heading the question names whole
@@ -126,7 +126,7 @@ class FieldLine:
 
     def find(self, state: AnswerState) -> Lookup | None:
         candidates = state.evidence.candidates
-        found = field_line(candidates, state.asked, self.stems)
+        found = field_line(candidates, state.as_read, self.stems)
         if found is None:
             return None
         lead, span = found

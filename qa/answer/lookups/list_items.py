@@ -99,5 +99,5 @@ class ListItem:
 
     def find(self, state: AnswerState) -> Lookup | None:
         evidence = state.evidence
-        item = list_item(evidence.candidates, evidence.scores, state.asked, self.layout)
+        item = list_item(evidence.candidates, evidence.scores, state.as_read, self.layout)
         return Lookup(item, alone=True) if item is not None else None

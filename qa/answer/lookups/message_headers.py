@@ -63,5 +63,5 @@ class HeaderLine:
     alone with its value as the short answer."""
 
     def find(self, state: AnswerState) -> Lookup | None:
-        found = header_line(state.evidence.candidates, state.asked)
+        found = header_line(state.evidence.candidates, state.as_read)
         return Lookup(found[0], span=found[1], alone=True) if found else None

@@ -16,5 +16,5 @@ class NamedHeading:
 
     def find(self, state: AnswerState) -> Lookup | None:
         evidence = state.evidence
-        found = self.headings.named(state.asked, evidence.result.hits, evidence.candidates, evidence.scores)
+        found = self.headings.named(state.as_read, evidence.result.hits, evidence.candidates, evidence.scores)
         return Lookup(found[0], heading=found[1:], alone=True) if found else None

@@ -178,7 +178,7 @@ class TableExtreme:
 
     def find(self, state: AnswerState) -> Lookup | None:
         evidence = state.evidence
-        found = table_extreme(evidence.candidates, evidence.scores, state.asked, self.tokenize, self.tables)
+        found = table_extreme(evidence.candidates, evidence.scores, state.as_read, self.tokenize, self.tables)
         if found is None and evidence.turn.dependence == STRONG:
             found = table_extreme(evidence.candidates, evidence.scores, evidence.turn.retrieval_query, self.tokenize,
                                   self.tables, cell_only=True)

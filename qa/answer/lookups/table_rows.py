@@ -33,6 +33,6 @@ class TableRow:
 
     def find(self, state: AnswerState) -> Lookup | None:
         evidence = state.evidence
-        found = looked_up_row(evidence.candidates, evidence.scores, state.asked, evidence.turn.retrieval_query,
+        found = looked_up_row(evidence.candidates, evidence.scores, state.as_read, evidence.turn.retrieval_query,
                               self.tokenize)
         return Lookup(found[0], span=found[1]) if found else None

@@ -7,10 +7,10 @@ Each span is described by what the question asks for (its class: who, when, how 
 crossed with the span's shape (year, number, capitalised name, lower-case phrase, amount), by
 where the question's words are around it (answers sit next to the words they share with the
 question, and are rarely made of them), by its length and boundaries, and by what a parser
-says of it (``span_syntax``: an entity of which kind, a noun phrase, its role), and, with dense
-retrieval, by what the embedding model's word vectors say (``span_vectors``: how close it is to
+says of it (``answer.spans.syntax``: an entity of which kind, a noun phrase, its role), and, with dense
+retrieval, by what the embedding model's word vectors say (``answer.spans.vectors``: how close it is to
 the question's asking phrase). The model that ranks them is
-``short_answer_model``, fitted by ``corpusqa calibrate-short-answers`` (``qa/fit/short_answers.py``):
+``answer.spans.model``, fitted by ``corpusqa calibrate-short-answers`` (``qa/fit/short_answers.py``):
 one with the vectors, one without for BM25 fallback."""
 
 from __future__ import annotations

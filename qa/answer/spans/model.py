@@ -1,7 +1,7 @@
 """The fitted short-answer model: ranking trees over a sentence's candidate spans
-(``short_answers.span_candidates``), the threshold above which the best one is shown, what it
+(``answer.spans.features.span_candidates``), the threshold above which the best one is shown, what it
 measured when fitted, and which of the best spans is shown (``consensus``; the rules of
-``span_rules`` pass over or withhold some). Saved as JSON (``qa/data``): no
+``answer.spans.rules`` pass over or withhold some). Saved as JSON (``qa/data``): no
 pickle, no LightGBM to answer."""
 
 from __future__ import annotations

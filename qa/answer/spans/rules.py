@@ -1,5 +1,5 @@
 """Rules about which words of a sentence can answer a question, beside the fitted span model
-(``short_answer_model``): what a span must hold for the question asked ("when": something of
+(``answer.spans.model``): what a span must hold for the question asked ("when": something of
 time; "how many": an amount), the spans never shown (a negation before them, a sentence that
 denies what is asked, "who" answered by an amount), and the short answers that rules give
 outright (a definition asked for, a party a contract defines, the article before a span)."""
