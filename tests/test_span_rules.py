@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.spans.rules import (defined_name, definition, denies, follows_negation, paired_amount, passed_over, shown_span,
-                           timely, withheld)
+from qa.answer.spans.definitions import defined_name, definition
+from qa.answer.spans.rules import denies, follows_negation, paired_amount, passed_over, shown_span, timely, withheld
 
 
 @pytest.mark.parametrize(("sentence", "span", "negated"), [

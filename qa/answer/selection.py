@@ -17,7 +17,8 @@ from qa.answer.lookups.message_headers import is_header_line
 from qa.answer.scoring import SentenceScorer
 from qa.answer.spans.finder import SpanFinder
 from qa.answer.spans.model import BestSpan
-from qa.answer.spans.rules import defined_name, definition, shown_span
+from qa.answer.spans.definitions import defined_name, definition
+from qa.answer.spans.rules import shown_span
 from qa.answer.state import AnswerState, Choice
 from qa.answer.tables import unmarked
 

@@ -1,8 +1,9 @@
 """Rules about which words of a sentence can answer a question, beside the fitted span model
 (``answer.spans.model``): what a span must hold for the question asked ("when": something of
 time; "how many": an amount), the spans never shown (a negation before them, a sentence that
-denies what is asked, "who" answered by an amount), and the short answers that rules give
-outright (a definition asked for, a party a contract defines, the article before a span)."""
+denies what is asked, "who" answered by an amount), and how a shown span is trimmed (the
+article before it, a company's legal form); the short answers rules give outright (a
+definition, a defined party) are in ``answer.spans.definitions``."""
 
 from __future__ import annotations
 
@@ -46,20 +47,9 @@ _DURATION = re.compile(r"(?:(?:about|around|over|nearly|almost|some|roughly|appr
 _MONTH_NAMES = "|".join(sorted(MONTHS | {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
                                            "dec"}, key=len, reverse=True))
 _VERSION = re.compile(rf"\b(?!(?i:{_MONTH_NAMES})\b)([A-Z][\w+-]*)\s+v?(?!(?:1\d|20)\d\d\b)\d+(?:\.\d+)*\b(?![.,]?\d)")
-# A name followed by the term a document defines it as: 'Harbor View Properties LLC ("Landlord")',
-# 'Acme Inc. (the "Supplier")' (contracts name their parties so, and refer to them by the term after).
-_LEGAL_FORM = r"(?:Inc|Ltd|LLC|LLP|L\.P|N\.A|plc|GmbH|S\.A|AG|B\.V|Corp|Corporation)\b\.?"  # of a company's name
-_DEFINED_NAME = re.compile(r"((?:[A-Z][\w.&'’-]*\s+(?:(?:of|and|&|de|du|van|von)\s+)?)*[A-Z][\w.&'’-]*"
-                           rf"(?:,\s+{_LEGAL_FORM})?),?\s*"
-                           r"\(\s*(?:(?:the|hereinafter|each|a|an)\s+)*[\"“']([^\"”'()]{1,60})[\"”']\s*\)")
-# "What is latency?" of "**Latency**: the time between…": the sentence is the definition asked for,
-# and no few words of it answer.
-_ASKS_DEFINITION = re.compile(r"\s*(?:what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?)|what\s+(?:does|do)\s+(?:an?\s+|the\s+)?"
-                              r"(.+?)\s+(?:mean|stand\s+for)|define\s+(.+?))\s*[?.]?\s*", re.IGNORECASE)
-DEFINITION_WORDS = 10  # a longer definition is no short answer: the sentence says it
-NO_SPAN = (0, 0)  # a rule's answer that there is no short answer
 _ASKS_WHAT_HAPPENS = re.compile(r"\W*what\s+(?:happens|will\s+happen|would\s+happen)\s+(?:if|when|unless|once)\b",
                                 re.IGNORECASE)  # a consequence: "What happens if I pay rent late?"
+LEGAL_FORM = r"(?:Inc|Ltd|LLC|LLP|L\.P|N\.A|plc|GmbH|S\.A|AG|B\.V|Corp|Corporation)\b\.?"  # of a company's name
 _ASKS_AMOUNT = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 # "How much does the Team plan cost?": money, not the row's other number
 _ASKS_MONEY_VERB = re.compile(r"\bhow\s+much\b.*\b(?:cost|costs|pay|paid|charge[sd]?|spen[dt]|earn(?:s|ed)?|worth)\b",
@@ -73,10 +63,9 @@ _ASKS_NOUN = (r"^\W*what\s+(?:is|was|are|were)\s+(?:the\s+|an?\s+)?(?:[\w'’-]+
               r"(?:(?:{nouns})s?\s*(?:\b(?:of|for|in|per|to|at|on)\b|\?|$){more})")
 _ASKS_MONEY_NOUN = re.compile(_ASKS_NOUN.format(nouns=_MONEY_NOUNS, more=""), re.IGNORECASE)
 _ASKS_AMOUNT_NOUN = re.compile(_ASKS_NOUN.format(nouns=_AMOUNT_NOUNS, more=r"|number\s+of\b"), re.IGNORECASE)
-_ASKS_NAME = re.compile(r"\b(?:who|whom|whose|which|what|name)\b", re.IGNORECASE)
 _ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the)\s$", re.IGNORECASE)
 _LEADING_PREPOSITION = re.compile(r"(?:from|by|than)\s+(?=\w)", re.IGNORECASE)
-_ENDS_WITH_LEGAL_FORM = re.compile(rf"\s{_LEGAL_FORM}$")
+_ENDS_WITHLEGAL_FORM = re.compile(rf"\s{LEGAL_FORM}$")
 _NAME_WORD_BEFORE = re.compile(r"[A-Z][\w&'’-]*\s+$")  # "Acme " of "Acme Holdings Ltd"
 _TRAILING_PHRASE = re.compile(r"\s+(in|at|for|of|on)\s+((?:[\w'’.-]+\s*){1,3})$", re.IGNORECASE)  # " in Berlin"
 _ENDS_WITH_NUMBER = re.compile(r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))$",
@@ -119,31 +108,6 @@ def withheld(question: str, sentence: str, span: tuple[int, int]) -> bool:
     return bool(amount or timeless or countless) or follows_negation(sentence, span[0]) or denies(question, sentence)
 
 
-def defines(question: str, sentence: str) -> int | None:
-    """Where the definition starts, if ``question`` asks what a term is or means and
-    ``sentence`` opens by defining it ("What is latency?": after "**Latency**:" of "**Latency**:
-    the time between a request being sent and…"; "What is solar power?": after "Solar power is"
-    of "Solar power is the conversion of sunlight into electricity, …")."""
-    asked = _ASKS_DEFINITION.fullmatch(question)
-    if not asked:
-        return None
-    term = re.escape(next(group for group in asked.groups() if group))
-    found = re.match(rf"[\s*_`#>•-]*{term}[*_`]*\s*(?:\([^()]*\)\s*)?(?::|(?:is|are|means|refers\s+to)\b(?=\s+(?:an?|the)\b))\s*",
-                     sentence, re.IGNORECASE)
-    return found.end() if found else None
-
-
-def definition(question: str, sentence: str) -> tuple[int, int] | None:
-    """The ``[start, end)`` of the definition a sentence gives of the term ``question`` asks
-    about, up to the first clause break, if it is at most ``DEFINITION_WORDS`` words ("the
-    conversion of sunlight into electricity"); ``NO_SPAN`` for a longer one (the sentence is
-    the answer: no few words of it are); None if it defines nothing asked."""
-    start = defines(question, sentence)
-    if start is None:
-        return None
-    end = re.search(r"[,;:.()]\s|[.]?$", sentence[start:]).start() + start
-    return (start, end) if 0 < len(sentence[start:end].split()) <= DEFINITION_WORDS else NO_SPAN
-
 
 def shown_span(sentence: str, span: tuple[int, int], question: str) -> tuple[int, int]:
     """``span`` as a short answer shows it: without a leading "from", "by" or "than" ("a
@@ -162,7 +126,7 @@ def shown_span(sentence: str, span: tuple[int, int], question: str) -> tuple[int
     no best span of the fit articles ends so."""
     lead = _LEADING_PREPOSITION.match(sentence, *span)
     start, end = lead.end() if lead and lead.end() < span[1] else span[0], span[1]
-    if _ENDS_WITH_LEGAL_FORM.search(sentence, start, end):
+    if _ENDS_WITHLEGAL_FORM.search(sentence, start, end):
         while (before := _NAME_WORD_BEFORE.search(sentence, max(0, start - 40), start)) and _STEMS(before.group()):
             start = before.start()
     unit = _TIME_UNIT_AFTER.match(sentence, end) if _ENDS_WITH_NUMBER.search(sentence, start, end) else None
@@ -288,17 +252,3 @@ def denies(question: str, sentence: str) -> bool:
 def follows_negation(sentence: str, start: int) -> bool:
     """Whether the word just before ``start`` negates what follows it ("not", "never", "no", "isn't" …)."""
     return bool(_NEGATION_BEFORE.search(sentence, max(0, start - 16), start))
-
-
-def defined_name(question: str, sentence: str) -> tuple[int, int] | None:
-    """The ``[start, end)`` of the name ``sentence`` defines as a term the question asks about
-    ("Who is the landlord?": "Harbor View Properties LLC" of 'Harbor View Properties LLC
-    ("Landlord") and Jordan Ellis ("Tenant")'), for a question asking who or what."""
-    if not _ASKS_NAME.search(question):
-        return None
-    asked = set(_STEMS(question))
-    for found in _DEFINED_NAME.finditer(sentence):
-        term = _STEMS(found.group(2))
-        if term and set(term) <= asked:
-            return found.span(1)
-    return None
