@@ -56,9 +56,10 @@ class ExtractivePipeline:
         self.steps: list[Step] = [
             SmallTalk(retriever.doc_paths, retriever.served_mode),  # "hi": nothing searched
             self.gather,
-            FindLookup([TableRow(retriever.tokenizer), ListItem(documents.headings),  # a list's item before a
-                    TableExtreme(retriever.tokenizer, documents.tables),  # table's extreme: "the first step"
-                    HeaderLine(), FieldLine(retriever.tokenizer), NamedHeading(headings)]),
+            FindLookup([TableRow(retriever.tokenizer),
+                        ListItem(documents.headings),  # before a table's extreme: "the first step" is no row
+                        TableExtreme(retriever.tokenizer, documents.tables),
+                        HeaderLine(), FieldLine(retriever.tokenizer), NamedHeading(headings)]),
             Overview(retriever, documents.tables),
             Decline(self.settings.threshold),
             Select(self.scorer, self.spans, headings, retriever.tokenizer),
