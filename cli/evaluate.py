@@ -169,7 +169,8 @@ def _ranked(corpus: Path, index_dir: Path, queries: dict, qrels: dict, units_of,
         results = evaluate_retrieval(queries, qrels, assistant.retriever, modes, units_of(assistant.retriever),
                                      depth, progress=progress)
     payload = {"queries": len(queries), "passages": summary.chunks, "settings": settings,
-               "backend": backend.name if backend else "as saved", "results": [r.row() for r in results], "paired_differences": paired_differences(results)}
+               "backend": backend.name if backend else "as saved", "results": [r.row() for r in results],
+               "paired_differences": paired_differences(results)}
     return payload, results
 
 

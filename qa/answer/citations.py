@@ -12,8 +12,8 @@ Source = tuple[Hit, int, int, str, int, int]  # passage, [start, end) in its doc
 def lines_of(hit: Hit, start: int, end: int) -> tuple[int, int]:
     """The 1-based first and last line of ``[start, end)``, a span of ``hit``'s document
     inside the passage."""
-    offset = start - hit.start
-    return hit.line_start + hit.text.count("\n", 0, offset), hit.line_start + hit.text.count("\n", 0, end - 1 - hit.start)
+    return (hit.line_start + hit.text.count("\n", 0, start - hit.start),
+            hit.line_start + hit.text.count("\n", 0, end - 1 - hit.start))
 
 
 def source(hit: Hit, start: int, end: int) -> Source:

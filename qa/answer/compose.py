@@ -50,7 +50,8 @@ class Compose:
                     heading[0].line)] if heading else []
         sources += [source(c.hit, c.start, c.end) for c in chosen]
         citations = cite(sources, self.records.page_at)
-        short = (heading[0].text[slice(*heading[1])] if heading else chosen[0].text[slice(*span)] if span else "") or None
+        shown = heading[0].text[slice(*heading[1])] if heading else chosen[0].text[slice(*span)] if span else ""
+        short = shown or None
         segments = ([(short, (1,))] if short else []) + [(display_sentence(c.quote), (c.n,))
                                                           for c in citations[bool(heading):]]
         state.answer = Answer(text=compose_text(segments, bool(short)), abstained=False, citations=citations,

@@ -49,8 +49,8 @@ class GatherEvidence:
         previous = None
         for earlier in list(state.history)[-HISTORY_TURNS:]:
             try:
-                previous = self._turn(self.speller.read(check_query(earlier, state.mode, state.k), state.scope).question, previous,
-                                      state)
+                asked = self.speller.read(check_query(earlier, state.mode, state.k), state.scope).question
+                previous = self._turn(asked, previous, state)
             except QueryError:
                 continue
         reading = self.speller.read(state.question, state.scope)  # typos read against the documents searched
