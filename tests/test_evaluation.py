@@ -139,7 +139,9 @@ def test_labelled_eval_uses_asks_settings_and_calibration_reproduces_its_figures
                                  "--index-dir", str(shipped_index)])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["settings"] == "each question asked as `corpusqa ask --k 8`; latency per mode from cold caches"
+    assert payload["settings"] == ("each question asked as `corpusqa ask --k 8`; ranked on the index's own backend "
+                                   "(backend.json); latency per mode from cold caches")
+    assert payload["backend"] == "as saved"
     row = payload["results"][0]
     assert row["citation_exactness"] == 1.0 and row["evidence_recall@5"] >= 0.9
     assert row["answer_accuracy"] >= 0.75 and row["follow_up_accuracy"] >= 0.66
