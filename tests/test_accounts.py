@@ -547,3 +547,62 @@ def test_the_page_logs_in_and_shows_the_upload_box_only_to_those_who_may_add(tea
             assert options == ["handbook/leave.md"], options  # hr/ is never offered
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+def test_the_login_page_says_when_too_many_failed_logins_may_try_again(team):
+    """Gradio's page shows nothing for the guard's 429: the guard's script says so, with the wait,
+    in the same words for a name that exists and one that does not; the right password works
+    once the wait is over."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import ARTIFACTS, CHROMIUM
+
+    throttle, url = team["guard"].throttle, team["url"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.locator("input[type='password']").wait_for(timeout=30_000)
+
+            def log_in(name: str, password: str) -> None:
+                page.locator("input:not([type='password'])").first.fill(name)
+                page.locator("input[type='password']").fill(password)
+                page.keyboard.press("Enter")
+
+            log_in("rita", "not her password")  # a wrong password: Gradio's own message, no notice
+            page.get_by_text("Incorrect Credentials", exact=False).wait_for(timeout=10_000)
+            assert page.locator("#cq-login-notice").count() == 0
+            # ten failures from this address, counted by the server's own throttle (over HTTP they
+            # would take 15 s of waiting): every name from here waits 6 s, long enough to look
+            assert throttle.attempt("nobody-at-all", "127.0.0.1") == 0
+            for _ in range(10):
+                throttle.failed("nobody-at-all", "127.0.0.1")
+            assert throttle.wait("anyone", "127.0.0.1") > 4
+            said = {}
+            for name in ("nobody-at-all", "rita"):
+                log_in(name, "guess again")
+                notice = page.locator("#cq-login-notice")
+                notice.wait_for(timeout=10_000)
+                said[name] = notice.inner_text()
+                assert not page.get_by_text("Incorrect Credentials", exact=False).is_visible()
+                page.wait_for_timeout(200)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "login-too-many.png"), full_page=True)
+            assert re.fullmatch(r"Too many failed logins for this name or from this address\. "
+                                r"Try again in \d+ s \(at .+\)\.", said["rita"]), said
+            assert re.sub(r"\d", "", said["rita"]) == re.sub(r"\d", "", said["nobody-at-all"])  # same for both
+            assert "rita" not in said["rita"] and "nobody" not in said["nobody-at-all"]
+            time.sleep(throttle.wait("rita", "127.0.0.1") + 0.2)
+            log_in("rita", "still not her password")  # checked again: Gradio's message, the notice gone
+            page.get_by_text("Incorrect Credentials", exact=False).wait_for(timeout=10_000)
+            assert page.locator("#cq-login-notice").count() == 0
+            time.sleep(throttle.wait("rita", "127.0.0.1") + 0.2)
+            log_in("rita", PASSWORD)
+            page.wait_for_selector("#question textarea", timeout=30_000)
+        finally:
+            browser.close()
+            throttle.succeeded("nobody-at-all", "127.0.0.1")
+            throttle.succeeded("rita", "127.0.0.1")

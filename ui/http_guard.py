@@ -20,6 +20,7 @@ from starlette.requests import Request
 
 from .access import Access
 from .limits import FILES_PER_UPLOAD, LoginThrottle
+from .login_page import with_login_script
 from .permissions import UPLOAD, Forbidden
 from .uploads import MAX_UPLOAD_BYTES
 
@@ -56,6 +57,8 @@ class HttpGuard:
         if not _same_origin(headers):
             return await _reply(send, 403, "cross-origin requests are refused")
         user = self._session_user(scope, headers)
+        if method == "GET" and not path and user is None:  # Gradio's login page: told what a 429 means
+            return await with_login_script(self.app, scope, receive, send)
         if method == "POST" and path.endswith("/login"):
             return await self._login(scope, receive, send, headers)
         if method == "POST" and path.endswith("/upload"):
@@ -164,7 +167,9 @@ class HttpGuard:
         if wait > 0:
             if audit:
                 audit.record("login", name, "refused", address=address, reason="too many failed logins")
-            return await _reply(send, 429, f"too many failed logins: try again in {max(1, round(wait))} s")
+            seconds = max(1, round(wait))
+            return await _reply(send, 429, f"too many failed logins: try again in {seconds} s",
+                                [(b"retry-after", str(seconds).encode())])
         status = {}
         https = scope.get("scheme") == "https"
 
@@ -274,8 +279,9 @@ def _replay(body: bytes, receive):
     return replayed
 
 
-async def _reply(send, status: int, detail: str) -> None:
+async def _reply(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
     payload = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                            *headers]})
     await send({"type": "http.response.body", "body": payload})
