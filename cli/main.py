@@ -33,7 +33,7 @@ from .common import (
     open_assistant,
 )
 from .evaluate import eval_command, feedback
-from .users import users, users_file_option, users_path
+from .users import as_user_options, logged_in, scoped, users, users_file_option, users_path
 
 PASSWORD_ENV = "CORPUSQA_PASSWORD"
 
@@ -134,15 +134,19 @@ def describe_build(summary, corpus: Path, index_dir: Path) -> str:
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 1000), help="Passages to return.")
 @click.option("--mode", default="hybrid", show_default=True, help=f"One of {', '.join(MODES)}.")
 @doc_option
+@as_user_options
 @json_option
 @index_dir_option
-def search(query: str, k: int, mode: str, docs: tuple[str, ...], as_json: bool, index_dir: Path | None) -> None:
+def search(query: str, k: int, mode: str, docs: tuple[str, ...], as_user: str | None, users_file: Path | None,
+           as_json: bool, index_dir: Path | None) -> None:
     """Print the passages that best match QUERY."""
     from qa.display import format_hits
 
     checked_query(query, mode, k)
+    user = logged_in(as_user, users_file, index_dir)
     try:
-        result = open_assistant(index_dir, dense=mode != "bm25").retrieve(query, k=k, mode=mode, docs=docs)
+        assistant = open_assistant(index_dir, dense=mode != "bm25")
+        result = assistant.retrieve(query, k=k, mode=mode, docs=scoped(user, docs, assistant))
     except QueryError as error:
         raise CliError(str(error)) from error
     if as_json:
@@ -165,19 +169,22 @@ def search(query: str, k: int, mode: str, docs: tuple[str, ...], as_json: bool, 
               help="Let your model server write the answer; only sentences its sources support are kept.")
 @llm_options
 @doc_option
+@as_user_options
 @json_option
 @index_dir_option
 def ask(question: str, history: tuple[str, ...], mode: str, k: int, generate: bool, llm_url: str | None,
-        llm_model: str | None, llm_timeout: float | None, docs: tuple[str, ...], as_json: bool,
-        index_dir: Path | None) -> None:
+        llm_model: str | None, llm_timeout: float | None, docs: tuple[str, ...], as_user: str | None,
+        users_file: Path | None, as_json: bool, index_dir: Path | None) -> None:
     """Answer QUESTION from the documents, citing exact passages (or say it is not there)."""
     from qa.display import format_answer
 
     checked_query(question, mode, k)
     llm = llm_settings(llm_url, llm_model, llm_timeout, required=generate) if generate else None
+    user = logged_in(as_user, users_file, index_dir)
     try:
-        answer = open_assistant(index_dir, llm=llm).ask(question, history, mode=mode, k=k, generate=generate,
-                                                        docs=docs)
+        assistant = open_assistant(index_dir, llm=llm)
+        answer = assistant.ask(question, history, mode=mode, k=k, generate=generate,
+                               docs=scoped(user, docs, assistant))
     except QueryError as error:
         raise CliError(str(error)) from error
     if as_json:

@@ -1,7 +1,9 @@
-"""``corpusqa users``: the accounts ``serve`` logs people in with (``ui/accounts.py``).
-Passwords are read from a prompt (typed twice) or, when standard input is not a terminal,
-from its first line; never from an argument, which other users of the machine can see in the
-process list and which shells keep in their history."""
+"""``corpusqa users``: the accounts ``serve`` logs people in with (``ui/accounts.py``), and
+``ask``/``search --as USER``, which answer as the server would answer that user (only the
+documents of their folders, through the same filter). Passwords are read from a prompt (typed
+twice when one is set) or, when standard input is not a terminal, from its first line; never
+from an argument, which other users of the machine can see in the process list and which
+shells keep in their history."""
 
 from __future__ import annotations
 
@@ -31,13 +33,56 @@ def _accounts(users_file: Path | None, index_dir: Path | None):
     return Accounts(users_path(users_file, index_dir))
 
 
-def _password(prompt: str) -> str:
-    if sys.stdin.isatty():
-        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+def _password(prompt: str, confirm: bool = True) -> str:
+    if sys.stdin.isatty():  # on stderr: what a command prints on stdout (its --json) stays clean
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
     line = sys.stdin.readline()
     if not line:
         raise CliError("no password on standard input: type it at the prompt or pipe one line")
     return line.rstrip("\r\n")
+
+
+def as_user_options(command):
+    """--as USER and --users FILE, for commands that answer as one user of the accounts."""
+    as_user = click.option("--as", "as_user", metavar="USER", default=None,
+                           help="Answer as USER of the accounts (`corpusqa users`), from their folders' documents "
+                                "only, as `serve` would; the password from a prompt (or stdin's first line).")
+    return as_user(users_file_option(command))
+
+
+def logged_in(as_user: str | None, users_file: Path | None, index_dir: Path | None):
+    """The user ``--as`` names once their password is checked (None without ``--as``). A wrong
+    password and an unknown name get the same error (it never tells which names exist)."""
+    from ui.accounts import AccountError
+    from ui.permissions import ASK, Forbidden, require
+
+    if as_user is None:
+        if users_file is not None:
+            raise CliError("--users goes with --as USER")
+        return None
+    accounts = _accounts(users_file, index_dir)
+    try:
+        if not accounts.verify(as_user, _password(f"Password for {as_user}", confirm=False)):
+            raise CliError(f"unknown user or wrong password (accounts in {accounts.path})")
+        user = accounts.get(as_user)
+        require(user, ASK)
+    except (AccountError, Forbidden) as error:
+        raise CliError(str(error)) from error
+    return user
+
+
+def scoped(user, docs: tuple[str, ...], assistant) -> tuple[str, ...]:
+    """``docs`` (the --doc filter) within ``user``'s folders of ``assistant``'s documents, exactly
+    as the server scopes a request (``ui.permissions.scoped_docs``); unchanged without ``--as``."""
+    from qa.query import QueryError
+    from ui.permissions import scoped_docs
+
+    if user is None:
+        return docs
+    try:
+        return tuple(scoped_docs(user, list(docs), assistant.documents()))
+    except QueryError as error:
+        raise CliError(str(error)) from error
 
 
 @click.group()

@@ -88,6 +88,57 @@ def test_users_commands_end_to_end(runner, tmp_path):
     assert Accounts(elsewhere).get("ada").role == "admin"
 
 
+def test_ask_and_search_as_a_user_answer_only_from_their_folders(runner, tmp_path, embedder):
+    """`corpusqa ask/search --as USER`: the password from stdin (never an argument), the same
+    folder filter as the server's, and one error for a wrong password or an unknown name."""
+    from ui.accounts import Accounts
+
+    corpus, index = tmp_path / "corpus", tmp_path / "idx"
+    for name, text in {**HANDBOOK, **HR}.items():
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(text)
+    build_index(corpus, index, embedder=embedder)
+    accounts = Accounts(index / "users.json")
+    for name, (role, folders) in USERS.items():
+        if name in ("rita", "hugo"):
+            accounts.add(name, role, folders, PASSWORD)
+    at = ["--index-dir", str(index)]
+
+    def as_user(name, *args, password=PASSWORD):
+        return runner.invoke(cli, [*args, "--as", name, *at], input=f"{password}\n")
+
+    for question in ("How much do engineers in band 4 earn?", "Who received the top rating in the performance review?"):
+        asked = as_user("rita", "ask", question, "--json")
+        assert asked.exit_code == 0, asked.output
+        answer = json.loads(asked.stdout)
+        assert not leaked(answer) and all(p["doc"].startswith("handbook/") for p in answer["passages"]), answer
+        found = as_user("rita", "search", question, "--json")
+        assert found.exit_code == 0 and not leaked(json.loads(found.stdout)), found.output
+        assert all(h["doc"].startswith("handbook/") for h in json.loads(found.stdout)["hits"])
+    greeting = as_user("rita", "ask", "hi")
+    assert "1 document is indexed: handbook/leave.md" in greeting.stdout and not leaked(greeting.output)
+    # the answer is there for a reader of hr/ (and for anyone without --as)
+    assert "91,500" in as_user("hugo", "ask", "How much do engineers in band 4 earn?").stdout
+    assert "91,500" in runner.invoke(cli, ["ask", "How much do engineers in band 4 earn?", *at]).stdout
+    # naming hr/ fails as for a document that does not exist
+    for doc in ("hr", "hr/salaries.md", "nope.txt"):
+        refused = as_user("rita", "search", "bonus", "--doc", doc)
+        assert refused.exit_code == 2 and f"no document or folder {doc!r}" in refused.stderr, refused.output
+        assert "91,500" not in refused.output and "quokkaberry" not in refused.output
+    # a wrong password and an unknown name: the same error, nothing answered
+    wrong = as_user("rita", "ask", "How many days of paid leave?", password="not her password")
+    unknown = as_user("nobody", "ask", "How many days of paid leave?")
+    for refused in (wrong, unknown):
+        assert refused.exit_code == 2 and "unknown user or wrong password" in refused.stderr, refused.output
+        assert "25 days" not in refused.output and PASSWORD not in refused.output
+    assert wrong.stderr.replace("rita", "") == unknown.stderr.replace("nobody", "")
+    empty = runner.invoke(cli, ["ask", "leave?", "--as", "rita", *at], input="")
+    assert empty.exit_code == 2 and "no password on standard input" in empty.stderr
+    assert runner.invoke(cli, ["ask", "leave?", "--as", "rita", "--password", PASSWORD, *at]).exit_code == 2
+    lone = runner.invoke(cli, ["ask", "leave?", "--users", str(index / "users.json"), *at])
+    assert lone.exit_code == 2 and "--users goes with --as" in lone.stderr
+
+
 @pytest.fixture(scope="module")
 def team(tmp_path_factory, embedder, stand_in):
     """A launched server over handbook/ and hr/ with the USERS, a model server stand-in, and a
