@@ -91,16 +91,23 @@ class FeedbackStore:
             rows = [dict(zip(names, row)) for row in cursor.fetchall()]
         return rows if readable is None else [row for row in rows if _within(row, readable, rater)]
 
-    def export(self, path: Path, readable: Callable[[str], bool] | None = None,
-               rater: str | None = None) -> tuple[int, int]:
-        """Write the ratings that say something as labelled questions (JSONL), limited as
-        ``rows`` limits them; returns how many were written and how many said too little to label."""
+    def labelled(self, readable: Callable[[str], bool] | None = None,
+                 rater: str | None = None) -> tuple[list[dict], int]:
+        """The ratings that say something, as labelled questions, limited as ``rows`` limits
+        them; and how many said too little to label."""
         records = [_as_labelled(row) for row in self.rows(readable, rater)]
         labelled = [r for r in records if r is not None]
+        return labelled, len(records) - len(labelled)
+
+    def export(self, path: Path, readable: Callable[[str], bool] | None = None,
+               rater: str | None = None) -> tuple[int, int]:
+        """Write ``labelled``'s questions as JSONL; returns how many were written and how many
+        said too little to label."""
+        labelled, unlabelled = self.labelled(readable, rater)
         with path.open("w", encoding="utf-8") as handle:
             for record in labelled:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return len(labelled), len(records) - len(labelled)
+        return len(labelled), unlabelled
 
     def close(self) -> None:
         self._db.close()

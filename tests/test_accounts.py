@@ -254,6 +254,29 @@ def test_a_reader_of_one_folder_learns_nothing_of_another(team, stand_in):
     assert written["ada"] == written["rita"] + written["hugo"]  # no folders: every rating
 
 
+def test_feedback_is_exported_over_http_only_from_the_users_folders(team):
+    """The `export_feedback` endpoint gives each user what `Access.export_feedback` writes for
+    them: a reader of handbook/ nothing of hr/, an admin without folders every rating."""
+    rita, hugo, ada = client(team, "rita"), client(team, "hugo"), client(team, "ada")
+    for who, question in ((rita, "How many days of paid leave do employees get?"),
+                          (hugo, "How much do engineers in band 4 earn?")):  # a rating of each folder
+        answer = who.predict(question, api_name="/ask")
+        who.predict(answer["answer_id"], True, api_name="/feedback")
+    access, exported = team["access"], {}
+    for name, who in (("rita", rita), ("hugo", hugo), ("ada", ada)):
+        exported[name] = who.predict(api_name="/export_feedback")
+        path = team["root"] / f"http-export-{name}.jsonl"
+        written, unlabelled = access.export_feedback(access.user(name), path)
+        assert exported[name]["records"] == [json.loads(line) for line in path.read_text().splitlines()]
+        assert (exported[name]["written"], exported[name]["unlabelled"]) == (written, unlabelled)
+    assert "25 days" in json.dumps(exported["rita"]) and not leaked(exported["rita"])
+    hugos = json.dumps(exported["hugo"])
+    assert "91,500" in hugos and "25 days" not in hugos and "handbook/" not in hugos
+    assert exported["ada"]["written"] == exported["rita"]["written"] + exported["hugo"]["written"] > 0
+    audit = (team["root"] / "index" / "audit.jsonl").read_text()
+    assert '"action": "export", "user": "rita", "result": "ok"' in audit
+
+
 def test_roles_are_enforced_by_the_server(team, tmp_path):
     rita, ed, ada = client(team, "rita"), client(team, "ed"), client(team, "ada")
     note = tmp_path / "parking.md"

@@ -156,8 +156,19 @@ class Access:
         of documents in their folders (and their own that name none); every rating for a user
         without folders."""
         require(user, FEEDBACK)
-        readable = (lambda doc: visible(user, doc)) if user.folders else None
-        return self.service.feedback.export(path, readable, rater=user.name)
+        return self.service.feedback.export(path, self._readable(user), rater=user.name)
+
+    def feedback_labelled(self, user: User) -> tuple[list[dict], int]:
+        """The labelled questions ``export_feedback`` would write for ``user`` (the same choice of
+        ratings), and how many of those ratings said too little to label; for the HTTP API."""
+        require(user, FEEDBACK)
+        labelled, unlabelled = self.service.feedback.labelled(self._readable(user), rater=user.name)
+        self._record("export", user, "ok", written=len(labelled))
+        return labelled, unlabelled
+
+    @staticmethod
+    def _readable(user: User):
+        return (lambda doc: visible(user, doc)) if user.folders else None
 
     # -- changing the corpus
     def upload_folder(self, user: User, folder: str | None) -> str:

@@ -1,5 +1,5 @@
 """The page's named HTTP endpoints (``gradio_client.Client(url, auth=(name, password))``):
-ask, search, documents, document, feedback, delete and reindex (uploads are the page's own
+ask, search, documents, document, feedback, export_feedback, delete and reindex (uploads are the page's own
 ``add_documents`` event, named too). Each acts as the logged-in user through ``Access``, which
 checks the role and folders; every error reaches the client as ``ui.errors`` allows."""
 
@@ -69,6 +69,15 @@ def register(access: Access) -> None:
         return {"rating": rating}
 
     @guarded
+    def export_feedback(request: gr.Request = None) -> dict:
+        """The ratings you may see as labelled questions, as `corpusqa feedback export` writes them
+        (one JSON object each): those whose documents all lie in your folders, and your own that
+        name none; every rating for a user without folders. ``unlabelled``: ratings that said too
+        little to label."""
+        labelled, unlabelled = access.feedback_labelled(user(request))
+        return {"records": labelled, "written": len(labelled), "unlabelled": unlabelled}
+
+    @guarded
     def delete(doc: str, request: gr.Request = None) -> str:
         """Remove a document of your folders from the corpus (kept in the index folder's trash/) and re-index."""
         return access.delete(user(request), doc)
@@ -78,5 +87,5 @@ def register(access: Access) -> None:
         """Bring the index up to date with the corpus folder (admins)."""
         return access.reindex(user(request))
 
-    for function in (ask, search, documents, document, feedback, delete, reindex):
+    for function in (ask, search, documents, document, feedback, export_feedback, delete, reindex):
         gr.api(function, api_name=function.__name__)
