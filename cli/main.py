@@ -209,12 +209,15 @@ def ask(question: str, history: tuple[str, ...], mode: str, k: int, generate: bo
 @click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Append-only JSON-lines log of logins, questions, uploads, deletions, re-indexing "
                    "[default: audit.jsonl in the index folder, when there are users].")
+@click.option("--upload-quota-mb", type=click.FloatRange(min=0, min_open=True), default=None, metavar="MB",
+              help="With accounts: how much of their uploads each user may keep in the corpus "
+                   "[default: $CORPUSQA_UPLOAD_QUOTA_MB or 500].")
 @users_file_option
 @llm_options
 @index_dir_option
 def serve(host: str, port: int, corpus: Path | None, ssl_certfile: str | None, ssl_keyfile: str | None,
-          audit_log: Path | None, users_file: Path | None, llm_url: str | None, llm_model: str | None,
-          llm_timeout: float | None, index_dir: Path | None) -> None:
+          audit_log: Path | None, upload_quota_mb: float | None, users_file: Path | None, llm_url: str | None,
+          llm_model: str | None, llm_timeout: float | None, index_dir: Path | None) -> None:
     """Serve the chat page (and its HTTP API), updating the index first.
 
     With accounts (`corpusqa users add`), everyone logs in as themselves and sees only their
@@ -258,8 +261,11 @@ def serve(host: str, port: int, corpus: Path | None, ssl_certfile: str | None, s
     if with_accounts or audit_log:  # one person serving can keep an audit log too
         from ui.access import Access
         from ui.audit import AUDIT_FILE, AuditLog
+        from ui.limits import UPLOAD_QUOTA_BYTES
 
-        access = Access(service, accounts if with_accounts else None, AuditLog(audit_log or index_dir / AUDIT_FILE))
+        quota = int(upload_quota_mb * 1024 * 1024) if upload_quota_mb else UPLOAD_QUOTA_BYTES
+        access = Access(service, accounts if with_accounts else None, AuditLog(audit_log or index_dir / AUDIT_FILE),
+                        upload_quota_bytes=quota)
         users_note = f"accounts: {len(accounts.names())} users in {accounts.path}; " if with_accounts else ""
         click.echo(f"{users_note}audit log {access.audit.path}", err=True)
     launch(service, host, port, auth=("corpusqa", password) if password else None, access=access,

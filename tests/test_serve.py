@@ -9,20 +9,28 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from gradio_client import Client
 
-from .conftest import SHIPPED_CORPUS, free_port
+from .conftest import ROOT, SHIPPED_CORPUS, free_port
+
+
+def checkout(environment: dict) -> dict:
+    """``environment`` with this checkout first on the import path: run elsewhere (a fresh folder),
+    `python -m cli` would otherwise import whichever copy is installed (an editable install of
+    another worktree, say) instead of the code under test."""
+    return {**environment, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))}
 
 
 @contextmanager
-def serving(folder, environment: dict):
-    """`corpusqa serve` run in ``folder`` as a user runs it: yields its port and everything it
-    printed until it listened (or exited), and stops it afterwards."""
+def serving(folder, environment: dict, *options: str):
+    """`corpusqa serve [options]` run in ``folder`` as a user runs it: yields its port and
+    everything it printed until it listened (or exited), and stops it afterwards."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], cwd=folder,
-                              env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), *options], cwd=folder,
+                              env=checkout(environment), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = []
     try:
         deadline = time.time() + 180
@@ -58,7 +66,7 @@ def test_serve_with_accounts_logs_api_clients_in_as_themselves(tmp_path):
     environment = {**os.environ, "CORPUSQA_INDEX_DIR": str(tmp_path / ".corpusqa"), "CORPUSQA_PASSWORD": "ignored"}
     for name, folder in (("kim", ["--folder", "korea"]), ("ada", [])):
         added = subprocess.run([sys.executable, "-m", "cli", "users", "add", name, "--role", "reader", *folder],
-                               cwd=tmp_path, env=environment, input="a long password\n", capture_output=True,
+                               cwd=tmp_path, env=checkout(environment), input="a long password\n", capture_output=True,
                                text=True)
         assert added.returncode == 0, added.stderr
     with serving(tmp_path, environment) as (port, log):
@@ -99,3 +107,62 @@ def test_serve_rebuilds_a_truncated_dense_index_and_moves_a_damaged_feedback_fil
             "How much did South Korea pledge to invest in the US?", api_name="/ask")
         assert answer["mode"] == "hybrid" and answer["notice"] is None and answer["short_answer"] == "$350 billion"
         assert [p.name for p in index_dir.glob("feedback.sqlite.damaged-*")] and (index_dir / "feedback.sqlite").is_file()
+
+
+def note_page(title: str, padding: int) -> bytes:
+    """An HTML page of a sentence, made ``padding`` bytes larger by a comment the index never reads."""
+    return (f"<html><body><!-- {'x' * padding} --><h1>{title}</h1><p>The {title.lower()} opens at eight "
+            "every weekday.</p></body></html>").encode()
+
+
+def test_each_editor_may_keep_only_so_many_bytes_of_uploads(tmp_path):
+    """`serve --upload-quota-mb`: an upload that would take an editor past it is refused whole
+    (nothing stored, nothing re-indexed), another editor's quota is their own, and a deleted
+    upload no longer counts."""
+    from gradio.utils import get_upload_folder
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    corpus = tmp_path / "corpus" / "team"
+    corpus.mkdir(parents=True)
+    (corpus / "welcome.md").write_text("# Welcome\n\nThe office is on the second floor.\n")
+    environment = {**os.environ, "CORPUSQA_INDEX_DIR": str(tmp_path / ".corpusqa")}
+    for name in ("ed", "eve"):
+        added = subprocess.run([sys.executable, "-m", "cli", "users", "add", name, "--role", "editor", "--folder",
+                                "team"], cwd=tmp_path, env=checkout(environment), input="a long password\n",
+                               capture_output=True, text=True)
+        assert added.returncode == 0, added.stderr
+    files = {}
+    for title in ("Canteen", "Library", "Gym"):
+        files[title] = tmp_path / f"{title.lower()}.html"
+        files[title].write_bytes(note_page(title, 40_000))  # ~40 KB each: one fits in 60 KB, two do not
+    with serving(tmp_path, environment, "--upload-quota-mb", "0.06") as (port, log):
+        assert "Running on local URL" in log, log
+        url = f"http://127.0.0.1:{port}/"
+        ed, eve = (Client(url, auth=(name, "a long password"), verbose=False) for name in ("ed", "eve"))
+        assert "added team/uploads/canteen.html" in ed.predict([handle_file(str(files["Canteen"]))],
+                                                                api_name="/add_documents")
+        with pytest.raises(AppError, match=r"upload quota reached: your uploads in the corpus take 39 KB of the "
+                                           r"61 KB each user may keep, and these files are 39 KB") as refused:
+            ed.predict([handle_file(str(files["Library"]))], api_name="/add_documents")
+        assert "/" not in str(refused.value).split("quota reached")[1]  # no path of the server's
+        assert not (corpus / "uploads" / "library.html").exists()
+        assert "team/uploads/library.html" not in ed.predict(api_name="/documents")
+        assert "added team/uploads/library.html" in eve.predict([handle_file(str(files["Library"]))],
+                                                                 api_name="/add_documents")  # her own quota
+        assert "deleted team/uploads/canteen.html" in ed.predict("team/uploads/canteen.html", api_name="/delete")
+        assert "added team/uploads/gym.html" in ed.predict([handle_file(str(files["Gym"]))], api_name="/add_documents")
+    audit = (tmp_path / ".corpusqa" / "audit.jsonl").read_text()
+    assert '"action": "upload", "user": "ed", "result": "refused", "reason": "upload quota reached' in audit
+    assert sorted(p.name for p in (corpus / "uploads").iterdir()) == ["gym.html", "library.html"]
+    assert not [p for p in Path(get_upload_folder()).rglob("*.html") if p.name in ("canteen.html", "library.html")]
+
+
+@pytest.mark.parametrize("setting, megabytes", [("0.5", 0.5), ("2", 2), ("lots", 500), ("-1", 500), (None, 500)])
+def test_the_upload_quota_follows_the_environment(setting, megabytes):
+    environment = {k: v for k, v in os.environ.items() if k != "CORPUSQA_UPLOAD_QUOTA_MB"}
+    if setting is not None:
+        environment["CORPUSQA_UPLOAD_QUOTA_MB"] = setting
+    read = subprocess.run([sys.executable, "-c", "from ui.limits import UPLOAD_QUOTA_BYTES; print(UPLOAD_QUOTA_BYTES)"],
+                          env=checkout(environment), capture_output=True, text=True, check=True)
+    assert int(read.stdout) == int(megabytes * 1024 * 1024)

@@ -20,9 +20,11 @@ from qa.query import QueryError
 from .accounts import AccountError, Accounts, User, normalize_folder
 from .audit import AuditLog
 from .errors import checked_docs, checked_history, checked_text, scrub_answer, scrub_paths, unexpected
-from .limits import FILES_PER_UPLOAD, QUESTIONS_PER_MINUTE, UPLOADS_PER_HOUR, LimitExceeded, RateLimit
+from .limits import (FILES_PER_UPLOAD, QUESTIONS_PER_MINUTE, UPLOAD_QUOTA_BYTES, UPLOADS_PER_HOUR, LimitExceeded,
+                     RateLimit)
 from .permissions import (ASK, DELETE, FEEDBACK, REINDEX, UPLOAD, Forbidden, require, scoped_docs, visible,
                           visible_documents)
+from .quota import UploadQuota
 from .service import Service
 from .uploads import UPLOAD_FOLDER, UploadReport, save_uploads
 
@@ -34,8 +36,10 @@ class Access:
     """Acts for one user at a time on the ``Service``: what the page's handlers and the named
     endpoints call, so that roles, folders, limits and the audit log are applied in one place."""
 
-    def __init__(self, service: Service, accounts: Accounts | None = None, audit: AuditLog | None = None) -> None:
-        """``accounts``: None (or none stored now) serves one person, who may do everything."""
+    def __init__(self, service: Service, accounts: Accounts | None = None, audit: AuditLog | None = None,
+                 upload_quota_bytes: int = UPLOAD_QUOTA_BYTES) -> None:
+        """``accounts``: None (or none stored now) serves one person, who may do everything;
+        ``upload_quota_bytes``: how much of their uploads each user (with accounts) may keep."""
         self.service, self.accounts, self.audit = service, accounts, audit
         # Decided once: if the users file were read as "no accounts" whenever it is emptied or
         # removed while serving, every session still logged in would act as that one person,
@@ -43,6 +47,8 @@ class Access:
         self.with_accounts = accounts is not None and bool(accounts)
         self.questions = RateLimit(QUESTIONS_PER_MINUTE, 60, "questions")
         self.uploads = RateLimit(UPLOADS_PER_HOUR, 3600, "uploaded files")
+        self.upload_quota_bytes, self._quota = upload_quota_bytes, None  # the ledger, opened at the first upload
+        self._quota_lock = threading.Lock()
         self._answers: dict[str, OrderedDict[str, tuple[dict, list[str]]]] = {}
         self._answers_lock = threading.Lock()
 
@@ -192,8 +198,12 @@ class Access:
             if len(files) > FILES_PER_UPLOAD:
                 raise LimitExceeded(f"too many files at once: at most {FILES_PER_UPLOAD} per upload")
             target = self.upload_folder(user, folder)
+            if self.with_accounts:  # as questions: one person's own server is not rationed
+                self.quota().check(user.name, sum(path.stat().st_size for _, path in files))
             self.uploads.take(user.name, len(files))
             report = save_uploads(list(files), self.service.corpus, target)
+            if self.with_accounts:
+                self.quota().record(user.name, report.saved)
         except (LimitExceeded, QueryError) as error:
             self._record("upload", user, "refused", reason=str(error), files=len(files))
             raise
@@ -202,6 +212,12 @@ class Access:
         self._record("upload", user, "ok" if report.saved else "rejected", saved=report.saved,
                      rejected=[name for name, _ in report.rejected])
         return self._reindexed(user, report)
+
+    def quota(self) -> UploadQuota:
+        with self._quota_lock:
+            if self._quota is None:
+                self._quota = UploadQuota(self.service.index_dir, self.service.corpus, self.upload_quota_bytes)
+            return self._quota
 
     def _reindexed(self, user: User, report: UploadReport | None = None) -> str:
         if report is not None and not report.saved:

@@ -1,6 +1,6 @@
-"""How much one user (or one address) may do: questions and uploads per minute, and how fast
-wrong passwords may be tried. Counters live in memory: a restart forgets them, which costs an
-attacker a restart they cannot cause."""
+"""How much one user (or one address) may do: questions and uploads per minute, how many bytes
+of uploads they may keep (``ui.quota``), and how fast wrong passwords may be tried. Counters
+live in memory: a restart forgets them, which costs an attacker a restart they cannot cause."""
 
 from __future__ import annotations
 
@@ -18,9 +18,20 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
+def _env_megabytes(name: str, default: float) -> int:
+    """Bytes from a number of MB in the environment (fractions allowed); ``default`` MB when unset or unusable."""
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        value = default
+    return int((value if value > 0 else default) * 1024 * 1024)
+
+
 QUESTIONS_PER_MINUTE = _env_int("CORPUSQA_QUESTIONS_PER_MINUTE", 30)
 UPLOADS_PER_HOUR = _env_int("CORPUSQA_UPLOADS_PER_HOUR", 50)  # files, not requests
 FILES_PER_UPLOAD = 10
+UPLOAD_QUOTA_ENV = "CORPUSQA_UPLOAD_QUOTA_MB"
+UPLOAD_QUOTA_BYTES = _env_megabytes(UPLOAD_QUOTA_ENV, 500)  # per user, of their uploads kept in the corpus
 FREE_LOGIN_FAILURES = 5  # wrong passwords before tries are slowed
 MAX_LOGIN_DELAY = 30.0  # seconds between tries once slowed, at most
 
