@@ -25,6 +25,7 @@ from .generations import (
     publish,
 )
 from .formats.sandbox import TRANSIENT
+from .integrity import digests
 from .lexical import BM25_FOLDER, BM25Settings, LexicalIndex
 from .loaders import SkipFile, read_document
 from .manifest import TEXT_VERSION, FileEntry, Manifest
@@ -123,6 +124,7 @@ def _write_generation(index_dir: Path, manifest: Manifest, documents: list[Docum
         LexicalIndex([s.tokens for s in stored], BM25Settings(**manifest.bm25)).save(folder / BM25_FOLDER)
         if vectors is not None:
             save_dense(build_dense(vectors, manifest.dense_index), vectors, folder)
+        manifest.stores = digests(folder)
         manifest.save(folder)  # last: a generation without a manifest is incomplete
     except BaseException:
         discard(folder)

@@ -51,6 +51,9 @@ class Manifest:
     chunks: int = 0
     built_at: str = ""
     format_version: int = FORMAT_VERSION
+    # SHA-256 of each store file, for the full check a server runs in the background
+    # (index/integrity.py); {} in indexes from before they were recorded
+    stores: dict[str, str] = field(default_factory=dict)
 
     def save(self, folder: Path) -> None:
         """The settings in ``manifest.json``; the per-file entries (a million at 1M documents,

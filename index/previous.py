@@ -15,6 +15,7 @@ import numpy as np
 from .chunking import ChunkerSettings
 from .dense import dense_problem, load_dense, load_vectors, vectors_of
 from .generations import current_generation
+from .integrity import marked_damaged
 from .lexical import BM25_FOLDER, BM25Settings
 from .manifest import TEXT_VERSION, IndexUnavailable, Manifest, stored_name
 from .sparse_bm25 import SparseBM25
@@ -43,6 +44,8 @@ def open_previous(index_dir: Path, model: str, chunker: ChunkerSettings, tokeniz
         exists = (index_dir / "CURRENT").exists()
         return None, (f"previous index unusable ({error}): full rebuild" if exists else None), notes
     problem = records.problem(manifest.chunks, sum(1 for entry in manifest.files.values() if entry.chunks))
+    if damaged_files := marked_damaged(folder):  # by a server's full check: nothing of it is trusted
+        problem = f"files that do not match their checksums: {', '.join(damaged_files)}"
     if problem:
         records.close()
         return None, f"previous index unusable ({problem}): full rebuild", notes

@@ -166,3 +166,46 @@ def test_the_upload_quota_follows_the_environment(setting, megabytes):
     read = subprocess.run([sys.executable, "-c", "from ui.limits import UPLOAD_QUOTA_BYTES; print(UPLOAD_QUOTA_BYTES)"],
                           env=checkout(environment), capture_output=True, text=True, check=True)
     assert int(read.stdout) == int(megabytes * 1024 * 1024)
+
+
+def test_a_flipped_byte_in_an_index_file_is_found_in_the_background_and_named(tmp_path, embedder, caplog):
+    """A byte changed in the middle of dense.faiss passes the checks at open (header, size): the
+    server starts and answers, the full checksum check run behind it names the file in the log
+    and in every answer's notice, and the next re-index rebuilds instead of calling it up to date."""
+    from index.builder import build_index
+    from index.generations import current_generation
+    from ui.app import Service, launch
+
+    shutil.copytree(SHIPPED_CORPUS, tmp_path / "corpus")
+    index_dir = tmp_path / ".corpusqa"
+    build_index(tmp_path / "corpus", index_dir, embedder=embedder)
+    generation = current_generation(index_dir)
+    dense = generation / "dense.faiss"
+    data = bytearray(dense.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    dense.write_bytes(bytes(data))
+    question = "How much did South Korea pledge to invest in the US?"
+    with caplog.at_level("WARNING", logger="corpusqa.index"):
+        service = Service(tmp_path / "corpus", index_dir, embedder)
+        demo, (_, url, _) = launch(service, port=free_port(), prevent_thread_lock=True, quiet=True)
+        try:
+            client = Client(url, verbose=False)
+            deadline, notice = time.time() + 60, None
+            while time.time() < deadline and not notice:
+                answer = client.predict(question, api_name="/ask")
+                notice = answer["notice"]
+                time.sleep(0.2)
+            assert answer["short_answer"] == "$350 billion"  # served meanwhile, as before
+            assert notice and f"{generation.name}/dense.faiss" in notice and "do not match the checksums" in notice
+            assert str(tmp_path) not in notice and "vectors.npy" not in notice and "records.sqlite" not in notice
+            assert f"{generation.name}/dense.faiss" in client.predict("tariff", 3, api_name="/search")["notice"]
+            assert any("do not match the checksums" in r.getMessage() for r in caplog.records)
+            summary = service.reindex()
+            assert "do not match their checksums" in (summary.rebuild_reason or ""), summary
+            assert service.generation != generation.name
+            with service.lease() as fresh:
+                assert service.check_files(fresh) is None
+            assert client.predict(question, api_name="/ask")["notice"] is None
+        finally:
+            demo.close()
+            service.close()

@@ -2,20 +2,25 @@
 re-index can swap it while questions are being answered and close the old one once the
 last of them is done; the model (loaded once), the corpus folder and the feedback store.
 A generation published by another process (a second app server, ``corpusqa index``) is
-picked up on the next question."""
+picked up on the next question. Each generation opened has its files read in full against their
+recorded checksums in the background (startup is not held up); a mismatch is logged and named
+in every answer's notice until a re-index replaces the generation."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
 from index.builder import BuildSummary, build_index
 from index.embedding import Embedder
 from index.generations import current_generation
+from index.integrity import mark_damaged, mismatches
 from index.manifest import IndexUnavailable
 from index.store import Document
 from qa.assistant import Assistant
@@ -39,6 +44,7 @@ class Service:
         self._reindex_lock = threading.Lock()
         self._unopened = ""  # why the newest generation could not be opened, last time it was tried
         self._lock = threading.Lock()  # guards the current assistant and the lease counts
+        self._damaged: weakref.WeakKeyDictionary[Assistant, str] = weakref.WeakKeyDictionary()  # by full checks
         self._current = self._open()
         self._leases: dict[Assistant, int] = {self._current: 0}
         self.feedback = FeedbackStore(index_dir / FEEDBACK_FILE)  # a damaged one is moved aside, not fatal
@@ -53,7 +59,35 @@ class Service:
             log.warning("%s (index %s): serving BM25 only", damaged, self.index_dir)
         if self.embedder is None and assistant.retriever.embedder is not None:
             self.embedder = assistant.retriever.embedder
+        if assistant.manifest.stores:  # recorded since checksums were (an older index has none)
+            threading.Thread(target=self.check_files, args=(assistant,), name="index-checksums", daemon=True).start()
         return assistant
+
+    def check_files(self, assistant: Assistant) -> str | None:
+        """Read ``assistant``'s generation in full against its recorded checksums (run in the
+        background by ``_open``); a mismatch is logged, marked for the next build to rebuild, and
+        returned as the note its answers carry from now on."""
+        damaged = mismatches(assistant.generation, assistant.manifest.stores)
+        if not damaged or not assistant.generation.is_dir():  # pruned meanwhile: replaced, not damaged
+            return None
+        note = (f"index files do not match the checksums recorded when they were built: {', '.join(damaged)} "
+                "(damaged on disk?); answers may be wrong until a re-index rebuilds them")
+        log.warning("%s (index %s)", note, self.index_dir)
+        try:
+            mark_damaged(assistant.generation, damaged)
+        except OSError as error:
+            log.warning("could not mark %s damaged for the next build: %s", assistant.generation, error)
+        with self._lock:
+            self._damaged[assistant] = note
+        return note
+
+    def _noted(self, assistant: Assistant, result):
+        """``result`` (an answer or search result) with the full check's note on its generation, if any."""
+        with self._lock:
+            note = self._damaged.get(assistant)
+        if note is None:
+            return result
+        return dataclasses.replace(result, notice="; ".join(filter(None, (result.notice, note))))
 
     @contextlib.contextmanager
     def lease(self) -> Iterator[Assistant]:
@@ -124,17 +158,19 @@ class Service:
     def ask(self, question: str, history: list[str] | None = None, mode: str = "hybrid",
             k: int = PASSAGES_READ, generate: bool = False, docs: list[str] | None = None) -> Answer:
         with self.lease() as assistant:
-            return assistant.ask(question, history or [], mode=mode, k=k, generate=generate, docs=docs or ())
+            return self._noted(assistant, assistant.ask(question, history or [], mode=mode, k=k, generate=generate,
+                                                        docs=docs or ()))
 
     def ask_stream(self, question: str, history: list[str] | None = None, mode: str = "hybrid",
                    k: int = PASSAGES_READ, docs: list[str] | None = None) -> Iterator[str | Answer]:
         """The model's text as it arrives, then the verified answer (one lease throughout)."""
         with self.lease() as assistant:
-            yield from assistant.ask_stream(question, history or [], mode=mode, k=k, docs=docs or ())
+            for piece in assistant.ask_stream(question, history or [], mode=mode, k=k, docs=docs or ()):
+                yield piece if isinstance(piece, str) else self._noted(assistant, piece)
 
     def retrieve(self, query: str, k: int = 10, mode: str = "hybrid", docs: list[str] | None = None) -> SearchResult:
         with self.lease() as assistant:
-            return assistant.retrieve(query, k, mode, docs or ())
+            return self._noted(assistant, assistant.retrieve(query, k, mode, docs or ()))
 
     def documents(self) -> list[str]:
         with self.lease() as assistant:
