@@ -78,13 +78,13 @@ def indexed_corpus(index_dir: Path) -> Path | None:
         return None
 
 
-def open_assistant(index_dir: Path | None, dense: bool = True, llm=None, backend=None):
+def open_assistant(index_dir: Path | None, dense: bool = True, llm=None, backend=None, reader: bool = True):
     from qa.assistant import Assistant
     from qa.answer.scoring import AnswerConfigError
     from qa.answer.spans.syntax import ParserUnavailable
 
     try:
-        return Assistant.open(index_dir, dense=dense, llm=llm, backend=backend)
+        return Assistant.open(index_dir, dense=dense, llm=llm, backend=backend, reader=reader)
     except (IndexUnavailable, AnswerConfigError, ParserUnavailable) as error:
         raise CliError(str(error)) from error
 

@@ -66,6 +66,8 @@ from .common import (
               help="--backend qdrant: Qdrant's embedded local mode in this folder.")
 @click.option("--qdrant-fusion", type=click.Choice(["client", "rrf", "dbsf"]), default=None,
               help="--backend qdrant: hybrid fused by corpusqa (client, the default) or by Qdrant (RRF / DBSF).")
+@click.option("--without-reader", is_flag=True,
+              help="Answers: without the reader model (qa/data/reader), to compare with and without it.")
 @click.option("--llm", "generate", is_flag=True,
               help="Labelled questions: also ask each mode with your model server writing the answers.")
 @llm_options
@@ -73,7 +75,7 @@ from .common import (
 def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, task: str | None,
                  holdout_articles: int, after_other_article: bool, as_json: bool, report_dir: Path | None,
                  backend: str | None, qdrant_url: str | None, qdrant_path: Path | None, qdrant_fusion: str | None,
-                 generate: bool,
+                 without_reader: bool, generate: bool,
                  llm_url: str | None, llm_model: str | None, llm_timeout: float | None,
                  index_dir: Path | None) -> None:
     """Evaluate retrieval on a BEIR folder or a SQuAD JSON file, or answers on a
@@ -92,7 +94,7 @@ def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, ta
     try:
         if dataset.is_file() and dataset.suffix == ".jsonl":
             payload, results = _labelled(dataset, mode_list, k or PASSAGES_READ, split or "test", as_json, index_dir,
-                                         llm, config)
+                                         llm, config, not without_reader)
             columns = LABELLED_COLUMNS + (GENERATION_COLUMNS if llm else ())
         elif is_beir_folder(dataset):
             payload, results = _beir(dataset, mode_list, k or RANKING_DEPTH, split or "test", as_json, config)
@@ -104,7 +106,7 @@ def eval_command(dataset: Path, modes: str, k: int | None, split: str | None, ta
             from .squad_answers import squad_answers
 
             payload = squad_answers(dataset, mode_list, k or PASSAGES_READ, split or "report", holdout_articles,
-                                    as_json, after_other_article, config)
+                                    as_json, after_other_article, config, not without_reader)
             results, columns = [], SQUAD_ANSWER_COLUMNS
         else:
             raise DatasetError(f"{dataset} is not a BEIR folder (corpus.jsonl, queries.jsonl, qrels/), a "
@@ -184,7 +186,7 @@ def describe_fusion(fusion) -> str:
 
 
 def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool, index_dir: Path | None,
-              llm=None, backend=None):
+              llm=None, backend=None, reader: bool = True):
     """Ask every labelled question of ``split`` ("all" for every one) in each mode, and with
     ``llm`` each mode again with the model writing the answers."""
     from qa.evaluate.labelled import generation_figures, run_questions, summarise
@@ -193,11 +195,11 @@ def _labelled(dataset: Path, modes: list[str], k: int, split: str, as_json: bool
     if not questions:
         raise DatasetError(f"no questions of split {split!r} in {dataset} (use --split all)")
     backend = served(resolve_index_dir(index_dir), backend, not as_json)
-    settings = (f"each question asked as `corpusqa ask --k {k}`; ranked on {backend_named(backend)}; latency per "
-                "mode from cold caches")
+    settings = (f"each question asked as `corpusqa ask --k {k}`; ranked on {backend_named(backend)}; "
+                f"{'with' if reader else 'without'} the reader; latency per mode from cold caches")
     if not as_json:
         click.echo(f"settings: {settings}", err=True)
-    with open_assistant(index_dir, llm=llm, backend=backend) as assistant:
+    with open_assistant(index_dir, llm=llm, backend=backend, reader=reader) as assistant:
         rows = [summarise(run_questions(assistant, questions, mode, k, progress=not as_json), mode)
                 for mode in modes]
         if llm:

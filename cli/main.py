@@ -33,6 +33,7 @@ from .common import (
     open_assistant,
 )
 from .evaluate import eval_command, feedback
+from .reader import train_reader
 from .users import as_user_options, logged_in, scoped, users, users_file_option, users_path
 
 PASSWORD_ENV = "CORPUSQA_PASSWORD"
@@ -297,7 +298,7 @@ def transport_warning(host: str, tls: bool, has_login: bool) -> str | None:
             "proxy in front")
 
 
-for command in (eval_command, calibrate, calibrate_verifier, calibrate_short_answers, feedback, users):
+for command in (eval_command, calibrate, calibrate_verifier, calibrate_short_answers, train_reader, feedback, users):
     cli.add_command(command)
 
 

@@ -21,8 +21,9 @@ from .common import CliError, backend_named, served
 
 
 def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int, as_json: bool,
-                  after_other_article: bool = False, backend=None) -> dict:
-    """The SQuAD answer figures of ``split``; ``backend``: where ranking runs (None: local)."""
+                  after_other_article: bool = False, backend=None, reader: bool = True) -> dict:
+    """The SQuAD answer figures of ``split``; ``backend``: where ranking runs (None: local);
+    ``reader``: whether the reader model reads the best candidates."""
     from index.builder import build_index
     from qa.assistant import Assistant
 
@@ -40,11 +41,12 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
     asked = [q for q in dataset.questions if q.doc in docs]
     main_backend = served(index_dir, backend, progress)
     settings = (f"each question asked as `corpusqa ask --k {k}` on all {len(dataset.articles)} articles indexed; "
-                f"ranked on {backend_named(main_backend)}; latency per mode from cold caches")
+                f"ranked on {backend_named(main_backend)}; {'with' if reader else 'without'} the reader; "
+                "latency per mode from cold caches")
     if progress:
         click.echo(f"settings: {settings}; split {split}: {len(titles)} articles, {len(asked)} questions", err=True)
     rows = []
-    with Assistant.open(index_dir, dense=modes != ["bm25"], backend=main_backend) as assistant:
+    with Assistant.open(index_dir, dense=modes != ["bm25"], backend=main_backend, reader=reader) as assistant:
         for mode in modes:
             rows.append(summarise(ask_all(assistant, asked, mode, k, progress=progress), mode))
         if after_other_article:  # the same questions, each after a question about another article
@@ -61,7 +63,7 @@ def squad_answers(path: Path, modes: list[str], k: int, split: str, holdout: int
         left_out_docs = {a.doc for a in dataset.articles if a.title in left_out}
         outside = [q for q in dataset.questions if q.doc in left_out_docs]
         sub_backend = served(sub_index, backend, progress)
-        with Assistant.open(sub_index, dense=modes != ["bm25"], backend=sub_backend) as assistant:
+        with Assistant.open(sub_index, dense=modes != ["bm25"], backend=sub_backend, reader=reader) as assistant:
             for row, mode in zip(rows, modes):  # the rows asked without history
                 row["out_of_corpus_declined"] = declined_share(ask_all(assistant, outside, mode, k, progress=progress))
         settings += f"; out of corpus: {len(outside)} questions of {', '.join(left_out)}, not indexed"

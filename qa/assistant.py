@@ -29,12 +29,13 @@ class Assistant:
     """
 
     def __init__(self, index_dir: Path, generation: Path, manifest: Manifest,
-                 retriever: Retriever, llm: LLMSettings | None = None) -> None:
+                 retriever: Retriever, llm: LLMSettings | None = None, reader: bool = True) -> None:
         self.index_dir = index_dir
         self.generation = generation
         self.manifest = manifest
         self.retriever = retriever
         self.llm = llm
+        self.reader = reader
         # read now, so that an unusable configuration or a missing parser fails on opening,
         # not mid-conversation
         self.answer_settings = AnswerSettings.load(dense=retriever.has_dense)
@@ -45,19 +46,20 @@ class Assistant:
     def open(cls, index_dir: str | Path | None = None, *, dense: bool = True,
              embedder: Embedder | None = None, fusion: FusionSettings = FusionSettings(),
              llm: LLMSettings | None = None, backend: BackendConfig | None = None,
-             verify: bool = False) -> Assistant:
+             verify: bool = False, reader: bool = True) -> Assistant:
         """Load the current index generation from ``index_dir`` (default: ``$CORPUSQA_INDEX_DIR``
         or ``.corpusqa``). With ``dense=False`` the model is not loaded and search uses BM25.
         ``llm`` is the user's model server for ``ask(..., generate=True)``; ``backend`` overrides
         where ranking runs (default: as saved by ``corpusqa index --backend``). ``verify`` also
         reads every page of the records (``PRAGMA quick_check``: worth it for a server, which
         opens once, not for one command's question). Raises ``IndexUnavailable`` when there is
-        no usable index; a damaged dense index leaves BM25 serving, its file named in the notice."""
+        no usable index; a damaged dense index leaves BM25 serving, its file named in the notice.
+        ``reader=False`` answers without the reader model (``qa.answer.reader``)."""
         opened = open_index(index_dir, dense=dense, embedder=embedder, backend=backend, verify=verify)
         retriever = Retriever(opened.records, opened.lexical, opened.tokenizer, opened.backend, opened.embedder,
                               opened.dense_unavailable, fusion)
         try:
-            return cls(opened.index_dir, opened.generation, opened.manifest, retriever, llm)
+            return cls(opened.index_dir, opened.generation, opened.manifest, retriever, llm, reader)
         except Exception:
             retriever.close()
             raise
@@ -82,7 +84,7 @@ class Assistant:
         if self._pipeline is None:
             from qa.answer.pipeline import ExtractivePipeline
 
-            self._pipeline = ExtractivePipeline(self.retriever, self.answer_settings)
+            self._pipeline = ExtractivePipeline(self.retriever, self.answer_settings, self.reader)
         return self._pipeline
 
     @property

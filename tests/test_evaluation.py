@@ -140,7 +140,7 @@ def test_labelled_eval_uses_asks_settings_and_calibration_reproduces_its_figures
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["settings"] == ("each question asked as `corpusqa ask --k 8`; ranked on the index's own backend "
-                                   "(backend.json); latency per mode from cold caches")
+                                   "(backend.json); with the reader; latency per mode from cold caches")
     assert payload["backend"] == "as saved"
     row = payload["results"][0]
     assert row["citation_exactness"] == 1.0 and row["evidence_recall@5"] >= 0.9

@@ -17,6 +17,7 @@ from qa.answer.lookups.named_headings import NamedHeading
 from qa.answer.lookups.table_extremes import TableExtreme
 from qa.answer.lookups.table_rows import TableRow
 from qa.answer.overview import Overview
+from qa.answer.reader import Read
 from qa.answer.scoring import AnswerSettings, SentenceScorer
 from qa.answer.selection import Select
 from qa.answer.small_talk import SmallTalk
@@ -42,7 +43,7 @@ class ExtractivePipeline:
     a plain "not in the documents" when the evidence is too weak. Each part is built once
     from the retriever (and its index) and handed to the steps that use it."""
 
-    def __init__(self, retriever: Retriever, settings: AnswerSettings | None = None) -> None:
+    def __init__(self, retriever: Retriever, settings: AnswerSettings | None = None, reader: bool = True) -> None:
         self.retriever = retriever
         self.settings = settings or AnswerSettings.load(dense=retriever.has_dense)
         self.scorer = SentenceScorer(retriever, self.settings)
@@ -56,6 +57,7 @@ class ExtractivePipeline:
         self.steps: list[Step] = [
             SmallTalk(retriever.doc_paths, retriever.served_mode),  # "hi": nothing searched
             self.gather,
+            Read.load(self.settings.threshold, enabled=reader),  # the reader's say on the best few
             FindLookup([TableRow(retriever.tokenizer),
                         ListItem(documents.headings),  # before a table's extreme: "the first step" is no row
                         TableExtreme(retriever.tokenizer, documents.tables),

@@ -6,9 +6,12 @@ what the lead does not. The lookups' lead, if one was found, takes the first pla
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
+from index.sentences import unwrapped
+from index.text import masked_markup
 from index.tokenization import Tokenizer
 
 from qa.answer.candidates import Candidate
@@ -18,7 +21,7 @@ from qa.answer.scoring import SentenceScorer
 from qa.answer.spans.finder import SpanFinder
 from qa.answer.spans.model import BestSpan
 from qa.answer.spans.definitions import defined_name, definition
-from qa.answer.spans.rules import shown_span
+from qa.answer.spans.rules import shown_span, withheld
 from qa.answer.state import AnswerState, Choice
 from qa.answer.tables import unmarked
 
@@ -57,6 +60,7 @@ class Select:
         first = chosen[0].text
         cell = found.span if found else chosen[0].named_cell(question, self.tokenizer, evidence.turn.retrieval_query)
         span = (cell and unmarked(first, cell)) or defined_name(question, first) or definition(question, first)
+        best = read_span(best, evidence.reading, lead, question, first) if self.spans.shown(best) else best
         own = first[slice(*best.span)] if not span and self.spans.shown(best) else None
         heading = found.heading if found else None if span else self.headings.of_lead(question, chosen[0], own)
         if heading is None and own:
@@ -85,6 +89,16 @@ class Select:
         if moved is not None:
             return moved, self.spans.best(question, candidates[moved].text)
         return lead, spans.get(lead)
+
+
+def read_span(best: BestSpan, reading, lead: int, question: str, sentence: str) -> BestSpan:
+    """``best`` with the reader's span of the lead in place of the span model's, where the reader
+    read the lead's text as it is (the span model still says whether a short answer is shown:
+    its rules withhold one for "what happens if…", an amount for "who")."""
+    span = reading.spans.get(lead) if reading is not None else None
+    if not span or span[1] <= span[0] or (best.span[0] <= span[0] and span[1] <= best.span[1]):
+        return best  # none, or a part of the span model's phrase ("Ltd" of "Acme Holdings Ltd", a whole name by rule)
+    return replace(best, span=span, withheld=withheld(question, unwrapped(masked_markup(sentence)), span))
 
 
 def leading_scores(candidates: list[Candidate], scores: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ class Evidence:
     scores: np.ndarray  # per candidate: which sentence answers best
     confidence: float  # whether any does: compared with the abstention threshold
     spelling: str | None = None  # which typed words were read as others (``search.spelling.Reading.notice``)
+    reading: object | None = None  # what the reader said of the best candidates (``answer.reader.Reading``)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ no pickle is read."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
@@ -167,11 +168,28 @@ def check_installed() -> None:
 
 def _load():
     try:
-        import spacy
-
+        spacy = _spacy_without_torch()
         return spacy.load(PIPELINE, exclude=["lemmatizer", "senter"])
     except (ImportError, OSError) as error:
         raise ParserUnavailable(_missing(str(error))) from error
+
+
+def _spacy_without_torch():
+    """spaCy, imported so that thinc does not import torch for it: thinc imports torch if it
+    can (1.7 s of a cold `corpusqa ask`'s 2.7 s spaCy import, bench/README.md), and the
+    pipeline here runs on numpy alone. torch is hidden from thinc's import only (an import
+    of it meanwhile fails, as if not installed), then importable again as before."""
+    if "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # `import torch` raises ImportError while this is set
+    try:
+        import spacy
+    finally:
+        if sys.modules.get("torch", False) is None:
+            del sys.modules["torch"]
+    return spacy
 
 
 def _missing(why: str) -> str:
