@@ -55,8 +55,10 @@ class Select:
         scores = leading_scores(evidence.candidates, evidence.scores)
         lead, best = (found.lead, None) if found else self.lead(question, evidence.turn.retrieval_query,
                                                                 evidence.candidates, scores)
+        support = scores if evidence.support_scores is None else \
+            leading_scores(evidence.candidates, evidence.support_scores)
         chosen = [evidence.candidates[lead]] if found and found.alone else \
-            self.scorer.select(evidence.candidates, scores, first=lead)
+            self.scorer.select(evidence.candidates, support, first=lead)
         first = chosen[0].text
         cell = found.span if found else chosen[0].named_cell(question, self.tokenizer, evidence.turn.retrieval_query)
         span = (cell and unmarked(first, cell)) or defined_name(question, first) or definition(question, first)

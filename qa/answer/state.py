@@ -28,6 +28,9 @@ class Evidence:
     confidence: float  # whether any does: compared with the abstention threshold
     spelling: str | None = None  # which typed words were read as others (``search.spelling.Reading.notice``)
     reading: object | None = None  # what the reader said of the best candidates (``answer.reader.Reading``)
+    # the scores the sentences cited beside the lead are chosen by, if not ``scores`` (the
+    # reader's logits widen the gaps between candidates, and support would thin out)
+    support_scores: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,7 @@ class Read:
         if not self.settings.spans:
             reading = Reading(reading.probabilities, {})
         evidence.reading = reading
+        evidence.support_scores = evidence.scores  # the sentences cited beside the lead are chosen as before
         if reading.best >= self.settings.threshold:
             # when no sentence read is likely to answer, the reader's order among them says
             # little ("How many people does it serve?": "3 ripe bananas" over "Serves 8.")
