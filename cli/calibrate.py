@@ -55,26 +55,33 @@ def calibrate(questions: Path, split: str, output: Path | None, without_dense: b
               help="Questions per article turned into labelled claims.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the thresholds [default: print them with the measurements].")
-def calibrate_verifier(dataset: Path, per_article: int, output: Path | None) -> None:
+@click.option("--without-reader", is_flag=True,
+              help="Fit without the reader's check of sentences that restate the question.")
+def calibrate_verifier(dataset: Path, per_article: int, output: Path | None, without_reader: bool) -> None:
     """Fit the thresholds that keep or remove generated sentences, on claims built from a SQuAD
     file: fitted on its "fit" articles, precision and recall reported on both halves."""
     from index.embedding import Embedder, EmbeddingUnavailable
     from index.tokenization import Tokenizer
+    from qa.answer.reader.model import Reader, ReaderError
     from qa.fit.verifier import fit_verifier
+    from qa.generate.answer_check import AnswerCheck
 
     if not is_squad_file(dataset):
         raise CliError(f"{dataset} is not a SQuAD .json file")
     try:
-        embedder = Embedder()
-        settings, measured = fit_verifier(load_squad(dataset), embedder.encode, Tokenizer(), per_article)
-    except (DatasetError, EmbeddingUnavailable) as error:
+        embedder, tokenizer = Embedder(), Tokenizer()
+        check = None if without_reader else AnswerCheck(Reader.load(), tokenizer)
+        settings, measured = fit_verifier(load_squad(dataset), embedder.encode, tokenizer, per_article, check)
+    except (DatasetError, EmbeddingUnavailable, ReaderError) as error:
         raise CliError(str(error)) from error
     if output is None:
         emit_json({**settings.__dict__, "fitted": measured})
     else:
         _write(lambda: settings.save(output, measured), output)
         report = measured["similarity"]["report"]
-        click.echo(f"wrote {output}: {settings}; on the report articles precision {report['precision']}, "
+        misplaced = report["kept_share_by_kind"]["misplaced answer"]["kept"]
+        click.echo(f"wrote {output}: {settings}; on the report articles precision {report['precision']} "
+                   f"({report['precision_with_misplaced']} counting misplaced answers, {misplaced} of them kept), "
                    f"recall {report['recall']}", err=True)
 
 

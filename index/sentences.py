@@ -22,7 +22,7 @@ _ABBREVIATIONS = frozenset(
     "u.n e.u p.m a.m ph.d".split()
 )
 _END = re.compile(r"[.!?…]+[\"'”’)\]*_]*")
-_NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[*_`]*[A-Z0-9•]")
+_NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘(\[*_`]*[A-Z0-9•$€£¥]")
 _LIST_NUMBER = re.compile(r"\s*\d{1,3}\.")  # "2. Click Reset": a numbered item's marker ends no sentence
 _ITEM = re.compile(r"[ \t]*(?:[•◦▪‣*+-]|\d{1,3}[.)])[ \t]+\S")
 _FENCE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")

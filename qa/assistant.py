@@ -96,10 +96,13 @@ class Assistant:
         if self._generator is None:
             from qa.generate.answerer import GeneratedAnswerer
             from qa.generate.client import LLMClient
+            from qa.generate.answer_check import AnswerCheck
             from qa.generate.verification import Verifier
 
             encode = self.retriever.embedder.encode if self.retriever.has_dense else None
-            verifier = Verifier(self.retriever.tokenizer, encode)
+            reader = self.pipeline.read.reader
+            check = AnswerCheck(reader, self.retriever.tokenizer) if reader is not None else None
+            verifier = Verifier(self.retriever.tokenizer, encode, answer_check=check)
             self._generator = GeneratedAnswerer(self.pipeline, LLMClient(self.llm), verifier)
         return self._generator
 

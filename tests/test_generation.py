@@ -83,6 +83,24 @@ def test_a_true_sentence_citing_the_wrong_passage_is_removed(generating, stand_i
     assert_exact(answer, generating)
 
 
+def test_a_sentence_giving_another_answer_from_the_same_passage_is_removed_by_the_reader(
+        generating, stand_in, shipped_index, embedder):
+    """Every word of "$200 billion will go to shipbuilding" is in the passage, so the facts and
+    similarity checks keep it; the reader reads the question against the passage and finds
+    $150 billion. A sentence that does not restate the question is not its business."""
+    question = "How much will go to shipbuilding in American yards?"
+    n = passage_number(generating, question, "$150 billion")
+    stand_in.reply = (f"$200 billion will go to shipbuilding in American yards [{n}]. "
+                      f"$150 billion will go to shipbuilding in American yards [{n}]. "
+                      f"In return, South Korea pledges $350 billion in US investments [{n}].")
+    checked = generating.ask(question, generate=True).checked
+    assert [c["supported"] for c in checked] == [False, True, True], checked
+    assert checked[0]["reason"] == "the passage answers the question otherwise: $150 billion"
+    with Assistant.open(shipped_index, embedder=embedder, reader=False,
+                        llm=LLMSettings(stand_in.url, "stand-in", timeout=2)) as without:
+        assert [c["supported"] for c in without.ask(question, generate=True).checked] == [True, True, True]
+
+
 @pytest.mark.parametrize("failure, notice", [
     (dict(delay=3.0), "did not answer within 2 s"),
     (dict(garbage=True), "could not be used"),

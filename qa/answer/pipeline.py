@@ -54,10 +54,11 @@ class ExtractivePipeline:
         speller = Speller(retriever.tokenizer, ScopedLexical(retriever.lexical), retriever.records)
         self.gather = GatherEvidence(EvidenceSearch(retriever, self.scorer, documents.tables, documents.code_blocks),
                                      speller)
+        self.read = Read.load(self.settings.threshold, enabled=reader)  # the reader's say on the best few
         self.steps: list[Step] = [
             SmallTalk(retriever.doc_paths, retriever.served_mode),  # "hi": nothing searched
             self.gather,
-            Read.load(self.settings.threshold, enabled=reader),  # the reader's say on the best few
+            self.read,
             FindLookup([TableRow(retriever.tokenizer),
                         ListItem(documents.headings),  # before a table's extreme: "the first step" is no row
                         TableExtreme(retriever.tokenizer, documents.tables),

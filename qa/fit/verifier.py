@@ -14,7 +14,9 @@ from qa.evaluate.answers import FIT, REPORT, article_split
 from qa.evaluate.labelled import normalise_answer
 from qa.records import Hit
 from qa.evaluate.squad import SquadArticle, SquadDataset
-from qa.generate.verification import Verifier, VerifierSettings, content_overlap, missing_facts
+from qa.generate.answer_check import AnswerCheck
+from qa.generate.facts import missing_facts
+from qa.generate.verification import Verifier, VerifierSettings, content_overlap
 
 SUPPORTED, OTHER_PASSAGE, WRONG_ANSWER, MISPLACED = "supported", "other passage", "wrong answer", "misplaced answer"
 KINDS = (SUPPORTED, OTHER_PASSAGE, WRONG_ANSWER, MISPLACED)
@@ -106,19 +108,23 @@ class ClaimScores:
     new_stated: np.ndarray  # share of its content words beyond the question's in the passage
     similarity: np.ndarray  # best cosine with a sentence window of the passage
     overlap: np.ndarray  # best content-word recall
+    answers_asked: np.ndarray  # bool per claim: no reader answer it leaves out (all True without the reader)
 
     def kept(self, support: str, settings: VerifierSettings) -> np.ndarray:
         threshold = settings.min_similarity if support == "similarity" else settings.min_overlap
         return self.facts_stated & (self.new_stated >= settings.min_new_stated) & \
-            (getattr(self, support) >= threshold)
+            (getattr(self, support) >= threshold) & self.answers_asked
 
 
-def score_claims(claims: list[Claim], dense: Verifier, lexical: Verifier) -> ClaimScores:
+def score_claims(claims: list[Claim], dense: Verifier, lexical: Verifier,
+                 answer_check: AnswerCheck | None = None) -> ClaimScores:
     """Each claim's checks before thresholds (the verifiers are built with thresholds 0)."""
     return ClaimScores(
         claims, np.array([not missing_facts(c.text, c.passage.text) for c in claims]),
         np.array([content_overlap(c.text, c.passage.text, lexical.tokenize, c.question) for c in claims]),
-        np.array([_best(dense, c) for c in claims]), np.array([_best(lexical, c) for c in claims]))
+        np.array([_best(dense, c) for c in claims]), np.array([_best(lexical, c) for c in claims]),
+        np.array([answer_check is None or answer_check.contradicts(c.text, c.question, [c.passage.text]) is None
+                  for c in claims]))
 
 
 def _best(verifier: Verifier, claim: Claim) -> float:
@@ -166,12 +172,13 @@ def measure(scores: ClaimScores, support: str, settings: VerifierSettings, split
             "recall": round(float(kept[chosen & supported].mean()), 4), "kept_share_by_kind": kinds}
 
 
-def fit_verifier(dataset: SquadDataset, encode, tokenize, per_article: int = 60) -> tuple[VerifierSettings, dict]:
+def fit_verifier(dataset: SquadDataset, encode, tokenize, per_article: int = 60,
+                 answer_check: AnswerCheck | None = None) -> tuple[VerifierSettings, dict]:
     """Thresholds fitted on the fit articles; both halves measured."""
     split = article_split(dataset)
     zero = VerifierSettings(0.0, 0.0, 0.0)
     scores = score_claims(labelled_claims(dataset, per_article), Verifier(tokenize, encode, zero),
-                          Verifier(tokenize, None, zero))
+                          Verifier(tokenize, None, zero), answer_check)
     fit = np.array([split[c.article] == FIT and c.kind != MISPLACED for c in scores.claims])
     similarity, new_stated = fit_thresholds(scores, "similarity", fit)
     overlap, _ = fit_thresholds(scores, "overlap", fit, new_stated=new_stated)
@@ -179,4 +186,5 @@ def fit_verifier(dataset: SquadDataset, encode, tokenize, per_article: int = 60)
     report = {support: {half: measure(scores, support, settings, split, half) for half in (FIT, REPORT)}
               for support in ("similarity", "overlap")}
     return settings, {"target_precision": TARGET_PRECISION, "claims_per_article": per_article,
+                      "reader_check": answer_check is not None,
                       "articles": split, **report}

@@ -11,27 +11,25 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.sentences import sentence_spans
-from index.tokenization import ENGLISH_STOPWORDS
 
+from qa.generate.facts import fold, missing_facts
 from qa.records import Hit
+
+if TYPE_CHECKING:
+    from qa.generate.answer_check import AnswerCheck
 
 VECTOR_CACHE = 20_000  # encoded texts kept (about 30 MB)
 VERIFIER_CONFIG = Path(__file__).resolve().parents[1] / "data" / "verifier.json"
 _MARKERS = re.compile(r"\s*((?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]\s*)+)")
 _MOVE_MARKERS = re.compile(r"([.!?])(\s*(?:\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]\s*)+)")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
 _GENERIC = ("about approximately around roughly nearly almost some every each also total overall including "
             "according currently annual annually yearly year years per still already both several various many")
 # Text that addresses the model instead of stating something: never evidence.
@@ -90,34 +88,6 @@ def generated_sentences(text: str) -> list[tuple[str, tuple[int, ...]]]:
     return result
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: "Beyoncé" and "Beyonce" state the same name."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
-
-
-def facts(text: str) -> set[str]:
-    """Numbers (digits or number words up to twenty) and capitalised words after the first."""
-    found = {n.replace(",", "") for n in _NUMBER.findall(text)}
-    words = _WORD.findall(text)
-    for i, word in enumerate(words):
-        lower = fold(word)
-        if lower in _NUMBER_WORDS:
-            found.add(_NUMBER_WORDS[lower])
-        elif i > 0 and word[0].isupper() and lower not in ENGLISH_STOPWORDS:
-            found.add(lower)
-    return found
-
-
-def missing_facts(sentence: str, evidence: str) -> set[str]:
-    """The facts of ``sentence`` that ``evidence`` does not state."""
-    stated = {n.replace(",", "") for n in _NUMBER.findall(evidence)}
-    for word in _WORD.findall(evidence):
-        lower = fold(word)
-        stated.add(_NUMBER_WORDS.get(lower, lower))
-        stated.update(part for part in re.split(r"['’-]", lower) if part)
-    return {fact for fact in facts(sentence) if fact not in stated}
-
-
 def content_overlap(sentence: str, span: str, tokenize: Callable[[str], list[str]], given: str = "") -> float:
     """The share of the sentence's content words (stemmed), beyond those of ``given`` (the
     question, which an answer may repeat) and the hedges models add ("approximately every
@@ -132,9 +102,11 @@ class Verifier:
 
     def __init__(self, tokenize: Callable[[str], list[str]],
                  encode: Callable[[list[str]], np.ndarray] | None,
-                 settings: VerifierSettings | None = None) -> None:
-        """``encode`` maps texts to unit vectors (None: judge by content-word overlap)."""
-        self.tokenize, self.encode = tokenize, encode
+                 settings: VerifierSettings | None = None, answer_check: AnswerCheck | None = None) -> None:
+        """``encode`` maps texts to unit vectors (None: judge by content-word overlap);
+        ``answer_check`` (the reader) also removes a sentence restating the question with
+        another answer than the passages give."""
+        self.tokenize, self.encode, self.answer_check = tokenize, encode, answer_check
         self.settings = settings or VerifierSettings.load()
         self._vectors: dict[str, np.ndarray] = {}  # passage spans recur across sentences and turns
 
@@ -172,8 +144,13 @@ class Verifier:
         n, start, end = windows[best]
         hit = passages[n - 1]
         kept = supports[best] >= self.threshold
-        return CheckedSentence(text, cited, bool(kept), "" if kept else "not close enough to what the passage says",
-                               round(float(supports[best]), 4), n, hit.start + start, hit.start + end)
+        reason = "" if kept else "not close enough to what the passage says"
+        if kept and self.answer_check is not None and question:
+            other = self.answer_check.contradicts(text, question, [passages[m - 1].text for m in numbers])
+            if other is not None:
+                kept, reason = False, f"the passage answers the question otherwise: {other}"
+        return CheckedSentence(text, cited, bool(kept), reason, round(float(supports[best]), 4), n,
+                               hit.start + start, hit.start + end)
 
     def support(self, sentence: str, spans: list[str]) -> np.ndarray:
         """How well each span supports the sentence: cosine, or content-word overlap."""
