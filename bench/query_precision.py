@@ -41,7 +41,8 @@ def main() -> None:
     model_dir = Path(_resolve(embedder.name))
     path = onnx_file(model_dir, cache_root())
     encoder = OnnxEncoder(model_dir, cache_root())
-    runtimes = {"fp32": _openvino(path, "f32"), "bf16": _openvino(path, "bf16"), "int8": _onnxruntime(_int8(path))}
+    runtimes = {"fp32": _openvino(path, cache_root() / "openvino", "f32"),
+                "bf16": _openvino(path, cache_root() / "openvino", "bf16"), "int8": _onnxruntime(_int8(path))}
     reference = None
     print("| precision | query p50 ms | p95 ms | min cosine to fp32 | labelled questions with the same dense top 5 |")
     print("|---|---|---|---|---|")

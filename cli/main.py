@@ -177,9 +177,11 @@ def ask(question: str, history: tuple[str, ...], mode: str, k: int, generate: bo
         llm_model: str | None, llm_timeout: float | None, docs: tuple[str, ...], as_user: str | None,
         users_file: Path | None, as_json: bool, index_dir: Path | None) -> None:
     """Answer QUESTION from the documents, citing exact passages (or say it is not there)."""
+    from qa.answer.spans.syntax import parse
     from qa.display import format_answer
 
     checked_query(question, mode, k)
+    parse.load_in_background()  # a second of spaCy, while the index and the models open
     llm = llm_settings(llm_url, llm_model, llm_timeout, required=generate) if generate else None
     user = logged_in(as_user, users_file, index_dir)
     try:

@@ -53,13 +53,13 @@ def as_user_options(command):
 def logged_in(as_user: str | None, users_file: Path | None, index_dir: Path | None):
     """The user ``--as`` names once their password is checked (None without ``--as``). A wrong
     password and an unknown name get the same error (it never tells which names exist)."""
-    from ui.accounts import AccountError
-    from ui.permissions import ASK, Forbidden, require
-
     if as_user is None:
         if users_file is not None:
             raise CliError("--users goes with --as USER")
         return None
+    from ui.accounts import AccountError  # a dummy argon2 hash at import: only with --as
+    from ui.permissions import ASK, Forbidden, require
+
     accounts = _accounts(users_file, index_dir)
     try:
         if not accounts.verify(as_user, _password(f"Password for {as_user}", confirm=False)):

@@ -1,5 +1,5 @@
-"""BM25 precomputed into a scipy.sparse matrix (the bm25s layout): a query sums a few
-columns instead of scoring every document in Python. Three published variants (Kamphuis et
+"""BM25 precomputed into a sparse matrix (the bm25s layout, compressed sparse columns held as
+three numpy arrays): a query sums a few columns instead of scoring every document in Python. Three published variants (Kamphuis et
 al., ECIR 2020), each tested for parity with a reference implementation:
 
 - ``lucene`` (Lucene ≥ 8, Elasticsearch, OpenSearch, bm25s' default): ``idf = log(1 + (N − n +
@@ -16,12 +16,62 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 VARIANTS = ("lucene", "atire", "okapi")
 COMMON_SHARE = 10  # terms in more than 1/10 of the rows are bounded, not summed, in ``top``
+SCIPY_FROM = 50_000  # postings summed by scipy past this many (its import costs 0.25 s once)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A (rows x terms) matrix in compressed sparse columns: column ``j``'s rows are
+    ``indices[indptr[j]:indptr[j + 1]]`` (ascending) and its weights ``data[...]``, as
+    scipy.sparse lays out a CSC matrix. Plain arrays: opening an index imports no scipy
+    (0.25 s of a cold `ask`)."""
+
+    data: np.ndarray  # float32
+    indices: np.ndarray  # int32 (int64 past 2**31 rows or entries)
+    indptr: np.ndarray
+    shape: tuple[int, int]
+    _as_scipy: object = field(default=None, repr=False, compare=False)  # built for the first long product
+
+    @classmethod
+    def of(cls, rows: np.ndarray, columns: np.ndarray, weights: np.ndarray, shape: tuple[int, int]) -> Columns:
+        """From distinct (row, column) pairs."""
+        order = np.lexsort((rows, columns))
+        small = max(shape[0], len(rows)) < 2**31
+        kind = np.int32 if small else np.int64
+        counts = np.bincount(columns, minlength=shape[1])
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(kind)
+        return cls(weights[order].astype(np.float32), rows[order].astype(kind), indptr, shape)
+
+    @property
+    def nnz(self) -> int:
+        return len(self.data)
+
+    def product(self, ids: np.ndarray, multiplicity: np.ndarray) -> np.ndarray:
+        """``matrix[:, ids] @ multiplicity``, summed column by column in ``ids`` order in
+        float32. Long columns go to scipy's CSC product (the same sums; 0.8 ms against numpy's
+        3.1 ms for 570,000 entries, while numpy is faster below some 10,000)."""
+        if int((self.indptr[ids + 1] - self.indptr[ids]).sum()) > SCIPY_FROM:
+            return np.asarray(self._scipy()[:, ids] @ multiplicity).ravel()
+        scores = np.zeros(self.shape[0], dtype=np.float32)
+        for term, times in zip(ids, multiplicity):
+            start, end = self.indptr[term], self.indptr[term + 1]
+            scores[self.indices[start:end]] += self.data[start:end] * times
+        return scores
+
+    def _scipy(self):
+        if self._as_scipy is None:
+            from scipy import sparse
+
+            object.__setattr__(self, "_as_scipy", sparse.csc_matrix((self.data, self.indices, self.indptr),
+                                                                     shape=self.shape, copy=False))
+        return self._as_scipy
 
 
 class SparseBM25:
@@ -45,8 +95,6 @@ class SparseBM25:
 
     def _build(self, vocabulary: dict[str, int], token_ids: np.ndarray, lengths: np.ndarray,
                k1: float, b: float, variant: str, epsilon: float) -> None:
-        from scipy import sparse
-
         if variant not in VARIANTS:
             raise ValueError(f"unknown BM25 variant {variant!r}: one of {', '.join(VARIANTS)}")
         self.variant, self.corpus_size = variant, len(lengths)
@@ -60,7 +108,7 @@ class SparseBM25:
         norm = k1 * (1 - b + b * lengths[rows] / (lengths.sum() / max(1, self.corpus_size)))
         saturation = tf / (tf + norm) if variant == "lucene" else tf * (k1 + 1) / (tf + norm)
         weights = (idf[columns] * saturation).astype(np.float32)
-        self._matrix = sparse.csc_matrix((weights, (rows, columns)), shape=(self.corpus_size, len(vocabulary)))
+        self._matrix = Columns.of(rows, columns, weights, (self.corpus_size, len(vocabulary)))
         self._column_max = _column_max(self._matrix)
 
     def _idf(self, document_frequency: np.ndarray, epsilon: float) -> np.ndarray:
@@ -93,7 +141,7 @@ class SparseBM25:
         ids, multiplicity = self._terms(query)
         if not len(ids):
             return np.zeros(self.corpus_size, dtype=np.float64)
-        return np.asarray(self._matrix[:, ids] @ multiplicity, dtype=np.float64).ravel()
+        return self._matrix.product(ids, multiplicity).astype(np.float64)
 
     def scores_of(self, query: list[str], rows: np.ndarray) -> np.ndarray:
         """The scores of ascending ``rows``, equal to ``get_scores`` at them, from their postings."""
@@ -182,8 +230,6 @@ class SparseBM25:
     @classmethod
     def load(cls, folder: Path) -> SparseBM25:
         """Open a saved matrix without tokenizing anything; arrays are memory-mapped."""
-        from scipy import sparse
-
         meta = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
         data, indices, indptr, idf = (np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
                                       for name in cls._ARRAYS)
@@ -191,8 +237,7 @@ class SparseBM25:
         index.variant, index.corpus_size = meta["variant"], meta["corpus_size"]
         index._vocabulary = {term: i for i, term in enumerate(meta["terms"])}
         index.idf = dict(zip(meta["terms"], idf.tolist()))
-        index._matrix = sparse.csc_matrix((data, indices, indptr), shape=(index.corpus_size, len(meta["terms"])),
-                                          copy=False)
+        index._matrix = Columns(data, indices, indptr, (index.corpus_size, len(meta["terms"])))
         index._column_max = _column_max(index._matrix)
         return index
 

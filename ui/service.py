@@ -49,7 +49,7 @@ class Service:
         self._leases: dict[Assistant, int] = {self._current: 0}
         self.feedback = FeedbackStore(index_dir / FEEDBACK_FILE)  # a damaged one is moved aside, not fatal
         self.notes = [self.feedback.replaced] if self.feedback.replaced else []  # for whoever starts it to show
-        threading.Thread(target=parse.load, name="parser-load", daemon=True).start()  # for short answers
+        parse.load_in_background()  # for short answers
 
     def _open(self) -> Assistant:
         # verify: a server opens each generation once, so reading every page of its records pays

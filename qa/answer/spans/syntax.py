@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import threading
+import types
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -112,6 +113,18 @@ class _Parser:
             if self._nlp is None:
                 self._nlp = _load()
 
+    def load_in_background(self) -> None:
+        """Start loading the pipeline on a thread of its own (a cold `ask` opens the index and
+        the models meanwhile; the page, as it starts). A failure is left for the first parse
+        to raise."""
+        def load() -> None:
+            try:
+                self.load()
+            except ParserUnavailable:
+                pass
+
+        threading.Thread(target=load, name="parser-load", daemon=True).start()
+
     def forget(self) -> None:
         """Drop the cached parses (evaluation times each mode from cold)."""
         with self._lock:
@@ -168,28 +181,38 @@ def check_installed() -> None:
 
 def _load():
     try:
-        spacy = _spacy_without_torch()
+        spacy = _lean_spacy()
         return spacy.load(PIPELINE, exclude=["lemmatizer", "senter"])
     except (ImportError, OSError) as error:
         raise ParserUnavailable(_missing(str(error))) from error
 
 
-def _spacy_without_torch():
-    """spaCy, imported so that thinc does not import torch for it: thinc imports torch if it
-    can (1.7 s of a cold `corpusqa ask`'s 2.7 s spaCy import, bench/README.md), and the
-    pipeline here runs on numpy alone. torch is hidden from thinc's import only (an import
-    of it meanwhile fails, as if not installed), then importable again as before."""
-    if "torch" in sys.modules:
-        import spacy
-
-        return spacy
-    sys.modules["torch"] = None  # `import torch` raises ImportError while this is set
+def _lean_spacy():
+    """spaCy, imported without what parsing here never uses: thinc imports torch if it can
+    (1.7 s of a cold `corpusqa ask`'s 2.7 s spaCy import, bench/README.md), and spaCy's
+    package imports its command line (``spacy.cli``: typer, requests; 0.15 s) only to offer
+    ``spacy.info``. Both are hidden from this import only (``import torch`` meanwhile fails as
+    if not installed; ``spacy.info`` is a stand-in), then importable again as before."""
+    if "spacy" in sys.modules:
+        return sys.modules["spacy"]
+    stand_in, info = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
+    stand_in.__path__, info.info = [], _no_info
+    hidden = {"spacy.cli": stand_in, "spacy.cli.info": info}
+    if "torch" not in sys.modules:
+        hidden["torch"] = None
+    for name, module in hidden.items():
+        sys.modules[name] = module
     try:
         import spacy
     finally:
-        if sys.modules.get("torch", False) is None:
-            del sys.modules["torch"]
+        for name, module in hidden.items():
+            if sys.modules.get(name, False) is module:
+                del sys.modules[name]
     return spacy
+
+
+def _no_info(*args, **kwargs):
+    raise RuntimeError("spacy.info is not loaded here: run `python -m spacy info`")
 
 
 def _missing(why: str) -> str:
