@@ -148,3 +148,24 @@ def test_top_k_with_a_query_term_no_row_holds():
     bm25 = SparseBM25.from_token_ids(vocabulary, token_ids.astype(np.int32), lengths, 0.9, 0.4)
     for query in (["w0", "w1", "w7", "w9"], ["w1", "w450", "w0", "w3"]):
         assert bm25.top(query, 10) == top_positive(bm25.get_scores(query), 10) != []
+
+
+def test_long_postings_summed_by_scipy_equal_numpy_bit_for_bit(monkeypatch):
+    """A query whose postings pass ``SCIPY_FROM`` is summed by scipy's CSC product, shorter ones
+    by numpy from the arrays: both must give the same float32 sums, so a ranking never depends
+    on which path a query took (and the saved matrix opens without scipy)."""
+    from index import sparse_bm25
+
+    rng = np.random.default_rng(7)
+    rows, vocabulary = 60_000, {f"t{i}": i for i in range(2_000)}
+    lengths = rng.integers(3, 12, rows)
+    token_ids = (rng.zipf(1.4, int(lengths.sum())) % len(vocabulary)).astype(np.int64)
+    index = sparse_bm25.SparseBM25.from_token_ids(vocabulary, token_ids, lengths)
+    query = ["t0", "t1", "t7", "t300", "t1999"]
+    ids, multiplicity = index._terms(query)
+    postings = int((index._matrix.indptr[ids + 1] - index._matrix.indptr[ids]).sum())
+    assert postings > sparse_bm25.SCIPY_FROM  # the scipy path is taken as shipped
+    through_scipy = index.get_scores(query)
+    monkeypatch.setattr(sparse_bm25, "SCIPY_FROM", postings + 1)
+    through_numpy = index.get_scores(query)
+    assert through_scipy.tobytes() == through_numpy.tobytes() and through_scipy.max() > 0
