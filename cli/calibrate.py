@@ -62,6 +62,7 @@ def calibrate_verifier(dataset: Path, per_article: int, output: Path | None, wit
     file: fitted on its "fit" articles, precision and recall reported on both halves."""
     from index.embedding import Embedder, EmbeddingUnavailable
     from index.tokenization import Tokenizer
+    from qa.answer.reader import ReaderSettings
     from qa.answer.reader.model import Reader, ReaderError
     from qa.fit.verifier import fit_verifier
     from qa.generate.answer_check import AnswerCheck
@@ -70,7 +71,7 @@ def calibrate_verifier(dataset: Path, per_article: int, output: Path | None, wit
         raise CliError(f"{dataset} is not a SQuAD .json file")
     try:
         embedder, tokenizer = Embedder(), Tokenizer()
-        check = None if without_reader else AnswerCheck(Reader.load(), tokenizer)
+        check = None if without_reader else AnswerCheck(Reader.load(), tokenizer, ReaderSettings.load().threshold)
         settings, measured = fit_verifier(load_squad(dataset), embedder.encode, tokenizer, per_article, check)
     except (DatasetError, EmbeddingUnavailable, ReaderError) as error:
         raise CliError(str(error)) from error

@@ -1,5 +1,6 @@
-"""BM25 precomputed into a sparse matrix (the bm25s layout, compressed sparse columns held as
-three numpy arrays): a query sums a few columns instead of scoring every document in Python. Three published variants (Kamphuis et
+"""BM25 precomputed into a sparse matrix (the bm25s layout, compressed sparse columns
+held as three numpy arrays): a query sums a few columns instead of scoring every document in
+Python. Three published variants (Kamphuis et
 al., ECIR 2020), each tested for parity with a reference implementation:
 
 - ``lucene`` (Lucene ≥ 8, Elasticsearch, OpenSearch, bm25s' default): ``idf = log(1 + (N − n +

@@ -100,8 +100,9 @@ class Assistant:
             from qa.generate.verification import Verifier
 
             encode = self.retriever.embedder.encode if self.retriever.has_dense else None
-            reader = self.pipeline.read.reader
-            check = AnswerCheck(reader, self.retriever.tokenizer) if reader is not None else None
+            read = self.pipeline.read
+            check = AnswerCheck(read.reader, self.retriever.tokenizer, read.settings.threshold) \
+                if read.reader is not None else None
             verifier = Verifier(self.retriever.tokenizer, encode, answer_check=check)
             self._generator = GeneratedAnswerer(self.pipeline, LLMClient(self.llm), verifier)
         return self._generator

@@ -14,6 +14,7 @@ from qa.generate.client import PASSAGE_CLOSE, SYSTEM_PROMPT, LLMSettings
 from qa.records import Answer
 from qa.generate.verification import generated_sentences
 
+from .conftest import ROOT
 from .llm_servers import LlamaServer, smollm2_path
 
 QUESTION = "How many vessels does Singapore supply with marine fuel each year?"
@@ -99,6 +100,24 @@ def test_a_sentence_giving_another_answer_from_the_same_passage_is_removed_by_th
     with Assistant.open(shipped_index, embedder=embedder, reader=False,
                         llm=LLMSettings(stand_in.url, "stand-in", timeout=2)) as without:
         assert [c["supported"] for c in without.ask(question, generate=True).checked] == [True, True, True]
+
+
+def test_the_reader_check_leaves_short_questions_and_context_alone_and_reads_numbers_in_words():
+    from index.tokenization import Tokenizer
+    from qa.answer.reader import ReaderSettings
+    from qa.answer.reader.model import Reader
+    from qa.generate.answer_check import AnswerCheck
+
+    passage = (ROOT / "corpus" / "us-korea-tariff-talks.txt").read_text(encoding="utf-8").split("\n")[2]
+    check = AnswerCheck(Reader.load(), Tokenizer(), ReaderSettings.load().threshold)
+    asked = "How much will go to shipbuilding in American yards?"
+    assert check.contradicts("$200 billion will go to shipbuilding in American yards.", asked, [passage]) == "$150 billion"
+    assert check.contradicts("$150 billion will go to shipbuilding in American yards.", asked, [passage]) is None
+    # a question of one content word is answered by anything said of its subject: not checked
+    assert check.contradicts("Shipbuilding gets $200 billion.", "What about shipbuilding?", [passage]) is None
+    assert check.states("The deal earned five votes.", "How many votes did it earn?", "5 votes")
+    assert not check.states("The deal earned seven votes.", "How many votes did it earn?", "5 votes")
+    assert check.states("London hosted it.", "Which city, Paris or London, hosted it?", "London")
 
 
 @pytest.mark.parametrize("failure, notice", [

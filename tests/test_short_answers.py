@@ -6,6 +6,8 @@ phrases in a sentence, and every short answer the product shows is words of the 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -19,7 +21,7 @@ from qa.answer.spans.features import DENSE_FEATURES, FEATURES, span_candidates
 from qa.answer.spans.vectors import VECTOR_FEATURES, piece_spans, vector_rows
 from qa.answer.spans.trees import TreeEnsemble
 
-from .conftest import SHARED, shared_dataset
+from .conftest import ROOT, SHARED, shared_dataset
 
 SQUAD = SHARED / "datasets" / "squad2-train-10" / "train-v2.0-10-articles.json"
 
@@ -401,3 +403,18 @@ def test_a_clause_or_item_number_is_no_short_answer(sentence):
     spans = span_candidates("What applies if rent is late?", sentence).spans
     assert spans and not any(sentence[a:b].startswith(number) for a, b in spans)
     assert any(sentence[a:b] == "$75" for a, b in spans) or "$75" not in sentence
+
+
+def test_the_parser_loading_beside_the_index_never_hides_torch_from_other_threads():
+    """spaCy is imported on a thread of its own with torch hidden from that thread only: the
+    main thread, opening an index meanwhile, may import torch (the torch embedding backend,
+    the first ONNX export), and a later `import spacy.cli` gets spaCy's real command line."""
+    code = ("import time; from qa.answer.spans.syntax import parse; parse.load_in_background(); "
+            "time.sleep(0.05); import torch; "
+            "[time.sleep(0.05) for _ in range(600) if parse._nlp is None]; "
+            "print(parse('Singapore supplies fuel to 130,000 vessels.').entities); "
+            "import spacy.cli; assert hasattr(spacy.cli, 'download'), 'the stand-in stayed'; "
+            "print(torch.tensor([2.0]).item())")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "'GPE'" in result.stdout and result.stdout.rstrip().endswith("2.0")

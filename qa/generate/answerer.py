@@ -49,14 +49,16 @@ class GeneratedAnswerer:
         except GenerationFailed as error:
             yield _fallback(extractive, f"{error}; showing the extractive answer", "".join(pieces), [])
             return
-        yield self.verified(state.question, "".join(pieces), extractive, passages)
+        follow_up = state.evidence.turn.retrieval_query != state.evidence.turn.question
+        yield self.verified(state.question, "".join(pieces), extractive, passages, not follow_up)
 
-    def verified(self, question: str, reply: str, extractive: Answer, passages: Sequence[Hit]) -> Answer:
+    def verified(self, question: str, reply: str, extractive: Answer, passages: Sequence[Hit],
+                 self_contained: bool = True) -> Answer:
         """The reply's supported sentences with exact citations, or the extractive answer."""
         if reply.strip().lower().startswith(NOT_SAID.lower().rstrip(".")):
             return _fallback(extractive, "the model found no answer in the passages; showing the extractive answer",
                              reply, [])
-        checked = self.verifier.check(reply, passages, question)
+        checked = self.verifier.check(reply, passages, question, self_contained)
         distinct = {_plain(c.text): c for c in reversed(checked)}  # a repeated sentence counts once
         kept = [c for c in checked if c.supported and distinct.get(_plain(c.text)) is c]
         if not kept or len(kept) < MIN_KEPT_SHARE * len(distinct):

@@ -26,6 +26,11 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
+def number_values(text: str) -> set[str]:
+    """The numbers in digits and in words up to twenty, as digits ("five" and "5" alike)."""
+    return numbers(text) | {_NUMBER_WORDS[w] for w in map(fold, _WORD.findall(text)) if w in _NUMBER_WORDS}
+
+
 def facts(text: str) -> set[str]:
     """Numbers (digits or number words up to twenty) and capitalised words after the first."""
     found = numbers(text)

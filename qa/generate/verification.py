@@ -4,8 +4,10 @@ A sentence is kept only when, in a passage it cites (any passage when it cites n
 one that addresses the model, e.g. "ignore previous instructions"): (1) every number, date and
 name in it appears; (2) its content words beyond the question's appear; (3) it is close in
 meaning to a sentence, or two adjacent sentences, of the passage (MiniLM cosine, or content-word
-recall when dense retrieval is unavailable). Thresholds are fitted on labelled claims
-(``corpusqa calibrate-verifier``). Its citation then points to that exact span."""
+recall when dense retrieval is unavailable); (4) with the reader, a sentence restating the
+question gives the answer the reader finds in those passages (``answer_check``). Thresholds
+are fitted on labelled claims (``corpusqa calibrate-verifier``). Its citation then points to
+that exact span."""
 
 from __future__ import annotations
 
@@ -114,11 +116,15 @@ class Verifier:
     def threshold(self) -> float:
         return self.settings.min_similarity if self.encode else self.settings.min_overlap
 
-    def check(self, reply: str, passages: Sequence[Hit], question: str = "") -> list[CheckedSentence]:
-        return [self.check_sentence(text, cited, passages, question) for text, cited in generated_sentences(reply)]
+    def check(self, reply: str, passages: Sequence[Hit], question: str = "",
+              self_contained: bool = True) -> list[CheckedSentence]:
+        """Each sentence of ``reply`` checked; ``self_contained=False`` (a follow-up, which the
+        reader cannot read alone) leaves out the reader's check."""
+        return [self.check_sentence(text, cited, passages, question, self_contained)
+                for text, cited in generated_sentences(reply)]
 
     def check_sentence(self, text: str, cited: tuple[int, ...], passages: Sequence[Hit],
-                       question: str = "") -> CheckedSentence:
+                       question: str = "", self_contained: bool = True) -> CheckedSentence:
         if any(n < 1 or n > len(passages) for n in cited):
             return CheckedSentence(text, cited, False, "cites a passage that was not given", 0.0)
         numbers = cited or tuple(range(1, len(passages) + 1))
@@ -145,8 +151,8 @@ class Verifier:
         hit = passages[n - 1]
         kept = supports[best] >= self.threshold
         reason = "" if kept else "not close enough to what the passage says"
-        if kept and self.answer_check is not None and question:
-            other = self.answer_check.contradicts(text, question, [passages[m - 1].text for m in numbers])
+        if kept and self.answer_check is not None and question and self_contained:
+            other = self.answer_check.contradicts(text, question, [passages[m - 1].text for m in stated])
             if other is not None:
                 kept, reason = False, f"the passage answers the question otherwise: {other}"
         return CheckedSentence(text, cited, bool(kept), reason, round(float(supports[best]), 4), n,
@@ -156,11 +162,14 @@ class Verifier:
         """How well each span supports the sentence: cosine, or content-word overlap."""
         if self.encode is None:
             return np.array([content_overlap(sentence, span, self.tokenize) for span in spans])
-        missing = [text for text in dict.fromkeys([sentence, *spans]) if text not in self._vectors]
-        if len(self._vectors) + len(missing) > VECTOR_CACHE:
-            self._vectors.clear()
-        self._vectors.update(zip(missing, self.encode(missing)))
-        return np.array([self._vectors[span] for span in spans]) @ self._vectors[sentence]
+        known = {text: self._vectors.get(text) for text in dict.fromkeys([sentence, *spans])}
+        missing = [text for text, vector in known.items() if vector is None]
+        if missing:  # kept locally too: another thread may clear the cache meanwhile
+            known.update(zip(missing, self.encode(missing)))
+            if len(self._vectors) + len(missing) > VECTOR_CACHE:
+                self._vectors.clear()
+            self._vectors.update((text, known[text]) for text in missing)
+        return np.array([known[span] for span in spans]) @ known[sentence]
 
 
 def _windows(text: str) -> list[tuple[int, int]]:

