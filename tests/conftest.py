@@ -32,11 +32,18 @@ def shared_dataset(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory) -> Path:
+    """One cache folder for the session (the ONNX export and OpenVINO's compiled models, 87 MB
+    each, were written again for every test that opened an embedder)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_user_state(tmp_path, monkeypatch):
+def isolated_user_state(tmp_path, monkeypatch, session_cache):
     """No test reads or writes the developer's .corpusqa folder or caches."""
     monkeypatch.setenv("CORPUSQA_INDEX_DIR", str(tmp_path / "default-index"))
-    monkeypatch.setenv("CORPUSQA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("CORPUSQA_CACHE", str(session_cache))
     monkeypatch.delenv("CORPUSQA_MODEL", raising=False)
     monkeypatch.delenv("CORPUSQA_CORPUS", raising=False)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from index.builder import build_index
@@ -14,7 +15,7 @@ from qa.generate.client import PASSAGE_CLOSE, SYSTEM_PROMPT, LLMSettings
 from qa.records import Answer
 from qa.generate.verification import generated_sentences
 
-from .conftest import ROOT
+from .conftest import ROOT, SHARED, shared_dataset
 from .llm_servers import LlamaServer, smollm2_path
 
 QUESTION = "How many vessels does Singapore supply with marine fuel each year?"
@@ -243,3 +244,35 @@ def test_smollm2_stopped_mid_conversation_or_too_slow_gives_the_extractive_answe
         slow = a.ask(QUESTION, generate=True)
     slow_server.stop()
     assert "did not answer within 0.1 s" in slow.notice and FUEL_FACT in slow.citations[0].quote
+
+
+def test_with_the_reader_a_misplaced_answer_is_rarely_kept_and_most_supported_claims_are(embedder):
+    """Claims built from SQuAD (an article's questions stated with their gold answer, or with
+    another question's answer from the same paragraph): the reader's check removes most
+    misplaced answers, which every other check keeps (all their words are in the passage)."""
+    from dataclasses import replace
+
+    from index.tokenization import Tokenizer
+    from qa.answer.reader import ReaderSettings
+    from qa.answer.reader.model import Reader
+    from qa.evaluate.squad import load_squad
+    from qa.fit.verifier import MISPLACED, SUPPORTED, labelled_claims, score_claims
+    from qa.generate.answer_check import AnswerCheck
+    from qa.generate.verification import Verifier, VerifierSettings
+
+    path = shared_dataset(SHARED / "datasets" / "squad2-train-10" / "train-v2.0-10-articles.json")
+    squad = load_squad(path)
+    squad = replace(squad, articles=squad.articles[1:2])  # Chopin: a report article, never fitted on
+    claims = labelled_claims(squad, per_article=25)
+    tokenizer, settings = Tokenizer(), VerifierSettings.load()
+    check = AnswerCheck(Reader.load(), tokenizer, ReaderSettings.load().threshold)
+    zero = VerifierSettings(0.0, 0.0, 0.0)
+    dense, lexical = Verifier(tokenizer, embedder.encode, zero), Verifier(tokenizer, None, zero)
+    kinds = np.array([c.kind for c in claims])
+    kept = {name: score_claims(claims, dense, lexical, answer_check).kept("similarity", settings)
+            for name, answer_check in (("with", check), ("without", None))}
+    misplaced, supported = kinds == MISPLACED, kinds == SUPPORTED
+    assert misplaced.sum() >= 15 and supported.sum() == 25
+    assert kept["without"][misplaced].mean() >= 0.6  # the blind spot the reader closes
+    assert kept["with"][misplaced].mean() <= 0.25
+    assert kept["with"][supported].mean() >= 0.5
