@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -76,6 +77,22 @@ def indexed_corpus(index_dir: Path) -> Path | None:
         return Path(Manifest.load(current_generation(index_dir), files=False).corpus)
     except IndexUnavailable:
         return None
+
+
+class FastExit:
+    """A read-only command whose result is ready may end the process as soon as it is printed:
+    tearing down what it loaded (OpenVINO, onnxruntime, spaCy's vocabulary, every module) takes
+    0.2–0.3 s of a cold `ask`'s 2 s. Only the installed entry point (``cli.main.main``) exits so,
+    after a successful run; in-process callers (tests, ``CliRunner``) return as ever."""
+
+    armed = False
+
+    @classmethod
+    def exit_if_armed(cls, code) -> None:
+        if cls.armed and code in (0, None):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
 
 
 def open_assistant(index_dir: Path | None, dense: bool = True, llm=None, backend=None, reader: bool = True):

@@ -20,6 +20,7 @@ from .calibrate import calibrate, calibrate_short_answers, calibrate_verifier
 from .common import (
     CORPUS_ENV,
     DEFAULT_CORPUS,
+    FastExit,
     CliError,
     checked_query,
     corpus_dir,
@@ -190,6 +191,7 @@ def ask(question: str, history: tuple[str, ...], mode: str, k: int, generate: bo
                                docs=scoped(user, docs, assistant))
     except QueryError as error:
         raise CliError(str(error)) from error
+    FastExit.armed = True
     if as_json:
         emit_json(answer.as_dict())
         return
@@ -307,6 +309,9 @@ for command in (eval_command, calibrate, calibrate_verifier, calibrate_short_ans
 def main() -> None:
     try:
         cli(standalone_mode=True)
+    except SystemExit as ending:
+        FastExit.exit_if_armed(ending.code)
+        raise
     except KeyboardInterrupt:
         click.echo("corpusqa: interrupted", err=True)
         sys.exit(130)

@@ -74,11 +74,11 @@ def logged_in(as_user: str | None, users_file: Path | None, index_dir: Path | No
 def scoped(user, docs: tuple[str, ...], assistant) -> tuple[str, ...]:
     """``docs`` (the --doc filter) within ``user``'s folders of ``assistant``'s documents, exactly
     as the server scopes a request (``ui.permissions.scoped_docs``); unchanged without ``--as``."""
+    if user is None:
+        return docs
     from qa.query import QueryError
     from ui.permissions import scoped_docs
 
-    if user is None:
-        return docs
     try:
         return tuple(scoped_docs(user, list(docs), assistant.documents()))
     except QueryError as error:

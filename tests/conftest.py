@@ -32,11 +32,15 @@ def shared_dataset(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def session_cache(tmp_path_factory) -> Path:
-    """One cache folder for the session (the ONNX export and OpenVINO's compiled models, 87 MB
-    each, were written again for every test that opened an embedder)."""
-    return tmp_path_factory.mktemp("cache")
+    """One cache folder for the session, set before any session fixture opens an embedder (the
+    ONNX export and OpenVINO's compiled models, 87 MB each, were written again for every test
+    that opened one, and the session's embedder used the developer's cache)."""
+    path = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CORPUSQA_CACHE", str(path))
+        yield path
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +53,7 @@ def isolated_user_state(tmp_path, monkeypatch, session_cache):
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
+def embedder(session_cache) -> Embedder:
     return Embedder()
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
+
+from .conftest import ROOT
 
 HIT_KEYS = {"rank", "chunk_id", "doc", "title", "section", "start", "end", "line_start",
             "line_end", "score", "dense_rank", "bm25_rank", "text", "page"}
@@ -159,3 +163,18 @@ def test_an_index_is_updated_from_the_folder_it_was_built_from(runner, tmp_path,
     assert moved.exit_code == 0, moved.output
     assert f"note: {index_dir} indexed {docs}; it now indexes {other}" in moved.stderr
     assert "1 added, 0 changed, 2 removed" in moved.stderr
+
+
+def test_the_installed_command_prints_the_whole_answer_before_it_ends_at_once(shipped_index):
+    """`corpusqa ask` ends the process as soon as its answer is printed (tearing the models down
+    cost 0.2–0.3 s of a cold ask): the JSON must still arrive whole, and a failure keeps its
+    message and exit code."""
+    question = "How many vessels does Singapore refuel each year?"
+    done = subprocess.run([sys.executable, "-m", "cli", "ask", question, "--json", "--index-dir", str(shipped_index)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["citations"] and "130,000" in answer["citations"][0]["quote"]
+    failed = subprocess.run([sys.executable, "-m", "cli", "ask", " ", "--index-dir", str(shipped_index)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 2 and "empty query" in failed.stderr

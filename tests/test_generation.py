@@ -103,7 +103,25 @@ def test_a_sentence_giving_another_answer_from_the_same_passage_is_removed_by_th
         assert [c["supported"] for c in without.ask(question, generate=True).checked] == [True, True, True]
 
 
-def test_the_reader_check_leaves_short_questions_and_context_alone_and_reads_numbers_in_words():
+def test_a_follow_up_is_not_read_by_the_reader_check(generating, stand_in):
+    """The reader reads one question alone: "And how much will go to shipbuilding?" after
+    another question is searched with the conversation's words, and its sentences are not
+    checked by the reader (the same sentence is removed when the question stands alone)."""
+    alone = "How much will go to shipbuilding in American yards?"
+    n = passage_number(generating, alone, "$150 billion")
+    stand_in.reply = f"$200 billion will go to shipbuilding in American yards [{n}]."
+    assert [c["supported"] for c in generating.ask(alone, generate=True).checked] == [False]
+    follow_up = "And how much will go to shipbuilding in American yards?"
+    history = ["What does South Korea pledge in US investments?"]
+    state = generating.pipeline.run(generating.pipeline.start(follow_up, history, "hybrid", 8))
+    assert state.evidence.turn.retrieval_query != follow_up  # searched as a follow-up
+    n = next(i for i, hit in enumerate(state.evidence.result.hits[:5], start=1) if "$150 billion" in hit.text)
+    stand_in.reply = f"$200 billion will go to shipbuilding in American yards [{n}]."
+    checked = generating.ask(follow_up, history, generate=True).checked
+    assert [c["supported"] for c in checked] == [True], checked
+
+
+def test_the_reader_check_leaves_short_questions_and_unanswered_ones_alone_and_reads_numbers_in_words():
     from index.tokenization import Tokenizer
     from qa.answer.reader import ReaderSettings
     from qa.answer.reader.model import Reader
@@ -115,10 +133,18 @@ def test_the_reader_check_leaves_short_questions_and_context_alone_and_reads_num
     assert check.contradicts("$200 billion will go to shipbuilding in American yards.", asked, [passage]) == "$150 billion"
     assert check.contradicts("$150 billion will go to shipbuilding in American yards.", asked, [passage]) is None
     # a question of one content word is answered by anything said of its subject: not checked
+    assert not check.restates("Shipbuilding gets $200 billion.", "What about shipbuilding?")
     assert check.contradicts("Shipbuilding gets $200 billion.", "What about shipbuilding?", [passage]) is None
+    # where the reader finds no likely answer, it contradicts nothing
+    browser = (ROOT / "corpus" / "maxthon-browser.txt").read_text(encoding="utf-8").split("\n")[6]
+    assert max(p for p, _ in check._read(asked, browser)) < check.min_probability
+    assert check.contradicts("$200 billion will go to shipbuilding in American yards.", asked, [browser]) is None
     assert check.states("The deal earned five votes.", "How many votes did it earn?", "5 votes")
     assert not check.states("The deal earned seven votes.", "How many votes did it earn?", "5 votes")
     assert check.states("London hosted it.", "Which city, Paris or London, hosted it?", "London")
+    # the answer's words beyond the question's must be stated, not the question's own
+    assert not check.states("The city hosted it.", "Which city hosted it?", "the city of London")
+    assert not check.states("Of the 5 yards, 3 got funds.", "How many of the 5 yards got funds?", "4 of the 5 yards")
 
 
 @pytest.mark.parametrize("failure, notice", [

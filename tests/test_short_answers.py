@@ -418,3 +418,15 @@ def test_the_parser_loading_beside_the_index_never_hides_torch_from_other_thread
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "'GPE'" in result.stdout and result.stdout.rstrip().endswith("2.0")
+
+
+def test_the_parser_loads_without_torch_or_spacys_command_line():
+    """What makes a cold `ask` fast: loading the parser imports neither torch (thinc would take
+    1.7 s) nor spaCy's command line (typer, requests), and leaves no stand-in behind."""
+    code = ("import sys; from qa.answer.spans.syntax import parse; parse.load(); "
+            "import spacy; "
+            "print(sorted(m for m in ('torch', 'typer', 'spacy.cli', 'spacy.cli.info') if m in sys.modules), "
+            "hasattr(spacy, 'cli'))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[]", "False"]

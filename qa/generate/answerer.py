@@ -50,7 +50,8 @@ class GeneratedAnswerer:
             yield _fallback(extractive, f"{error}; showing the extractive answer", "".join(pieces), [])
             return
         follow_up = state.evidence.turn.retrieval_query != state.evidence.turn.question
-        yield self.verified(state.question, "".join(pieces), extractive, passages, not follow_up)
+        # read with its typos corrected, as the pipeline read it
+        yield self.verified(state.as_read or state.question, "".join(pieces), extractive, passages, not follow_up)
 
     def verified(self, question: str, reply: str, extractive: Answer, passages: Sequence[Hit],
                  self_contained: bool = True) -> Answer:

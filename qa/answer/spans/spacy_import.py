@@ -28,6 +28,9 @@ def import_spacy():
         for name in _STAND_INS:
             if getattr(sys.modules.get(name), "__stand_in__", False):
                 del sys.modules[name]
+        package = sys.modules.get("spacy")
+        if getattr(getattr(package, "cli", None), "__stand_in__", False):
+            delattr(package, "cli")  # `spacy.cli` then imports the real one
     return spacy
 
 
