@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,14 @@ def shared_dataset(path: Path) -> Path:
             pytest.fail(f"{path} is missing in CI: ../shared/ should be beside the checkout")
         pytest.skip(f"{path} is not here (it lives in ../shared/, outside the project)")
     return path
+
+
+def run_python(code: str, timeout: float = 120) -> str:
+    """``code`` run by a fresh interpreter in the project folder (what a cold process imports
+    and does); its output, after asserting it succeeded."""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 @pytest.fixture(scope="session", autouse=True)

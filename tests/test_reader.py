@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
-import sys
 
 import pytest
 
 from index.builder import build_index
 
-from .conftest import ROOT, SHARED, shared_dataset
+from .conftest import ROOT, SHARED, run_python, shared_dataset
 
 READER_DIR = ROOT / "qa" / "data" / "reader"
 
@@ -36,9 +34,7 @@ def test_reader_scores_without_importing_torch():
             "assert 'torch' not in sys.modules, 'torch imported'; "
             "text = 'The bridge opened in 2001 after four years of work.'; "
             "print(round(float(p[0]), 4), round(float(p[1]), 4), text[slice(*spans[0])])")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    first, second, span = result.stdout.split(maxsplit=2)
+    first, second, span = run_python(code).split(maxsplit=2)
     assert float(first) > float(second)  # the sentence saying when beats one that does not
     assert "2001" in span
 

@@ -6,8 +6,6 @@ phrases in a sentence, and every short answer the product shows is words of the 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -21,7 +19,7 @@ from qa.answer.spans.features import DENSE_FEATURES, FEATURES, span_candidates
 from qa.answer.spans.vectors import VECTOR_FEATURES, piece_spans, vector_rows
 from qa.answer.spans.trees import TreeEnsemble
 
-from .conftest import ROOT, SHARED, shared_dataset
+from .conftest import SHARED, run_python, shared_dataset
 
 SQUAD = SHARED / "datasets" / "squad2-train-10" / "train-v2.0-10-articles.json"
 
@@ -415,9 +413,8 @@ def test_the_parser_loading_beside_the_index_never_hides_torch_from_other_thread
             "print(parse('Singapore supplies fuel to 130,000 vessels.').entities); "
             "import spacy.cli; assert hasattr(spacy.cli, 'download'), 'the stand-in stayed'; "
             "print(torch.tensor([2.0]).item())")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "'GPE'" in result.stdout and result.stdout.rstrip().endswith("2.0")
+    printed = run_python(code)
+    assert "'GPE'" in printed and printed.rstrip().endswith("2.0")
 
 
 def test_the_parser_loads_without_torch_or_spacys_command_line():
@@ -427,6 +424,4 @@ def test_the_parser_loads_without_torch_or_spacys_command_line():
             "import spacy; "
             "print(sorted(m for m in ('torch', 'typer', 'spacy.cli', 'spacy.cli.info') if m in sys.modules), "
             "hasattr(spacy, 'cli'))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["[]", "False"]
+    assert run_python(code).split() == ["[]", "False"]
