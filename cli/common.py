@@ -169,3 +169,39 @@ def need_extra(modules: tuple[str, ...], extra: str, needed_for: str) -> None:
         require(modules, extra, needed_for)
     except MissingExtra as error:
         raise CliError(str(error)) from error
+
+
+def run_index(corpus: Path, index_dir: Path, model: str | None, progress: bool = True):
+    """Run an incremental build, reporting on stderr; CLI errors for bad input."""
+    from index.builder import build_index
+    from index.scanning import CorpusError
+
+    previous = indexed_corpus(index_dir)
+    try:
+        summary = build_index(corpus, index_dir, model=model, progress=progress)
+    except CorpusError as error:
+        raise CliError(str(error)) from error
+    if progress:
+        if previous is not None and previous != corpus:
+            click.echo(f"note: {index_dir} indexed {previous}; it now indexes {corpus}", err=True)
+        click.echo(describe_build(summary, corpus, index_dir), err=True)
+    return summary
+
+
+def describe_build(summary, corpus: Path, index_dir: Path) -> str:
+    lines = [f"note: {note}" for note in summary.notes]
+    if summary.rebuild_reason:
+        lines.append(f"note: {summary.rebuild_reason}")
+    if summary.up_to_date:
+        lines.append(f"index up to date: {summary.documents} documents, {summary.chunks} chunks "
+                     f"({summary.seconds:.2f} s)")
+    else:
+        lines.append(
+            f"indexed {corpus} -> {index_dir}: {len(summary.added)} added, {len(summary.changed)} "
+            f"changed, {len(summary.removed)} removed, {summary.unchanged} unchanged, "
+            f"{len(summary.skipped)} skipped; {summary.documents} documents, {summary.chunks} chunks "
+            f"({summary.embedded} embedded, {summary.reused_vectors} reused) in {summary.seconds:.1f} s")
+    lines += [f"skipped {path}: {reason}" for path, reason in summary.skipped.items()]
+    if summary.dense_warning:
+        lines.append(f"warning: {summary.dense_warning}")
+    return "\n".join(lines)

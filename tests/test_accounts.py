@@ -586,7 +586,7 @@ def test_an_unexpected_failure_reaches_the_client_as_an_error_id_only(team, capl
     ("0.0.0.0", False, "passwords, login cookies, questions, answers, document text and uploaded files"),
 ])
 def test_plain_http_beyond_loopback_names_what_travels_in_clear(host, tls, expected):
-    from cli.main import transport_warning
+    from cli.serve import transport_warning
 
     warning = transport_warning(host, tls, has_login=True)
     assert warning is None if expected is None else expected in warning and "--ssl-certfile" in warning

@@ -78,7 +78,7 @@ def test_bad_input_is_one_line_and_exit_code_2(runner, shipped_index, tmp_path, 
     ("0.0.0.0", False, "set CORPUSQA_PASSWORD"), ("192.0.2.7", True, "can read your documents"),
 ])
 def test_serving_beyond_loopback_warns(host, password, expected):
-    from cli.main import exposure_warning
+    from cli.serve import exposure_warning
 
     warning = exposure_warning(host, password)
     assert warning is None if expected is None else expected in warning
